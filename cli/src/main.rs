@@ -22,7 +22,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build a device link (QR, Web2App or App2App) with its authCode.
-    DeviceLink(cmd_protocol::DeviceLinkArgs),
+    DeviceLink(Box<cmd_protocol::DeviceLinkArgs>),
     /// Compute the four-digit verification code of an authentication rpChallenge.
     VerificationCode(cmd_protocol::VerificationCodeArgs),
     /// Compute the sessionSecretDigest the Smart-ID app appends to callbacks.
@@ -56,7 +56,7 @@ pub type CmdResult = Result<String, CliError>;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::DeviceLink(a) => cmd_protocol::device_link(a),
+        Command::DeviceLink(a) => cmd_protocol::device_link(*a),
         Command::VerificationCode(a) => cmd_protocol::verification_code(a),
         Command::SessionSecretDigest(a) => cmd_protocol::session_secret_digest(a),
         Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),

@@ -34,6 +34,8 @@ pub mod interactions;
 pub mod models;
 pub mod request;
 pub mod secret;
+#[cfg(feature = "test-pki")]
+pub mod testpki;
 pub mod url;
 pub mod validate;
 pub mod vc;
