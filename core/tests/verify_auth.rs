@@ -321,6 +321,28 @@ fn qr_and_notification_flows_reject_a_callback() {
 }
 
 #[test]
+fn a_verified_callback_does_not_fit_a_qr_flow() {
+    let pki = Pki::new();
+    let a = Auth::new(&pki, FlowType::Qr);
+    let initial = a.device_link.initial_callback_url.as_deref().unwrap();
+    let token = initial.split("value=").nth(1).unwrap();
+    let binding = CallbackBinding::from_parts(
+        initial,
+        "value",
+        token,
+        a.secret.digest(),
+        SessionType::Auth,
+    );
+    let verified = binding.check(&a.callback_url).unwrap();
+    assert_eq!(
+        expect_failure(a.verify_with(&pki.ctx(), CallbackCheck::Verified(&verified))),
+        VerificationFailure::UnexpectedCallback {
+            flow_type: FlowType::Qr
+        }
+    );
+}
+
+#[test]
 fn qr_payload_has_an_empty_callback_field() {
     // The session has an initialCallbackUrl, but the user scanned the QR code: the app signs
     // an empty callback field. A signature over the URL is rejected.
