@@ -188,7 +188,7 @@ pub(crate) fn directory_string(tag_byte: u8, content: &[u8]) -> Asn1Result<Strin
             .map_err(|_| Asn1Error("invalid UTF-8 in string")),
         tag::TELETEX_STRING => Ok(content.iter().map(|&b| char::from(b)).collect()),
         tag::BMP_STRING => {
-            if content.len() % 2 != 0 {
+            if !content.len().is_multiple_of(2) {
                 return Err(Asn1Error("odd-length BMPString"));
             }
             let units = content
@@ -238,14 +238,18 @@ mod tests {
             ecdsa_signature_to_fixed(&ok, 4).unwrap(),
             vec![0, 0, 0, 0x80, 0, 0, 0, 5]
         );
-        // non-minimal, negative, too long
-        assert!(
-            ecdsa_signature_to_fixed(&[0x30, 0x06, 0x02, 0x02, 0x00, 0x01, 0x02, 0x00], 4).is_err()
-        );
-        assert!(
-            ecdsa_signature_to_fixed(&[0x30, 0x06, 0x02, 0x01, 0x80, 0x02, 0x01, 0x01], 4).is_err()
-        );
-        assert!(ecdsa_signature_to_fixed(&ok, 1).is_err());
+        let err = |der: &[u8], n| ecdsa_signature_to_fixed(der, n).unwrap_err().0;
+        let non_minimal = [0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01];
+        assert_eq!(err(&non_minimal, 4), "non-minimal INTEGER");
+        let negative = [0x30, 0x06, 0x02, 0x01, 0x80, 0x02, 0x01, 0x01];
+        assert_eq!(err(&negative, 4), "negative INTEGER");
+        let long = [0x30, 0x07, 0x02, 0x02, 0x01, 0x00, 0x02, 0x01, 0x05];
+        assert_eq!(err(&long, 1), "ECDSA signature component too long");
+        let trailing = [
+            0x30, 0x09, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01,
+        ];
+        assert_eq!(err(&trailing, 4), "trailing data in ECDSA signature");
+        assert_eq!(err(&[0x30, 0x03, 0x02, 0x01, 0x01], 4), "missing s");
     }
 
     #[test]
