@@ -128,11 +128,12 @@ fn extend<'s>(
 ) -> Result<(), VerificationFailure> {
     let below = path.len();
     let mut best: Option<VerificationFailure> = None;
-    let by_name = |c: &&Certificate| current.issued_by_name(c);
+    let by_name =
+        |(c, _): &(&Certificate, &Result<crypto::PublicKey, String>)| current.issued_by_name(c);
 
     // Anchors first: the shortest path wins.
-    for anchor in store.anchors().iter().filter(by_name) {
-        let key = match crypto::public_key(anchor) {
+    for (anchor, key) in store.anchor_entries().filter(by_name) {
+        let key = match key {
             Ok(k) => k,
             Err(reason) => {
                 best.get_or_insert(VerificationFailure::ChainSignature {
@@ -142,7 +143,7 @@ fn extend<'s>(
                 continue;
             }
         };
-        if let Err(reason) = crypto::verify_certificate_signature(current, &key) {
+        if let Err(reason) = store.verify_signature(current, anchor, key) {
             best.get_or_insert(VerificationFailure::ChainSignature {
                 certificate: current.display_name(),
                 reason,
@@ -160,11 +161,11 @@ fn extend<'s>(
     }
 
     if path.len() + 2 < MAX_DEPTH {
-        for ca in store.intermediates().iter().filter(by_name) {
+        for (ca, key) in store.intermediate_entries().filter(by_name) {
             if path.iter().any(|p| p.fingerprint() == ca.fingerprint()) {
                 continue;
             }
-            let key = match crypto::public_key(ca) {
+            let key = match key {
                 Ok(k) => k,
                 Err(reason) => {
                     best.get_or_insert(VerificationFailure::ChainSignature {
@@ -174,7 +175,7 @@ fn extend<'s>(
                     continue;
                 }
             };
-            if let Err(reason) = crypto::verify_certificate_signature(current, &key) {
+            if let Err(reason) = store.verify_signature(current, ca, key) {
                 if best.is_none() {
                     best = Some(VerificationFailure::ChainSignature {
                         certificate: current.display_name(),

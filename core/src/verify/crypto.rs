@@ -20,7 +20,7 @@ use crate::models::HashAlgorithm;
 pub(crate) const MIN_RSA_BITS: usize = 2048;
 
 /// A public key the verifier can check signatures with.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub(crate) enum PublicKey {
     Rsa(RsaPublicKey),
     P256(p256::ecdsa::VerifyingKey),

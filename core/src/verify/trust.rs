@@ -1,9 +1,12 @@
 //! [`TrustStore`]: the explicitly configured trust anchors and intermediate CAs. The system
 //! trust store is never consulted.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use super::cert::{CertFingerprint, Certificate};
+use super::crypto::{self, PublicKey};
 use crate::error::{Error, Result};
 
 /// Where a certificate went when added with [`TrustStore::add`].
@@ -28,10 +31,18 @@ pub enum CertRole {
 /// store.require_fingerprints(&sk_ca::live_fingerprints())?;
 /// # Ok::<(), sidkit_core::Error>(())
 /// ```
+///
+/// The store keeps the parsed public keys of its certificates and remembers which of its own
+/// certificates it has already seen correctly signed by which of its CAs (keyed by the SHA-256
+/// of both), so that the static part of a chain is verified once, not per response. Clones
+/// share that memory.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,
+    anchor_keys: Vec<Result<PublicKey, String>>,
+    intermediate_keys: Vec<Result<PublicKey, String>>,
+    verified: Arc<Mutex<HashSet<(CertFingerprint, CertFingerprint)>>>,
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> Error {
@@ -61,6 +72,7 @@ impl TrustStore {
     /// Adds a trust anchor. Adding a certificate twice has no effect.
     pub fn add_anchor(&mut self, cert: Certificate) {
         if !self.contains(&cert) {
+            self.anchor_keys.push(crypto::public_key(&cert));
             self.anchors.push(cert);
         }
     }
@@ -68,6 +80,7 @@ impl TrustStore {
     /// Adds an intermediate CA certificate. It is trusted only if it chains to an anchor.
     pub fn add_intermediate(&mut self, cert: Certificate) {
         if !self.contains(&cert) {
+            self.intermediate_keys.push(crypto::public_key(&cert));
             self.intermediates.push(cert);
         }
     }
@@ -168,6 +181,46 @@ impl TrustStore {
     /// The intermediate CAs.
     pub fn intermediates(&self) -> &[Certificate] {
         &self.intermediates
+    }
+
+    /// Anchors with their parsed public keys.
+    pub(crate) fn anchor_entries(
+        &self,
+    ) -> impl Iterator<Item = (&Certificate, &Result<PublicKey, String>)> {
+        self.anchors.iter().zip(&self.anchor_keys)
+    }
+
+    /// Intermediates with their parsed public keys.
+    pub(crate) fn intermediate_entries(
+        &self,
+    ) -> impl Iterator<Item = (&Certificate, &Result<PublicKey, String>)> {
+        self.intermediates.iter().zip(&self.intermediate_keys)
+    }
+
+    /// Verifies `cert`'s signature with `issuer_key`, remembering successes when `cert` is one
+    /// of the store's own certificates.
+    pub(crate) fn verify_signature(
+        &self,
+        cert: &Certificate,
+        issuer: &Certificate,
+        issuer_key: &PublicKey,
+    ) -> Result<(), String> {
+        let pair = (cert.fingerprint(), issuer.fingerprint());
+        let own = self.contains(cert);
+        if own {
+            if let Ok(seen) = self.verified.lock() {
+                if seen.contains(&pair) {
+                    return Ok(());
+                }
+            }
+        }
+        crypto::verify_certificate_signature(cert, issuer_key)?;
+        if own {
+            if let Ok(mut seen) = self.verified.lock() {
+                seen.insert(pair);
+            }
+        }
+        Ok(())
     }
 
     /// Whether the store has no anchor (and so trusts nothing).
