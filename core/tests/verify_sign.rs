@@ -604,3 +604,54 @@ fn notification_certificate_choice_cannot_defer() {
         })
     ));
 }
+
+#[test]
+fn inconsistent_sessions_are_input_errors() {
+    let pki = Pki::new();
+    let s = Sign::new(&pki, FlowType::Qr);
+    // A digest whose length does not fit the hash.
+    let mut session = s.session();
+    session.hash_algorithm = Some(HashAlgorithm::Sha256);
+    assert!(matches!(
+        verify_signature(&pki.ctx(), &session, &s.status, CallbackCheck::None),
+        Err(Error::InvalidInput {
+            field: "digest",
+            ..
+        })
+    ));
+    // PSS without a hash; a hash with a legacy algorithm.
+    let mut session = s.session();
+    session.hash_algorithm = None;
+    assert!(matches!(
+        verify_signature(&pki.ctx(), &session, &s.status, CallbackCheck::None),
+        Err(Error::InvalidInput {
+            field: "hashAlgorithm",
+            ..
+        })
+    ));
+    let mut session = s.session();
+    session.signature_algorithm = SignatureAlgorithm::Sha512WithRsaEncryption;
+    assert!(matches!(
+        verify_signature(&pki.ctx(), &session, &s.status, CallbackCheck::None),
+        Err(Error::InvalidInput {
+            field: "hashAlgorithm",
+            ..
+        })
+    ));
+    // A digest that is not Base64.
+    let mut session = s.session();
+    session.digest = "not base64";
+    assert!(
+        verify_signature(&pki.ctx(), &session, &s.status, CallbackCheck::None)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    // A notification session cannot complete as QR.
+    let mut session = s.session();
+    session.kind = SessionKind::Notification;
+    session.initial_callback_url = None;
+    assert!(matches!(
+        verify_signature(&pki.ctx(), &session, &s.status, CallbackCheck::None),
+        Err(Error::InvalidInput { .. })
+    ));
+}

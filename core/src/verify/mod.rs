@@ -82,7 +82,6 @@ use crate::models::{
     CertificateLevel, EndResult, FlowType, HashAlgorithm, ResponseSignatureAlgorithmParameters,
     SessionSignature, SessionState, SessionStatus, SignatureAlgorithm, SignatureProtocol, Subject,
 };
-use crate::secret::SessionSecretDigest;
 use profile::Purpose;
 
 /// Everything verification needs besides the session and the response: the environment's
@@ -296,7 +295,7 @@ fn step1_callback(
                 initial,
                 DEFAULT_TOKEN_PARAM,
                 token,
-                SessionSecretDigest(session_secret.digest().0),
+                session_secret.digest(),
                 session_type,
             );
             binding.check(callback_url).map(Some).map_err(|e| match e {
