@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_protocol;
+mod cmd_verify;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
 #[derive(Debug, Parser)]
@@ -29,6 +30,9 @@ enum Command {
     SessionSecretDigest(cmd_protocol::SessionSecretDigestArgs),
     /// Verify a callback URL: token binding, sessionSecretDigest, userChallengeVerifier.
     VerifyCallback(cmd_protocol::VerifyCallbackArgs),
+    /// Verify a session status response against the request that created the session:
+    /// signature, certificate chain, Smart-ID profile, identity (spec §8).
+    VerifyResponse(Box<cmd_verify::VerifyResponseArgs>),
 }
 
 /// How a command failed.
@@ -60,6 +64,7 @@ fn main() -> ExitCode {
         Command::VerificationCode(a) => cmd_protocol::verification_code(a),
         Command::SessionSecretDigest(a) => cmd_protocol::session_secret_digest(a),
         Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),
+        Command::VerifyResponse(a) => cmd_verify::verify_response(*a),
     };
     match result {
         Ok(out) => {

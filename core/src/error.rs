@@ -49,6 +49,13 @@ pub enum Error {
         /// `result.details.interaction` for `USER_REFUSED_INTERACTION`.
         interaction: Option<String>,
     },
+
+    /// A completed session's response failed verification (spec §8): a signature, the
+    /// certificate chain, a Smart-ID profile rule, the identity, or the callback. The
+    /// [`VerificationFailure`](crate::verify::VerificationFailure) names the check. Deny.
+    #[cfg(feature = "verify")]
+    #[error("response verification failed: {0}")]
+    Verification(crate::verify::VerificationFailure),
 }
 
 impl Error {
@@ -88,6 +95,8 @@ impl Error {
                 EndResult::AccountUnusable => "account_unusable",
                 EndResult::Unknown(_) => "session_failed",
             },
+            #[cfg(feature = "verify")]
+            Error::Verification(f) => f.code(),
         }
     }
 

@@ -17,6 +17,7 @@
 //! | [`vc`] | verification codes of notification flows |
 //! | [`ident`] | semantics identifiers (with national check digits) and document numbers |
 //! | [`secret`] | zeroizing, redacted secrets and constant-time comparison |
+//! | `verify` | response verification: signatures, certificate chains, Smart-ID profile (feature `verify`, default) |
 //!
 //! The protocol reference is the project's `smartid-rp-api-v3.md` (section numbers in the
 //! documentation refer to it).
@@ -39,5 +40,7 @@ pub mod testpki;
 pub mod url;
 pub mod validate;
 pub mod vc;
+#[cfg(feature = "verify")]
+pub mod verify;
 
 pub use error::{CallbackFailure, Error, Result};

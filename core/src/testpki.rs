@@ -25,8 +25,13 @@ use rsa::pkcs8::EncodePrivateKey;
 use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, Pss};
 use sha2::Digest as _;
 
+use crate::acsp::AcspV2Payload;
 use crate::error::{Error, Result};
-use crate::models::{CertificateLevel, HashAlgorithm};
+use crate::models::{
+    CertificateLevel, EndResult, FlowType, HashAlgorithm, MaskGenAlgorithm, MaskGenParameters,
+    ResponseCertificate, ResponseSignatureAlgorithmParameters, SessionResult, SessionSignature,
+    SessionState, SessionStatus, SignatureAlgorithm,
+};
 
 fn err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::invalid("testPki", format!("{what}: {e}"))
@@ -127,21 +132,38 @@ fn policies_ext(policies: &[String]) -> Result<CustomExtension> {
     ext("2.5.29.32", der_seq(&infos))
 }
 
-/// QC statements: compliance, SSCD (optional), type esign, and the natural-person semantics.
-fn qc_statements_ext(sscd: bool) -> Result<CustomExtension> {
-    let mut stmts = vec![der_seq(&[der_oid(oid::QCS_COMPLIANCE)?])];
+/// QC statements: compliance (optional), SSCD (optional), QcType with `types` (left out when
+/// empty), and the natural-person semantics.
+fn qc_statements_ext(compliance: bool, sscd: bool, types: &[String]) -> Result<CustomExtension> {
+    let mut stmts = Vec::new();
+    if compliance {
+        stmts.push(der_seq(&[der_oid(oid::QCS_COMPLIANCE)?]));
+    }
     if sscd {
         stmts.push(der_seq(&[der_oid(oid::QCS_SSCD)?]));
     }
-    stmts.push(der_seq(&[
-        der_oid(oid::QCS_TYPE)?,
-        der_seq(&[der_oid(oid::QCT_ESIGN)?]),
-    ]));
+    if !types.is_empty() {
+        let oids = types
+            .iter()
+            .map(|t| der_oid(t))
+            .collect::<Result<Vec<_>>>()?;
+        stmts.push(der_seq(&[der_oid(oid::QCS_TYPE)?, der_seq(&oids)]));
+    }
     stmts.push(der_seq(&[
         der_oid(oid::QCS_PKIX_SYNTAX_V2)?,
         der_seq(&[der_oid(oid::SEMANTICS_ID_NATURAL)?]),
     ]));
     ext("1.3.6.1.5.5.7.1.3", der_seq(&stmts))
+}
+
+/// `subjectDirectoryAttributes` with `dateOfBirth` (GeneralizedTime at noon UTC, as SK does).
+fn date_of_birth_ext((y, m, d): (u16, u8, u8)) -> Result<CustomExtension> {
+    let time = format!("{y:04}{m:02}{d:02}120000Z");
+    let attr = der_seq(&[
+        der_oid("1.3.6.1.5.5.7.9.1")?,
+        der_tlv(0x31, &der_tlv(0x18, time.as_bytes())),
+    ]);
+    ext("2.5.29.9", der_seq(&[attr]))
 }
 
 /// `authorityInfoAccess` with one OCSP URL.
@@ -151,6 +173,67 @@ fn aia_ext(ocsp_url: &str) -> Result<CustomExtension> {
         der_tlv(0x86, ocsp_url.as_bytes()),
     ]);
     ext("1.3.6.1.5.5.7.1.1", der_seq(&[desc]))
+}
+
+/// Splits the content of a constructed DER element into its raw child elements (for the
+/// well-formed DER that rcgen produces; lengths up to four bytes).
+fn der_children(mut content: &[u8]) -> Result<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while !content.is_empty() {
+        let first = *content.get(1).ok_or_else(|| err("DER", "truncated"))?;
+        let (hdr, len) = if first < 0x80 {
+            (2, usize::from(first))
+        } else {
+            let n = usize::from(first & 0x7f);
+            let bytes = content
+                .get(2..2 + n)
+                .ok_or_else(|| err("DER", "truncated"))?;
+            (
+                2 + n,
+                bytes.iter().fold(0usize, |a, b| (a << 8) | usize::from(*b)),
+            )
+        };
+        let end = hdr + len;
+        out.push(content.get(..end).ok_or_else(|| err("DER", "truncated"))?);
+        content = &content[end..];
+    }
+    Ok(out)
+}
+
+/// The content of a single DER element.
+fn der_content(element: &[u8]) -> Result<&[u8]> {
+    let first = *element.get(1).ok_or_else(|| err("DER", "truncated"))?;
+    let hdr = if first < 0x80 {
+        2
+    } else {
+        2 + usize::from(first & 0x7f)
+    };
+    element.get(hdr..).ok_or_else(|| err("DER", "truncated"))
+}
+
+/// `AlgorithmIdentifier` of RSASSA-PSS with `hash` (SHA-2), MGF1 with the same hash and a salt
+/// of the hash length.
+fn pss_algorithm_identifier(alg: HashAlgorithm) -> Result<Vec<u8>> {
+    let hash_oid = match alg {
+        HashAlgorithm::Sha256 => "2.16.840.1.101.3.4.2.1",
+        HashAlgorithm::Sha384 => "2.16.840.1.101.3.4.2.2",
+        HashAlgorithm::Sha512 => "2.16.840.1.101.3.4.2.3",
+        other => {
+            return Err(err(
+                "RSASSA-PSS certificate",
+                format!("{other} not supported"),
+            ))
+        }
+    };
+    let hash_ai = der_seq(&[der_oid(hash_oid)?, vec![0x05, 0x00]]);
+    let mgf = der_seq(&[der_oid("1.2.840.113549.1.1.8")?, hash_ai.clone()]);
+    let salt = der_tlv(0x02, &[alg.output_len() as u8]);
+    let params = der_seq(&[
+        der_tlv(0xa0, &hash_ai),
+        der_tlv(0xa1, &mgf),
+        der_tlv(0xa2, &salt),
+    ]);
+    Ok(der_seq(&[der_oid("1.2.840.113549.1.1.10")?, params]))
 }
 
 // ---- keys ----
@@ -206,15 +289,18 @@ pub enum CaKeyType {
     Rsa2048,
 }
 
-fn ca_keypair(kind: CaKeyType, slot: u32) -> Result<KeyPair> {
+fn ca_keypair(kind: CaKeyType, slot: u32) -> Result<(KeyPair, Option<Arc<RsaPrivateKey>>)> {
     match kind {
-        CaKeyType::EcdsaP256 => {
-            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| err("CA key", e))
+        CaKeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+            .map(|k| (k, None))
+            .map_err(|e| err("CA key", e)),
+        CaKeyType::EcdsaP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)
+            .map(|k| (k, None))
+            .map_err(|e| err("CA key", e)),
+        CaKeyType::Rsa2048 => {
+            let key = rsa_key(2048, 1000 + slot)?;
+            Ok((rcgen_rsa_keypair(&key)?, Some(key)))
         }
-        CaKeyType::EcdsaP384 => {
-            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).map_err(|e| err("CA key", e))
-        }
-        CaKeyType::Rsa2048 => rcgen_rsa_keypair(&*rsa_key(2048, 1000 + slot)?),
     }
 }
 
@@ -236,6 +322,7 @@ fn serial() -> Result<SerialNumber> {
 pub struct TestCa {
     params: CertificateParams,
     key: KeyPair,
+    rsa: Option<Arc<RsaPrivateKey>>,
     der: Vec<u8>,
     pem: String,
 }
@@ -277,6 +364,11 @@ pub struct PkiSpec {
     pub not_after: SystemTime,
     /// Leave `cA=TRUE` out of the intermediate (to test basic-constraints checks).
     pub intermediate_not_ca: bool,
+    /// `pathLenConstraint` of the root (`None`: unconstrained). `Some(0)` forbids the
+    /// intermediate (to test path-length checks).
+    pub root_path_len: Option<u8>,
+    /// Key usages of the intermediate (`keyCertSign` and `cRLSign` by default).
+    pub intermediate_key_usages: Vec<KeyUsagePurpose>,
 }
 
 impl PkiSpec {
@@ -290,6 +382,8 @@ impl PkiSpec {
             not_before: now - Duration::from_secs(86_400),
             not_after: now + Duration::from_secs(10 * 365 * 86_400),
             intermediate_not_ca: false,
+            root_path_len: None,
+            intermediate_key_usages: vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
         }
     }
 }
@@ -308,19 +402,25 @@ impl std::fmt::Debug for TestPki {
     }
 }
 
-fn ca_params(cn: &str, spec: &PkiSpec, is_ca: bool) -> Result<CertificateParams> {
+fn ca_params(
+    cn: &str,
+    spec: &PkiSpec,
+    is_ca: bool,
+    path_len: Option<u8>,
+    key_usages: &[KeyUsagePurpose],
+) -> Result<CertificateParams> {
     let mut p = CertificateParams::default();
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CountryName, "EE");
     dn.push(DnType::OrganizationName, "sidkit test PKI");
     dn.push(DnType::CommonName, cn);
     p.distinguished_name = dn;
-    p.is_ca = if is_ca {
-        IsCa::Ca(BasicConstraints::Unconstrained)
-    } else {
-        IsCa::ExplicitNoCa
+    p.is_ca = match (is_ca, path_len) {
+        (true, None) => IsCa::Ca(BasicConstraints::Unconstrained),
+        (true, Some(n)) => IsCa::Ca(BasicConstraints::Constrained(n)),
+        (false, _) => IsCa::ExplicitNoCa,
     };
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    p.key_usages = key_usages.to_vec();
     p.not_before = dt(spec.not_before)?;
     p.not_after = dt(spec.not_after)?;
     p.serial_number = Some(serial()?);
@@ -336,8 +436,14 @@ impl TestPki {
 
     /// Generates a hierarchy as described by `spec`.
     pub fn generate_with(spec: &PkiSpec) -> Result<Self> {
-        let root_params = ca_params(&format!("{} ROOT", spec.name), spec, true)?;
-        let root_key = ca_keypair(spec.root_key, 0)?;
+        let root_params = ca_params(
+            &format!("{} ROOT", spec.name),
+            spec,
+            true,
+            spec.root_path_len,
+            &[KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
+        )?;
+        let (root_key, root_rsa) = ca_keypair(spec.root_key, 0)?;
         let root_cert = root_params
             .self_signed(&root_key)
             .map_err(|e| err("root", e))?;
@@ -346,13 +452,16 @@ impl TestPki {
             pem: root_cert.pem(),
             params: root_params,
             key: root_key,
+            rsa: root_rsa,
         };
         let int_params = ca_params(
             &format!("{} EID-Q", spec.name),
             spec,
             !spec.intermediate_not_ca,
+            None,
+            &spec.intermediate_key_usages,
         )?;
-        let int_key = ca_keypair(spec.intermediate_key, 1)?;
+        let (int_key, int_rsa) = ca_keypair(spec.intermediate_key, 1)?;
         let int_cert = int_params
             .signed_by(&int_key, &root.issuer())
             .map_err(|e| err("intermediate", e))?;
@@ -361,6 +470,7 @@ impl TestPki {
             pem: int_cert.pem(),
             params: int_params,
             key: int_key,
+            rsa: int_rsa,
         };
         Ok(TestPki { root, intermediate })
     }
@@ -373,6 +483,31 @@ impl TestPki {
         std::fs::write(&root, self.root.pem())?;
         std::fs::write(&int, self.intermediate.pem())?;
         Ok(vec![root, int])
+    }
+
+    /// Re-signs `cert_der`, issued by the RSA CA `ca`, with RSASSA-PSS (`alg` SHA-256, -384
+    /// or -512; MGF1 with the same hash; salt of the hash length), replacing both signature
+    /// algorithm identifiers. Fails if `ca` does not have an RSA key.
+    pub fn resign_pss(ca: &TestCa, cert_der: &[u8], alg: HashAlgorithm) -> Result<Vec<u8>> {
+        let key = ca
+            .rsa
+            .as_ref()
+            .ok_or_else(|| err("RSASSA-PSS certificate", "the CA key is not RSA"))?;
+        let outer = der_children(der_content(cert_der)?)?;
+        let tbs_fields = der_children(der_content(
+            outer.first().ok_or_else(|| err("DER", "empty"))?,
+        )?)?;
+        let ai = pss_algorithm_identifier(alg)?;
+        // version [0], serialNumber, signature, issuer, …
+        let mut fields: Vec<Vec<u8>> = tbs_fields.iter().map(|f| f.to_vec()).collect();
+        *fields
+            .get_mut(2)
+            .ok_or_else(|| err("DER", "short tbsCertificate"))? = ai.clone();
+        let tbs = der_seq(&fields);
+        let sig = sign_pss_with_salt(key, alg, &hash(alg, &tbs), alg.output_len())?;
+        let mut bits = vec![0u8];
+        bits.extend(sig);
+        Ok(der_seq(&[tbs, ai, der_tlv(0x03, &bits)]))
     }
 
     /// Issues an end-entity certificate from the intermediate.
@@ -427,8 +562,19 @@ impl TestPki {
             p.custom_extensions.push(policies_ext(&spec.policies)?);
         }
         if spec.qc_statements {
-            p.custom_extensions
-                .push(qc_statements_ext(spec.purpose == CertPurpose::Signing)?);
+            p.custom_extensions.push(qc_statements_ext(
+                spec.qc_compliance,
+                spec.qc_sscd,
+                &spec.qc_types,
+            )?);
+        }
+        if let Some(dob) = spec.date_of_birth {
+            p.custom_extensions.push(date_of_birth_ext(dob)?);
+        }
+        for x in &spec.extra_extensions {
+            let mut e = ext(&x.oid, x.value.clone())?;
+            e.set_criticality(x.critical);
+            p.custom_extensions.push(e);
         }
         if let Some(url) = &spec.ocsp_url {
             p.custom_extensions.push(aia_ext(url)?);
@@ -441,6 +587,17 @@ impl TestPki {
             key,
         })
     }
+}
+
+/// An arbitrary extension for [`UserCertSpec::extra_extensions`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraExtension {
+    /// Dotted OID.
+    pub oid: String,
+    /// The `critical` flag.
+    pub critical: bool,
+    /// DER of the extension value (the content of `extnValue`).
+    pub value: Vec<u8>,
 }
 
 /// What an end-entity certificate is for.
@@ -474,6 +631,16 @@ pub struct UserCertSpec {
     pub extended_key_usages: Vec<String>,
     /// Whether to include QC statements (qualified certificates).
     pub qc_statements: bool,
+    /// Include `QcCompliance` in the QC statements (default `true`).
+    pub qc_compliance: bool,
+    /// Include `QcSSCD` in the QC statements (default: for signing certificates).
+    pub qc_sscd: bool,
+    /// OIDs under `QcType` (default: `id-etsi-qct-esign`; empty leaves `QcType` out).
+    pub qc_types: Vec<String>,
+    /// `dateOfBirth` in a subject directory attributes extension (year, month, day).
+    pub date_of_birth: Option<(u16, u8, u8)>,
+    /// Further extensions, e.g. an unknown critical one.
+    pub extra_extensions: Vec<ExtraExtension>,
     /// OCSP responder URL for the AIA extension.
     pub ocsp_url: Option<String>,
     /// `notBefore`.
@@ -502,6 +669,11 @@ impl UserCertSpec {
             key_usages: Vec::new(),
             extended_key_usages: Vec::new(),
             qc_statements: true,
+            qc_compliance: true,
+            qc_sscd: purpose == CertPurpose::Signing,
+            qc_types: vec![oid::QCT_ESIGN.into()],
+            date_of_birth: None,
+            extra_extensions: Vec::new(),
             ocsp_url: Some("http://ocsp.sidkit.invalid/".to_owned()),
             not_before: now - Duration::from_secs(86_400),
             not_after: now + Duration::from_secs(3 * 365 * 86_400),
@@ -599,7 +771,61 @@ where
     .map_err(|e| err("PSS signature", e))
 }
 
+fn sign_pss_with_salt(
+    key: &RsaPrivateKey,
+    alg: HashAlgorithm,
+    digest: &[u8],
+    salt_len: usize,
+) -> Result<Vec<u8>> {
+    fn go<D>(key: &RsaPrivateKey, digest: &[u8], salt_len: usize) -> Result<Vec<u8>>
+    where
+        D: sha2::Digest + rsa::signature::digest::FixedOutputReset,
+    {
+        key.sign_with_rng(
+            &mut getrandom::SysRng,
+            Pss::<D>::new_with_salt(salt_len),
+            digest,
+        )
+        .map_err(|e| err("PSS signature", e))
+    }
+    match alg {
+        HashAlgorithm::Sha256 => go::<sha2::Sha256>(key, digest, salt_len),
+        HashAlgorithm::Sha384 => go::<sha2::Sha384>(key, digest, salt_len),
+        HashAlgorithm::Sha512 => go::<sha2::Sha512>(key, digest, salt_len),
+        HashAlgorithm::Sha3_256 => go::<sha3::Sha3_256>(key, digest, salt_len),
+        HashAlgorithm::Sha3_384 => go::<sha3::Sha3_384>(key, digest, salt_len),
+        HashAlgorithm::Sha3_512 => go::<sha3::Sha3_512>(key, digest, salt_len),
+    }
+}
+
+/// `signatureAlgorithmParameters` of a response for RSASSA-PSS with `hash`: MGF1 with `hash`,
+/// salt = hash length, trailer `0xbc`.
+pub fn pss_response_parameters(hash: HashAlgorithm) -> ResponseSignatureAlgorithmParameters {
+    ResponseSignatureAlgorithmParameters {
+        hash_algorithm: Some(hash.as_str().to_owned()),
+        mask_gen_algorithm: Some(MaskGenAlgorithm {
+            algorithm: "id-mgf1".to_owned(),
+            parameters: Some(MaskGenParameters {
+                hash_algorithm: hash.as_str().to_owned(),
+            }),
+        }),
+        salt_length: Some(hash.output_len() as u32),
+        trailer_field: Some("0xbc".to_owned()),
+    }
+}
+
 impl TestUser {
+    /// RSASSA-PSS over an already computed hash with an explicit salt length (to produce
+    /// signatures whose salt differs from what a response claims).
+    pub fn sign_pss_prehashed_with_salt(
+        &self,
+        alg: HashAlgorithm,
+        digest: &[u8],
+        salt_len: usize,
+    ) -> Result<Vec<u8>> {
+        sign_pss_with_salt(&self.key, alg, digest, salt_len)
+    }
+
     /// The certificate as standard Base64 (the `cert.value` of a session status).
     pub fn cert_base64(&self) -> String {
         crate::b64::encode_std(&self.cert_der)
@@ -640,6 +866,117 @@ impl TestUser {
         self.key
             .sign_with_rng(&mut getrandom::SysRng, scheme, digest)
             .map_err(|e| err("PKCS#1 v1.5 signature", e))
+    }
+
+    /// A completed ACSP_V2 session status as the RP API returns it: `payload` (built from the
+    /// request and the response values it names) signed with RSASSA-PSS (`hash`, MGF1 with
+    /// `hash`, salt = hash length), this user's certificate, `interactionTypeUsed` and
+    /// `flowType` taken from the payload.
+    pub fn acsp_v2_status(
+        &self,
+        payload: &AcspV2Payload<'_>,
+        hash: HashAlgorithm,
+        document_number: &str,
+        certificate_level: &str,
+    ) -> Result<SessionStatus> {
+        let value = self.sign_pss(hash, &payload.to_bytes())?;
+        Ok(self.completed_status(
+            Some("ACSP_V2"),
+            SessionSignature {
+                value: Some(crate::b64::encode_std(&value)),
+                server_random: Some(payload.server_random.to_owned()),
+                user_challenge: Some(payload.user_challenge.to_owned()),
+                flow_type: Some(payload.flow_type.to_owned()),
+                signature_algorithm: Some("rsassa-pss".to_owned()),
+                signature_algorithm_parameters: Some(pss_response_parameters(hash)),
+            },
+            Some(payload.interaction_type_used),
+            document_number,
+            certificate_level,
+        ))
+    }
+
+    /// A completed RAW_DIGEST_SIGNATURE session status: `digest` signed with `algorithm`
+    /// (RSASSA-PSS with `hash`, or PKCS#1 v1.5 for the legacy algorithms, whose hash must then
+    /// match).
+    #[allow(clippy::too_many_arguments)]
+    pub fn raw_digest_status(
+        &self,
+        digest: &[u8],
+        algorithm: SignatureAlgorithm,
+        hash: HashAlgorithm,
+        flow_type: FlowType,
+        interaction_type_used: &str,
+        document_number: &str,
+        certificate_level: &str,
+    ) -> Result<SessionStatus> {
+        let (value, params) = if algorithm == SignatureAlgorithm::RsassaPss {
+            (
+                self.sign_pss_prehashed(hash, digest)?,
+                Some(pss_response_parameters(hash)),
+            )
+        } else {
+            (self.sign_pkcs1v15_prehashed(hash, digest)?, None)
+        };
+        Ok(self.completed_status(
+            Some("RAW_DIGEST_SIGNATURE"),
+            SessionSignature {
+                value: Some(crate::b64::encode_std(&value)),
+                flow_type: Some(flow_type.as_str().to_owned()),
+                signature_algorithm: Some(algorithm.as_str().to_owned()),
+                signature_algorithm_parameters: params,
+                ..SessionSignature::default()
+            },
+            Some(interaction_type_used),
+            document_number,
+            certificate_level,
+        ))
+    }
+
+    /// A completed certificate-choice session status (no signature protocol, no value).
+    pub fn certificate_choice_status(
+        &self,
+        flow_type: FlowType,
+        document_number: &str,
+        certificate_level: &str,
+    ) -> SessionStatus {
+        self.completed_status(
+            None,
+            SessionSignature {
+                flow_type: Some(flow_type.as_str().to_owned()),
+                ..SessionSignature::default()
+            },
+            None,
+            document_number,
+            certificate_level,
+        )
+    }
+
+    fn completed_status(
+        &self,
+        protocol: Option<&str>,
+        signature: SessionSignature,
+        interaction_type_used: Option<&str>,
+        document_number: &str,
+        certificate_level: &str,
+    ) -> SessionStatus {
+        SessionStatus {
+            state: SessionState::Complete,
+            result: Some(SessionResult {
+                end_result: EndResult::Ok,
+                document_number: Some(document_number.to_owned()),
+                details: None,
+            }),
+            signature_protocol: protocol.map(str::to_owned),
+            signature: Some(signature),
+            cert: Some(ResponseCertificate {
+                value: self.cert_base64(),
+                certificate_level: certificate_level.to_owned(),
+            }),
+            interaction_type_used: interaction_type_used.map(str::to_owned),
+            device_ip_address: None,
+            ignored_properties: None,
+        }
     }
 
     /// The private key (for tests that need to sign something unusual).
