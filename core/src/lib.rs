@@ -8,6 +8,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`acsp`] | the ACSP_V2 signed payload of authentication |
+//! | [`api`] | typed failures of RP API calls (HTTP status, RFC 9457 bodies, TLS, transport) |
+//! | `client` | async HTTPS client and session poller (feature `client`) |
 //! | [`env`] | LIVE / DEMO / custom environments, scheme names |
 //! | [`models`] | JSON wire models of every request and response |
 //! | [`request`] | typed builders that enforce the spec's rules |
@@ -24,8 +26,11 @@
 #![warn(missing_docs)]
 
 pub mod acsp;
+pub mod api;
 pub mod b64;
 pub mod callback;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod device_link;
 pub mod env;
 mod error;
@@ -40,4 +45,5 @@ pub mod url;
 pub mod validate;
 pub mod vc;
 
+pub use api::ApiFailure;
 pub use error::{CallbackFailure, Error, Result};
