@@ -14,6 +14,9 @@ pub enum FaultKind {
     DropConnection,
     /// Answers `200` with a truncated JSON body.
     MalformedJson,
+    /// `GET session/{id}` answers at once with the current state, ignoring `timeoutMs`, like a
+    /// proxy that cuts long polls short (no effect on other endpoints).
+    NoLongPoll,
 }
 
 /// Which requests a fault may hit.
@@ -65,6 +68,11 @@ impl Fault {
     /// Answer with malformed JSON.
     pub fn malformed_json() -> Self {
         Self::new(FaultKind::MalformedJson)
+    }
+
+    /// Answer status requests at once, without long polling.
+    pub fn no_long_poll() -> Self {
+        Self::new(FaultKind::NoLongPoll).on(FaultScope::SessionStatus)
     }
 
     /// Delay the answer.

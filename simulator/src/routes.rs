@@ -122,16 +122,28 @@ fn json_response(status: u16, value: &impl Serialize) -> Response {
     }
 }
 
-/// Applies the first queued fault for this request, if any. `Some` is the response to send
-/// instead of the normal one.
-async fn apply_fault(st: &SimState, scope: FaultScope, keys: &[String]) -> Option<Response> {
+/// What a fault does to the request at hand.
+enum FaultEffect {
+    /// Nothing (no fault, or a delay that has been waited out).
+    None,
+    /// Send this instead of the normal response.
+    Respond(Response),
+    /// Answer a status request without long polling.
+    NoLongPoll,
+}
+
+/// Applies the first queued fault for this request, if any.
+async fn apply_fault(st: &SimState, scope: FaultScope, keys: &[String]) -> FaultEffect {
     let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let fault = st.lock().faults.take(scope, &keys)?;
-    match fault {
+    let Some(fault) = st.lock().faults.take(scope, &keys) else {
+        return FaultEffect::None;
+    };
+    let respond = match fault {
         FaultKind::Delay(d) => {
             tokio::time::sleep(d).await;
-            None
+            return FaultEffect::None;
         }
+        FaultKind::NoLongPoll => return FaultEffect::NoLongPoll,
         FaultKind::Status(s) => Some(problem(s, "Injected fault", None, None)),
         FaultKind::DropConnection => {
             let mut r = Response::new(Body::empty());
@@ -146,6 +158,10 @@ async fn apply_fault(st: &SimState, scope: FaultScope, keys: &[String]) -> Optio
             )
                 .into_response(),
         ),
+    };
+    match respond {
+        Some(r) => FaultEffect::Respond(r),
+        None => FaultEffect::None,
     }
 }
 
@@ -466,7 +482,7 @@ async fn create(State(st): St, kind: Kind, subj: Subj, body: Bytes) -> Response 
             }
         }
     };
-    if let Some(r) = apply_fault(&st, FaultScope::CreateSession, &keys).await {
+    if let FaultEffect::Respond(r) = apply_fault(&st, FaultScope::CreateSession, &keys).await {
         return r;
     }
     let value: Value = match serde_json::from_slice(&body) {
@@ -747,10 +763,12 @@ async fn session_status(
         }
         keys
     };
-    if let Some(r) = apply_fault(&st, FaultScope::SessionStatus, &keys).await {
-        return r;
-    }
-    let deadline = Instant::now() + Duration::from_millis(timeout_ms);
+    let wait = match apply_fault(&st, FaultScope::SessionStatus, &keys).await {
+        FaultEffect::Respond(r) => return r,
+        FaultEffect::NoLongPoll => Duration::ZERO,
+        FaultEffect::None => Duration::from_millis(timeout_ms),
+    };
+    let deadline = Instant::now() + wait;
     loop {
         let (mut rx, wait) = {
             let mut inner = st.lock();
