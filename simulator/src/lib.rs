@@ -465,6 +465,13 @@ impl Simulator {
             .map_or(0, |s| s.status_requests)
     }
 
+    /// TCP connections accepted so far (to observe connection reuse).
+    pub fn connections(&self) -> u64 {
+        self.state
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Every callback delivered so far.
     pub fn callbacks(&self) -> Vec<CallbackEvent> {
         self.state.lock().callbacks.clone()

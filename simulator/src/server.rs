@@ -49,6 +49,9 @@ pub(crate) async fn serve(
             },
         };
         let _ = tcp.set_nodelay(true);
+        state
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let app = app.clone();
         let tls = tls.clone();
         let mut stop = shutdown.clone();

@@ -2,6 +2,7 @@
 //! actions (signing, completing, calling back).
 
 use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -126,6 +127,8 @@ pub(crate) struct SimState {
     pub inner: Mutex<Inner>,
     pub callback_notify: Notify,
     pub callback_http: reqwest::Client,
+    /// TCP connections accepted so far.
+    pub connections: AtomicU64,
 }
 
 impl SimState {
@@ -177,6 +180,7 @@ impl SimState {
             }),
             callback_notify: Notify::new(),
             callback_http,
+            connections: AtomicU64::new(0),
             cfg,
         })
     }

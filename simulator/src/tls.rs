@@ -48,7 +48,13 @@ impl ServerTls {
         let mut ca_params = CertificateParams::default();
         let mut dn = DistinguishedName::new();
         dn.push(DnType::OrganizationName, "sidkit simulator");
-        dn.push(DnType::CommonName, "sidkit simulator TLS CA");
+        // A distinct name per simulator, so that a client trusting another simulator's CA
+        // fails with "unknown issuer" rather than a confusing signature error.
+        let tag: String = sidkit_core::secret::random_bytes(4)?
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        dn.push(DnType::CommonName, format!("sidkit simulator TLS CA {tag}"));
         ca_params.distinguished_name = dn;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
