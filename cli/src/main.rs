@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_protocol;
+mod cmd_simulator;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
 #[derive(Debug, Parser)]
@@ -29,6 +30,8 @@ enum Command {
     SessionSecretDigest(cmd_protocol::SessionSecretDigestArgs),
     /// Verify a callback URL: token binding, sessionSecretDigest, userChallengeVerifier.
     VerifyCallback(cmd_protocol::VerifyCallbackArgs),
+    /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
+    Simulator(cmd_simulator::SimulatorArgs),
 }
 
 /// How a command failed.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::VerificationCode(a) => cmd_protocol::verification_code(a),
         Command::SessionSecretDigest(a) => cmd_protocol::session_secret_digest(a),
         Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),
+        Command::Simulator(a) => cmd_simulator::simulator(a),
     };
     match result {
         Ok(out) => {
