@@ -10,7 +10,7 @@
 //! | [`acsp`] | the ACSP_V2 signed payload of authentication |
 //! | [`api`] | typed failures of RP API calls (HTTP status, RFC 9457 bodies, TLS, transport) |
 //! | `client` | async HTTPS client and session poller (feature `client`) |
-//! | [`env`] | LIVE / DEMO / custom environments, scheme names |
+//! | [`env`](mod@env) | LIVE / DEMO / custom environments, scheme names |
 //! | [`models`] | JSON wire models of every request and response |
 //! | [`request`] | typed builders that enforce the spec's rules |
 //! | [`interactions`] | interactions, kept byte-for-byte as Base64 |
