@@ -819,8 +819,9 @@ pub struct MockDeviceRequest {
 pub struct MockDeviceResponse {
     /// The `endResult` the session completed with.
     pub end_result: String,
-    /// `delivered`, `deferred` (a certificate choice waits for its linked signature), or
-    /// `none` (QR flows, or a failure without `callback_on_failure`).
+    /// `delivered`, `failed` (see `callback_error`), `deferred` (a certificate choice waits
+    /// for its linked signature), or `none` (QR flows, or a failure without
+    /// `callback_on_failure`).
     pub callback: String,
     /// The callback GET's HTTP status, in GET mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1001,7 +1002,12 @@ pub(crate) async fn mock_device(
         Some(_) if defer => resp.callback = "deferred".into(),
         Some(ev) => {
             let ev = st.deliver_callback(ev).await;
-            resp.callback = "delivered".into();
+            resp.callback = if ev.error.is_some() {
+                "failed"
+            } else {
+                "delivered"
+            }
+            .into();
             resp.callback_http_status = ev.http_status;
             resp.callback_error = ev.error;
         }
