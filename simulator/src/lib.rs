@@ -472,6 +472,14 @@ impl Simulator {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// How long after its creation the session completed (`None` while it runs): the user
+    /// time of poll-count measurements.
+    pub fn completion_time(&self, session_id: &str) -> Option<Duration> {
+        let inner = self.state.lock();
+        let s = inner.sessions.get(session_id)?;
+        Some(s.completed_at?.saturating_duration_since(s.created))
+    }
+
     /// Every callback delivered so far.
     pub fn callbacks(&self) -> Vec<CallbackEvent> {
         self.state.lock().callbacks.clone()

@@ -131,7 +131,7 @@ async fn device_link_authentication_etsi_app2app_with_callback() {
     .await
     .unwrap();
     assert_eq!(r.callback, "delivered");
-    let cb = sim.next_callback().await;
+    let cb = next_callback(&sim).await;
     assert_eq!(cb.flow_type.as_str(), "App2App");
     assert_eq!(cb.browser_cookie.as_deref(), Some("sid=abc; x=y"));
     // Polling after the callback, as a same-device-only UI may do.
@@ -235,7 +235,7 @@ async fn device_link_authentication_document_web2app() {
         &sim.account(ADULT).unwrap().auth_cert_der,
     )
     .unwrap();
-    let cb = sim.next_callback().await;
+    let cb = next_callback(&sim).await;
     CallbackBinding::new(
         &callback,
         &session.response.session_secret,
@@ -370,7 +370,7 @@ async fn device_link_signature_etsi_qr_and_document_app2app() {
     );
     verify_raw_digest(&status, &digest, &account.sign_cert_der).unwrap();
     // Signature callbacks carry sessionSecretDigest only.
-    let cb = sim.next_callback().await;
+    let cb = next_callback(&sim).await;
     assert!(!cb.url.contains("userChallengeVerifier"));
     CallbackBinding::new(
         &callback,
@@ -494,7 +494,7 @@ async fn certificate_choice_then_linked_signature_app2app() {
         .unwrap();
     verify_raw_digest(&status, &digest, &account.sign_cert_der).unwrap();
     // Now the certificate choice's callback arrives, bound to its secret.
-    let cb = sim.next_callback().await;
+    let cb = next_callback(&sim).await;
     assert_eq!(cb.session_type, SessionType::Cert);
     CallbackBinding::new(
         &callback,

@@ -63,6 +63,13 @@ pub fn notification_interactions() -> Interactions {
     .unwrap()
 }
 
+/// The next callback, failing the test after 10 s instead of hanging.
+pub async fn next_callback(sim: &Simulator) -> sidkit_simulator::CallbackEvent {
+    tokio::time::timeout(Duration::from_secs(10), sim.next_callback())
+        .await
+        .expect("a callback within 10 s")
+}
+
 /// `POST /mock/device-link` over HTTP, like a test harness against SK's Mock Service.
 pub async fn mock_device(
     sim: &Simulator,
