@@ -24,7 +24,8 @@
 //!
 //! [`ClientConfig::from_env`] reads `SIDKIT_CLIENT_CONFIG` (path of a JSON file as above), then
 //! applies these overrides: `SIDKIT_ENVIRONMENT` (`live`/`demo`), `SIDKIT_BASE_URL` and
-//! `SIDKIT_SCHEME_NAME` (a custom environment), `SIDKIT_CA_FILES` (comma-separated paths),
+//! `SIDKIT_SCHEME_NAME` (a custom environment; the scheme is required unless a file or preset
+//! gives it), `SIDKIT_CA_FILES` (comma-separated paths),
 //! `SIDKIT_SPKI_PINS` (comma-separated pins), `SIDKIT_CONNECT_TIMEOUT_MS`,
 //! `SIDKIT_REQUEST_TIMEOUT_MS`, `SIDKIT_LONG_POLL_GRACE_MS`, `SIDKIT_PROXY`.
 
@@ -162,6 +163,16 @@ impl ClientConfig {
         if let Some(url) = get("SIDKIT_BASE_URL") {
             let scheme = match get("SIDKIT_SCHEME_NAME") {
                 Some(s) => s.parse()?,
+                // Without a file or preset there is nothing to take the scheme from, and a
+                // wrong scheme silently breaks every authCode: make it explicit.
+                None if get("SIDKIT_CLIENT_CONFIG").is_none()
+                    && get("SIDKIT_ENVIRONMENT").is_none() =>
+                {
+                    return Err(Error::invalid(
+                        "clientConfig",
+                        "SIDKIT_BASE_URL needs SIDKIT_SCHEME_NAME (smart-id or smart-id-demo)",
+                    ))
+                }
                 None => cfg.environment.scheme_name,
             };
             let bases = cfg.environment.device_link_bases.clone();
@@ -484,6 +495,16 @@ mod tests {
         assert_eq!(c.tls.spki_pins, vec![pin(1), pin(2)]);
         assert_eq!(c.connect_timeout, Duration::from_millis(250));
         assert!(ClientConfig::from_env_with(|_| None).is_err());
+        let no_scheme =
+            |k: &str| (k == "SIDKIT_BASE_URL").then(|| "http://127.0.0.1:1/v3/".to_owned());
+        assert!(ClientConfig::from_env_with(no_scheme).is_err());
+        let demo_proxy = |k: &str| match k {
+            "SIDKIT_ENVIRONMENT" => Some("demo".to_owned()),
+            "SIDKIT_BASE_URL" => Some("http://127.0.0.1:1/v3/".to_owned()),
+            _ => None,
+        };
+        let c = ClientConfig::from_env_with(demo_proxy).unwrap();
+        assert_eq!(c.environment.scheme_name, SchemeName::SmartIdDemo);
         let bad = |k: &str| (k == "SIDKIT_ENVIRONMENT").then(|| "live".to_owned());
         let live = ClientConfig::from_env_with(bad).unwrap();
         assert_eq!(live.environment, Environment::live());
