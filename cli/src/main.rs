@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_protocol;
+mod cmd_simulator;
 mod cmd_verify;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
@@ -33,6 +34,8 @@ enum Command {
     /// Verify a session status response against the request that created the session:
     /// signature, certificate chain, Smart-ID profile, identity (spec §8).
     VerifyResponse(Box<cmd_verify::VerifyResponseArgs>),
+    /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
+    Simulator(cmd_simulator::SimulatorArgs),
 }
 
 /// How a command failed.
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::SessionSecretDigest(a) => cmd_protocol::session_secret_digest(a),
         Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),
         Command::VerifyResponse(a) => cmd_verify::verify_response(*a),
+        Command::Simulator(a) => cmd_simulator::simulator(a),
     };
     match result {
         Ok(out) => {

@@ -9,12 +9,15 @@
 //!   Deny the login/signature; [`CallbackFailure`] names the check.
 //! * [`Error::SessionEnded`]: the user refused, timed out, or the session failed on the Smart-ID
 //!   side; the `endResult` says which.
+//! * [`Error::Api`]: a call to the RP API failed (HTTP status, transport, TLS, polling);
+//!   [`ApiFailure`] names what and says whether a retry may help.
 //!
 //! Later layers (response verification, the HTTP client, the App2App flow) add their own variants,
 //! each carrying a small enum that names exactly what failed.
 
 use std::fmt;
 
+use crate::api::ApiFailure;
 use crate::models::EndResult;
 
 /// Shorthand for `std::result::Result<T, sidkit_core::Error>`.
@@ -56,6 +59,11 @@ pub enum Error {
     #[cfg(feature = "verify")]
     #[error("response verification failed: {0}")]
     Verification(crate::verify::VerificationFailure),
+    /// A call to the RP API failed: an error status with its RFC 9457 details, a transport or
+    /// TLS failure, a malformed response, or the poller's deadline or cancellation.
+    /// [`ApiFailure::retryable`] says whether a retry may help.
+    #[error("RP API call failed: {0}")]
+    Api(ApiFailure),
 }
 
 impl Error {
@@ -97,6 +105,7 @@ impl Error {
             },
             #[cfg(feature = "verify")]
             Error::Verification(f) => f.code(),
+            Error::Api(f) => f.code(),
         }
     }
 
@@ -106,6 +115,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::SessionEnded { end_result, .. } => *end_result == EndResult::ServerError,
+            Error::Api(f) => f.retryable(),
             _ => false,
         }
     }
@@ -180,6 +190,12 @@ impl fmt::Display for CallbackFailure {
             }
             CallbackFailure::AlreadyUsed => f.write_str("callback was already used"),
         }
+    }
+}
+
+impl From<ApiFailure> for Error {
+    fn from(f: ApiFailure) -> Self {
+        Error::Api(f)
     }
 }
 

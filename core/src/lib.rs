@@ -8,7 +8,9 @@
 //! | module | what |
 //! |---|---|
 //! | [`acsp`] | the ACSP_V2 signed payload of authentication |
-//! | [`env`] | LIVE / DEMO / custom environments, scheme names |
+//! | [`api`] | typed failures of RP API calls (HTTP status, RFC 9457 bodies, TLS, transport) |
+//! | `client` | async HTTPS client and session poller (feature `client`) |
+//! | [`env`](mod@env) | LIVE / DEMO / custom environments, scheme names |
 //! | [`models`] | JSON wire models of every request and response |
 //! | [`request`] | typed builders that enforce the spec's rules |
 //! | [`interactions`] | interactions, kept byte-for-byte as Base64 |
@@ -25,8 +27,11 @@
 #![warn(missing_docs)]
 
 pub mod acsp;
+pub mod api;
 pub mod b64;
 pub mod callback;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod device_link;
 pub mod env;
 mod error;
@@ -43,4 +48,5 @@ pub mod vc;
 #[cfg(feature = "verify")]
 pub mod verify;
 
+pub use api::ApiFailure;
 pub use error::{CallbackFailure, Error, Result};
