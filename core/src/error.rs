@@ -34,6 +34,21 @@ pub enum Error {
     /// must be denied.
     #[error("callback rejected: {0}")]
     Callback(CallbackFailure),
+
+    /// A mobile flow operation failed: cancelled, expired, not possible in the flow's state, a
+    /// contract violation by the app's backend, a transport failure, or a bad snapshot.
+    #[error("flow failed: {0}")]
+    Flow(crate::mobile::FlowFailure),
+
+    /// A device link was refused before launch (spec §4.1; not an allowed base, wrong link or
+    /// session type, malformed).
+    #[error("device link rejected: {0}")]
+    LinkRejected(crate::mobile::LinkRejection),
+
+    /// An incoming URL is not the return of a pending flow of this app (foreign, unknown,
+    /// replayed, stale or malformed).
+    #[error("return URL rejected: {0}")]
+    ReturnUrlRejected(crate::mobile::RouteRejection),
 }
 
 impl Error {
@@ -56,6 +71,9 @@ impl Error {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
             Error::Callback(f) => f.code(),
+            Error::Flow(f) => f.code(),
+            Error::LinkRejected(r) => r.code(),
+            Error::ReturnUrlRejected(r) => r.code(),
         }
     }
 }
