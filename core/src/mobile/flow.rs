@@ -438,8 +438,9 @@ impl Flow {
         self.state
     }
 
-    /// The error for an operation that the current state does not allow.
-    fn state_error(&self, operation: &'static str) -> Error {
+    /// The error for `operation` in the current state: [`FlowFailure::Cancelled`],
+    /// [`FlowFailure::Expired`] or [`FlowFailure::InvalidState`].
+    pub fn state_error(&self, operation: &'static str) -> Error {
         match self.state {
             FlowState::Cancelled => FlowFailure::Cancelled.into(),
             FlowState::Expired => FlowFailure::Expired.into(),
@@ -834,16 +835,25 @@ impl Flow {
         })
     }
 
-    /// Undoes an in-flight transition whose transport call was abandoned (the caller dropped
-    /// the future): `Starting` → `Created`, `Completing` → `AwaitingReturn`; clears a pending
-    /// poll.
-    pub fn abort_in_flight(&mut self) {
-        self.polling = false;
-        match self.state {
-            FlowState::Starting => self.state = FlowState::Created,
-            FlowState::Completing => self.state = FlowState::AwaitingReturn,
-            _ => {}
+    /// Undoes `begin_start` whose transport call was abandoned (the caller dropped the
+    /// future): `Starting` → `Created`. No effect in any other state.
+    pub fn abort_start(&mut self) {
+        if self.state == FlowState::Starting {
+            self.state = FlowState::Created;
         }
+    }
+
+    /// Undoes `accept_return_url` whose completion call was abandoned: `Completing` →
+    /// `AwaitingReturn` (the same return URL is accepted again). No effect in any other state.
+    pub fn abort_completion(&mut self) {
+        if self.state == FlowState::Completing {
+            self.state = FlowState::AwaitingReturn;
+        }
+    }
+
+    /// Forgets a poll whose call was abandoned, so that the next poll is not `Busy`.
+    pub fn abort_poll(&mut self) {
+        self.polling = false;
     }
 
     /// A secret-free snapshot to persist while the user is in the Smart-ID app, or `None` if

@@ -573,14 +573,20 @@ fn abandoned_calls_roll_back() {
     )
     .unwrap();
     f.begin_start(T0).unwrap();
-    f.abort_in_flight();
+    f.abort_completion();
+    f.abort_poll();
+    assert_eq!(f.state(), FlowState::Starting);
+    f.abort_start();
     assert_eq!(f.state(), FlowState::Created);
     f.begin_start(T0).unwrap();
     let backend = BackendSession::new(FlowKind::Authentication, Presentation::App2App);
     f.on_start_response(backend.start_response(), T0).unwrap();
     f.accept_return_url(&ret(&backend.return_url()), T0)
         .unwrap();
-    f.abort_in_flight();
+    f.abort_start();
+    f.abort_poll();
+    assert_eq!(f.state(), FlowState::Completing);
+    f.abort_completion();
     assert_eq!(f.state(), FlowState::AwaitingReturn);
     assert!(matches!(
         f.begin_poll(T0).unwrap(),
@@ -590,7 +596,7 @@ fn abandoned_calls_roll_back() {
         flow_failure(f.begin_poll(T0).unwrap_err()),
         FlowFailure::Busy("poll")
     );
-    f.abort_in_flight();
+    f.abort_poll();
     assert!(matches!(
         f.begin_poll(T0).unwrap(),
         PollDisposition::Send(_)
@@ -992,7 +998,11 @@ proptest! {
                 }
                 Event::PollErr(r) => f.on_poll_error(r, "x"),
                 Event::Cancel => { let _ = f.cancel(); }
-                Event::Abort => f.abort_in_flight(),
+                Event::Abort => {
+                    f.abort_start();
+                    f.abort_completion();
+                    f.abort_poll();
+                }
                 Event::Tick(ms) => { now += u64::from(ms); f.tick(now); }
                 Event::Snapshot => {
                     if let Some(s) = f.snapshot() {
