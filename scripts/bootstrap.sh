@@ -39,3 +39,8 @@ if ! "$TOOLS/venv/bin/python" -c 'import tree_sitter, tree_sitter_swift' >/dev/n
   "$TOOLS/venv/bin/pip" install -q --disable-pip-version-check \
     tree-sitter==0.26.1 tree-sitter-swift==0.7.4
 fi
+# cargo-fuzz for the fuzz targets (fuzz/run.sh, tests/fuzz/run.sh).
+CARGO_FUZZ_VERSION=0.13.2
+if ! "$TOOLS/cargo/bin/cargo-fuzz" --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  cargo install --quiet --locked --root "$TOOLS/cargo" "cargo-fuzz@$CARGO_FUZZ_VERSION"
+fi
