@@ -60,7 +60,7 @@ pub enum FlowErrorKind {
 ///
 /// The app's transport throws [`SidkitError::Transport`] for network failures and
 /// [`SidkitError::Backend`] for error responses of its backend (see
-/// [`backend_error_from_json`](crate::backend_error_from_json)); anything else it throws arrives as
+/// `backendErrorFromJson` with the `json` feature); anything else it throws arrives as
 /// [`SidkitError::Unexpected`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SidkitError {

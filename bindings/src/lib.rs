@@ -17,6 +17,7 @@
 
 mod error;
 mod flow;
+#[cfg(feature = "json")]
 mod json;
 mod qr;
 mod sync;
@@ -25,6 +26,7 @@ mod types;
 
 pub use error::{FlowErrorKind, LinkRejectionKind, ReturnUrlRejectionKind, SidkitError};
 pub use flow::{SidkitClient, SidkitFlow};
+#[cfg(feature = "json")]
 pub use json::{
     backend_error_from_json, complete_flow_request_to_json, flow_outcome_from_json,
     poll_flow_response_from_json, start_flow_request_to_json, start_flow_response_from_json,

@@ -80,6 +80,17 @@ impl FlowKind {
             FlowKind::CertificateChoiceAndSignature => "certificateChoiceAndSignature",
         }
     }
+
+    /// Parses the JSON name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            FlowKind::Authentication,
+            FlowKind::Signature,
+            FlowKind::CertificateChoiceAndSignature,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }
 
 impl fmt::Display for FlowKind {
@@ -115,6 +126,13 @@ impl Presentation {
             Presentation::App2App => "app2app",
             Presentation::Qr => "qr",
         }
+    }
+
+    /// Parses the JSON name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Presentation::App2App, Presentation::Qr]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
 }
 
@@ -670,6 +688,23 @@ mod tests {
             r#"{"flowHandle":"h0123456789abcdef","sessionType":"AUTH","deviceLink":"l","expiresInMs":1}"#
         )
         .is_err());
+    }
+
+    #[test]
+    fn names_agree_with_serde() {
+        for k in [
+            FlowKind::Authentication,
+            FlowKind::Signature,
+            FlowKind::CertificateChoiceAndSignature,
+        ] {
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
+            assert_eq!(FlowKind::parse(k.as_str()), Some(k));
+        }
+        for p in [Presentation::App2App, Presentation::Qr] {
+            assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{p}\""));
+            assert_eq!(Presentation::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(FlowKind::parse("Authentication"), None);
     }
 
     #[test]
