@@ -1,5 +1,6 @@
 // Round-trip cost of FFI calls from Kotlin into libsidkit (JNA direct mapping). A measurement
 // harness, not a test: run it with tests/kotlin/bench/run.sh and read the numbers.
+@file:Suppress("INVISIBLE_MEMBER", "INVISIBLE_REFERENCE")
 package dev.sidkit.bench
 
 import dev.sidkit.ffi.*
@@ -26,6 +27,15 @@ fun main() {
     val client = SidkitClient(SidkitConfig(CALLBACK_BASE, SmartIdEnvironment.LIVE, listOf(), null), FakeTransport(backend))
     val flow = client.createFlow(FlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP, "eng", null))
     var sink = 0L
+    // Baselines (the bench is compiled in the same Kotlin module as the generated code, so it
+    // can reach its internals): a bare JNA direct call without a status structure, and the
+    // allocation of the JNA status structure every generated call makes.
+    measure("baseline: JNA direct call, no RustCallStatus", 200_000, 200_000) {
+        sink += IntegrityCheckingUniffiLib.ffi_sidkit_uniffi_contract_version()
+    }
+    measure("baseline: allocate a UniffiRustCallStatus (JNA Structure)", 200_000, 200_000) {
+        sink += UniffiRustCallStatus().code
+    }
     measure("flow.remainingMs()      object method, u64 result", 200_000, 200_000) { sink += flow.remainingMs().toLong() }
     measure("flow.tick()             object method, bool result", 200_000, 200_000) { if (flow.tick()) sink++ }
     measure("sidkitVersion()         free function, String result", 200_000, 200_000) { sink += sidkitVersion().length }
