@@ -19,12 +19,12 @@
 //! See `docs/mobile-flow.md` for the state diagram and the design of the router and snapshot.
 
 pub mod contract;
-mod flow;
-mod link;
+pub mod flow;
+pub mod link;
 #[cfg(feature = "qr")]
 pub mod qr;
-mod router;
-mod snapshot;
+pub mod router;
+pub mod snapshot;
 
 pub use flow::{
     Flow, FlowConfig, FlowFailure, FlowSpec, FlowState, NextStep, PollDisposition, PollProgress,
