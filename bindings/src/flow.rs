@@ -249,35 +249,28 @@ impl SidkitFlow {
     /// After a retryable error (`error.isRetryable()`) call `start()` again; the retry carries
     /// the same idempotency key.
     pub async fn start(&self) -> Result<FlowStep, SidkitError> {
-        let (req, mut gen) = self.update_watch(|f| f.begin_start(now_ms()));
+        let (req, gen) = self.update_watch(|f| f.begin_start(now_ms()));
         let req = req?;
         let mut guard = InFlight::new(self, Pending::Start);
         let mut call = self.transport.start_flow(req.into());
-        loop {
-            match race(call.as_mut(), self.signal.changed(gen)).await {
-                Either::Left(Ok(resp)) => {
-                    guard.disarm();
-                    let step = self.update(|f| f.on_start_response(resp.into(), now_ms()))?;
-                    return Ok(match step {
-                        NextStep::LaunchApp { device_link } => FlowStep::LaunchApp { device_link },
-                        NextStep::ShowQr { device_link } => FlowStep::ShowQr { device_link },
-                    });
-                }
-                Either::Left(Err(e)) => {
-                    guard.disarm();
-                    let reason = e.to_string();
-                    self.update(|f| f.on_start_error(e.is_retryable(), &reason));
-                    return Err(e);
-                }
-                Either::Right(()) => {
-                    let (state, g) = self.update_watch(|f| f.state());
-                    gen = g;
-                    if state != FlowState::Starting {
-                        guard.disarm();
-                        return Err(self.read(|f| f.state_error("start")).into());
-                    }
-                }
+        let result = self
+            .await_call(call.as_mut(), gen, |s| s == FlowState::Starting)
+            .await;
+        guard.disarm();
+        match result {
+            Some(Ok(resp)) => {
+                let step = self.update(|f| f.on_start_response(resp.into(), now_ms()))?;
+                Ok(match step {
+                    NextStep::LaunchApp { device_link } => FlowStep::LaunchApp { device_link },
+                    NextStep::ShowQr { device_link } => FlowStep::ShowQr { device_link },
+                })
             }
+            Some(Err(e)) => {
+                let reason = e.to_string();
+                self.update(|f| f.on_start_error(e.is_retryable(), &reason));
+                Err(e)
+            }
+            None => Err(self.read(|f| f.state_error("start")).into()),
         }
     }
 
@@ -315,7 +308,7 @@ impl SidkitFlow {
     /// after a refusal): it returns the outcome if the session ended, else the link to reopen.
     pub async fn poll(&self) -> Result<FlowProgress, SidkitError> {
         loop {
-            let (disp, mut gen) = self.update_watch(|f| f.begin_poll(now_ms()));
+            let (disp, gen) = self.update_watch(|f| f.begin_poll(now_ms()));
             let req = match disp? {
                 PollDisposition::Finished(o) => {
                     return Ok(FlowProgress::Finished { outcome: o.into() })
@@ -328,40 +321,33 @@ impl SidkitFlow {
             };
             let mut guard = InFlight::new(self, Pending::Poll);
             let mut call = self.transport.poll_flow(req.into());
-            loop {
-                match race(call.as_mut(), self.signal.changed(gen)).await {
-                    Either::Left(Ok(resp)) => {
-                        guard.disarm();
-                        let p = self.update(|f| f.on_poll_response(resp.into()))?;
-                        return Ok(match p {
-                            PollProgress::Waiting { device_link } => {
-                                FlowProgress::Waiting { device_link }
-                            }
-                            PollProgress::Finished(o) => {
-                                FlowProgress::Finished { outcome: o.into() }
-                            }
-                        });
-                    }
-                    Either::Left(Err(e)) => {
-                        guard.disarm();
-                        let reason = e.to_string();
-                        self.update(|f| f.on_poll_error(e.is_retryable(), &reason));
-                        return Err(e);
-                    }
-                    Either::Right(()) => {
-                        let (state, g) = self.update_watch(|f| f.state());
-                        gen = g;
-                        if state.is_terminal() {
-                            guard.disarm();
-                            self.update(Flow::abort_poll);
-                            if let Some(o) = self.read(|f| f.outcome().cloned()) {
-                                return Ok(FlowProgress::Finished { outcome: o.into() });
-                            }
-                            return Err(self.read(|f| f.state_error("poll")).into());
+            let result = self
+                .await_call(call.as_mut(), gen, |s| !s.is_terminal())
+                .await;
+            guard.disarm();
+            return match result {
+                Some(Ok(resp)) => {
+                    let p = self.update(|f| f.on_poll_response(resp.into()))?;
+                    Ok(match p {
+                        PollProgress::Waiting { device_link } => {
+                            FlowProgress::Waiting { device_link }
                         }
+                        PollProgress::Finished(o) => FlowProgress::Finished { outcome: o.into() },
+                    })
+                }
+                Some(Err(e)) => {
+                    let reason = e.to_string();
+                    self.update(|f| f.on_poll_error(e.is_retryable(), &reason));
+                    Err(e)
+                }
+                None => {
+                    self.update(Flow::abort_poll);
+                    match self.read(|f| f.outcome().cloned()) {
+                        Some(o) => Ok(FlowProgress::Finished { outcome: o.into() }),
+                        None => Err(self.read(|f| f.state_error("poll")).into()),
                     }
                 }
-            }
+            };
         }
     }
 
@@ -398,39 +384,51 @@ impl SidkitFlow {
     async fn send_completion(
         &self,
         req: sidkit_core::mobile::contract::CompleteFlowRequest,
-        mut gen: u64,
+        gen: u64,
     ) -> Result<FlowOutcome, SidkitError> {
         let mut guard = InFlight::new(self, Pending::Completion);
         let mut call = self.transport.complete_flow(req.into());
+        let result = self
+            .await_call(call.as_mut(), gen, |s| s == FlowState::Completing)
+            .await;
+        guard.disarm();
+        match result {
+            Some(Ok(outcome)) => Ok(self
+                .update(|f| f.on_complete_response(outcome.into()))?
+                .into()),
+            Some(Err(e)) => {
+                let reason = e.to_string();
+                self.update(|f| f.on_complete_error(e.is_retryable(), &reason));
+                Err(e)
+            }
+            // A poll may have finished the flow meanwhile; otherwise it was cancelled or expired.
+            None => match self.read(|f| f.outcome().cloned()) {
+                Some(o) => Ok(o.into()),
+                None => Err(self.read(|f| f.state_error("complete")).into()),
+            },
+        }
+    }
+
+    /// Awaits a transport call unless the flow leaves the states `waiting` accepts first
+    /// (cancelled, expired, finished by another call): `None` then, and the call is dropped by
+    /// the caller, which cancels it on the foreign side.
+    async fn await_call<T, F>(
+        &self,
+        mut call: std::pin::Pin<&mut F>,
+        mut gen: u64,
+        waiting: impl Fn(FlowState) -> bool,
+    ) -> Option<Result<T, SidkitError>>
+    where
+        F: std::future::Future<Output = Result<T, SidkitError>> + ?Sized,
+    {
         loop {
             match race(call.as_mut(), self.signal.changed(gen)).await {
-                Either::Left(Ok(outcome)) => {
-                    guard.disarm();
-                    let o = self.update(|f| f.on_complete_response(outcome.into()))?;
-                    return Ok(o.into());
-                }
-                Either::Left(Err(e)) => {
-                    guard.disarm();
-                    let reason = e.to_string();
-                    self.update(|f| f.on_complete_error(e.is_retryable(), &reason));
-                    return Err(e);
-                }
+                Either::Left(result) => return Some(result),
                 Either::Right(()) => {
                     let (state, g) = self.update_watch(|f| f.state());
                     gen = g;
-                    match state {
-                        FlowState::Completing => {}
-                        FlowState::Finished => {
-                            guard.disarm();
-                            if let Some(o) = self.read(|f| f.outcome().cloned()) {
-                                return Ok(o.into());
-                            }
-                            return Err(self.read(|f| f.state_error("complete")).into());
-                        }
-                        _ => {
-                            guard.disarm();
-                            return Err(self.read(|f| f.state_error("complete")).into());
-                        }
+                    if !waiting(state) {
+                        return None;
                     }
                 }
             }
