@@ -29,7 +29,10 @@ fuzz_target!(|data: &[u8]| {
             ));
             assert_eq!(rebuilt, p.unprotected);
             assert_eq!(format!("{}&authCode={}", p.unprotected, p.auth_code), *link);
-            assert_eq!(p.elapsed_seconds.is_some(), p.link_type == DeviceLinkType::Qr);
+            assert_eq!(
+                p.elapsed_seconds.is_some(),
+                p.link_type == DeviceLinkType::Qr
+            );
             assert_eq!(p.auth_code.len(), 43);
         }
         for t in [DeviceLinkType::App2App, DeviceLinkType::Qr] {

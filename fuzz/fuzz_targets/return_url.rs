@@ -32,13 +32,20 @@ fuzz_target!(|data: &[u8]| {
         let Ok(r) = ReturnUrl::parse(base, &url) else {
             continue;
         };
-        assert!(url.starts_with("https://"), "accepted a non-https URL: {url:?}");
+        assert!(
+            url.starts_with("https://"),
+            "accepted a non-https URL: {url:?}"
+        );
         let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
         let tokens: Vec<&str> = query
             .split('&')
             .filter_map(|p| p.strip_prefix("value="))
             .collect();
-        assert_eq!(tokens.len(), 1, "accepted without exactly one value: {url:?}");
+        assert_eq!(
+            tokens.len(),
+            1,
+            "accepted without exactly one value: {url:?}"
+        );
         let token = tokens[0];
         assert!(token.len() >= 22 && token.len() <= 128, "{url:?}");
         let expected: [u8; 32] = Sha256::digest(token.as_bytes()).into();
