@@ -767,11 +767,6 @@ impl Flow {
                 Err(self
                     .fail(|| bad_response("a pending QR flow must carry the current deviceLink")))
             }
-            (Presentation::Qr, Some(link)) if self.state == FlowState::Completing => {
-                // Cannot happen for QR flows (they have no return URL); be strict anyway.
-                let _ = link;
-                Err(self.state_error("show a QR link for"))
-            }
             (Presentation::Qr, Some(link)) => {
                 let session_type = session.session_type;
                 let parsed = match self.config.link_policy.check(
