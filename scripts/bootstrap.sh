@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-command -v bc >/dev/null 2>&1 || need_apt+=(bc)
 # Mobile bindings tests (tests/kotlin, tests/swift): JNA for the JVM, a C compiler and nm for
 # the header and symbol checks, python3-venv for tree-sitter-swift.
 [ -f /usr/share/java/jna.jar ] || need_apt+=(libjna-java)

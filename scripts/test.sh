@@ -18,10 +18,10 @@ mkdir -p "$LOG_DIR"
 # Adds the counts of every "N passed, N failed" / cargo "test result:" line of a log.
 count() {
   local log=$1 p f
-  p=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' | paste -sd+ - | bc 2>/dev/null || true)
-  f=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' | paste -sd+ - | bc 2>/dev/null || true)
-  passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0}))
+  p=$(awk '/^test result: /{for(i=1;i<=NF;i++) if($(i+1) ~ /^passed;/) s+=$i} END{print s+0}' "$log")
+  f=$(awk '/^test result: /{for(i=1;i<=NF;i++) if($(i+1) ~ /^failed;/) s+=$i} END{print s+0}' "$log")
+  passed=$((passed + p))
+  failed=$((failed + f))
 }
 count_suite() {
   local log=$1 line

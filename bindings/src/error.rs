@@ -233,7 +233,8 @@ impl From<sidkit_core::Error> for SidkitError {
                 },
                 reason,
             },
-            // Callback checks belong to the backend; nothing on the phone produces them.
+            // Callback checks and Smart-ID session results belong to the backend; nothing on
+            // the phone's code paths produces them.
             _ => SidkitError::InvalidInput {
                 field: "input".to_owned(),
                 reason,

@@ -1,1 +1,78 @@
-fn main() {}
+//! `smartid`: the command-line tool of sidkit.
+//!
+//! Every command prints its result alone on stdout and exits with
+//! * 0 on success,
+//! * 1 when a verification fails (the failed check is named on stderr),
+//! * 2 on bad input (one clear line on stderr).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd_protocol;
+
+/// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
+#[derive(Debug, Parser)]
+#[command(name = "smartid", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a device link (QR, Web2App or App2App) with its authCode.
+    DeviceLink(Box<cmd_protocol::DeviceLinkArgs>),
+    /// Compute the four-digit verification code of an authentication rpChallenge.
+    VerificationCode(cmd_protocol::VerificationCodeArgs),
+    /// Compute the sessionSecretDigest the Smart-ID app appends to callbacks.
+    SessionSecretDigest(cmd_protocol::SessionSecretDigestArgs),
+    /// Verify a callback URL: token binding, sessionSecretDigest, userChallengeVerifier.
+    VerifyCallback(cmd_protocol::VerifyCallbackArgs),
+}
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    Input(String),
+    /// A verification failed: exit code 1.
+    Failed(String),
+}
+
+impl From<sidkit_core::Error> for CliError {
+    fn from(e: sidkit_core::Error) -> Self {
+        if e.is_invalid_input() {
+            CliError::Input(e.to_string())
+        } else {
+            CliError::Failed(e.to_string())
+        }
+    }
+}
+
+/// The result of a command: the text to print on stdout.
+pub type CmdResult = Result<String, CliError>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::DeviceLink(a) => cmd_protocol::device_link(*a),
+        Command::VerificationCode(a) => cmd_protocol::verification_code(a),
+        Command::SessionSecretDigest(a) => cmd_protocol::session_secret_digest(a),
+        Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),
+    };
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(CliError::Failed(msg)) => {
+            eprintln!("verification failed: {msg}");
+            ExitCode::from(1)
+        }
+        Err(CliError::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

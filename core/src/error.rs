@@ -7,11 +7,15 @@
 //!   retrying unchanged can never succeed. Nothing was sent or computed.
 //! * [`Error::Callback`]: a Smart-ID callback URL failed one of the mandatory checks of spec §7.3.
 //!   Deny the login/signature; [`CallbackFailure`] names the check.
+//! * [`Error::SessionEnded`]: the user refused, timed out, or the session failed on the Smart-ID
+//!   side; the `endResult` says which.
 //!
 //! Later layers (response verification, the HTTP client, the App2App flow) add their own variants,
 //! each carrying a small enum that names exactly what failed.
 
 use std::fmt;
+
+use crate::models::EndResult;
 
 /// Shorthand for `std::result::Result<T, sidkit_core::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -34,6 +38,17 @@ pub enum Error {
     /// must be denied.
     #[error("callback rejected: {0}")]
     Callback(CallbackFailure),
+
+    /// The session completed with an `endResult` other than `OK` (the user refused, timed out,
+    /// …). Show the user a message for `end_result`; for the account-related results show one
+    /// and the same message (spec §10, against user enumeration).
+    #[error("Smart-ID session ended with {end_result}{}", interaction.as_deref().map(|i| format!(" (interaction {i})")).unwrap_or_default())]
+    SessionEnded {
+        /// The `endResult`.
+        end_result: EndResult,
+        /// `result.details.interaction` for `USER_REFUSED_INTERACTION`.
+        interaction: Option<String>,
+    },
 
     /// A mobile flow operation failed: cancelled, expired, not possible in the flow's state, a
     /// contract violation by the app's backend, a transport failure, or a bad snapshot.
@@ -74,6 +89,34 @@ impl Error {
             Error::Flow(f) => f.code(),
             Error::LinkRejected(r) => r.code(),
             Error::ReturnUrlRejected(r) => r.code(),
+            Error::SessionEnded { end_result, .. } => match end_result {
+                EndResult::Ok => "session_ok",
+                EndResult::UserRefused => "user_refused",
+                EndResult::Timeout => "timeout",
+                EndResult::DocumentUnusable => "document_unusable",
+                EndResult::WrongVc => "wrong_vc",
+                EndResult::RequiredInteractionNotSupportedByApp => {
+                    "required_interaction_not_supported_by_app"
+                }
+                EndResult::UserRefusedCertChoice => "user_refused_cert_choice",
+                EndResult::UserRefusedInteraction => "user_refused_interaction",
+                EndResult::ProtocolFailure => "protocol_failure",
+                EndResult::ExpectedLinkedSession => "expected_linked_session",
+                EndResult::ServerError => "server_error",
+                EndResult::AccountUnusable => "account_unusable",
+                EndResult::Unknown(_) => "session_failed",
+            },
+        }
+    }
+
+    /// Whether retrying the same operation later may succeed (network trouble, maintenance,
+    /// a server error). Bad input and failed verifications are never retryable; a refused or
+    /// timed-out session needs a new session, not a retry.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::SessionEnded { end_result, .. } => *end_result == EndResult::ServerError,
+            Error::Flow(f) => f.is_retryable(),
+            _ => false,
         }
     }
 }

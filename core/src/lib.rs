@@ -36,6 +36,8 @@ pub mod mobile;
 pub mod models;
 pub mod request;
 pub mod secret;
+#[cfg(feature = "test-pki")]
+pub mod testpki;
 pub mod url;
 pub mod validate;
 pub mod vc;

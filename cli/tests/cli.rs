@@ -1,0 +1,337 @@
+//! The `smartid` binary, end to end: outputs, exit codes and error messages.
+
+use std::process::Command;
+
+const SECRET: &str = "B98ODiVCebRedSwdTk51zFSaGYyHtY1H2A0ocAi3/Ps=";
+const RP_CHALLENGE: &str =
+    "GYS+yoah6emAcVDNIajwSs6UB/M95XrDxMzXBUkwQJ9YFDipXXzGpPc7raWcuc2+TEoRc7WvIZ/7dU/iRXenYg==";
+const DIGEST: &str =
+    "FNZFFya5wGLv9b27fZngaWrOBqle4tGwxZuDFRBdPl1RQvxJsfoqvTbjafd+8BcehMOQGvak6zlP+F8tga4bfQ==";
+const INTERACTIONS: &str = "W3sidHlwZSI6ImNvbmZpcm1hdGlvbk1lc3NhZ2UiLCJkaXNwbGF5VGV4dDIwMCI6IkxvbmdlciBkZXNjcmlwdGlvbiBvZiB0aGUgdHJhbnNhY3Rpb24gY29udGV4dCJ9LHsidHlwZSI6ImRpc3BsYXlUZXh0QW5kUElOIiwiZGlzcGxheVRleHQ2MCI6IlNob3J0IGRlc2NyaXB0aW9uIG9mIHRoZSB0cmFuc2FjdGlvbiBjb250ZXh0In1d";
+const CALLBACK: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ";
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn smartid(args: &[&str]) -> Out {
+    let o = Command::new(env!("CARGO_BIN_EXE_smartid"))
+        .args(args)
+        .output()
+        .expect("run smartid");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+fn link_args<'a>(link_type: &'a str, session_type: &'a str) -> Vec<&'a str> {
+    vec![
+        "device-link",
+        "--device-link-base",
+        "https://smart-id.com/device-link",
+        "--link-type",
+        link_type,
+        "--session-type",
+        session_type,
+        "--session-token",
+        "wGIrqveE6AuGDATZKmR1mtAZ",
+        "--session-secret",
+        SECRET,
+        "--scheme",
+        "smart-id",
+        "--rp-name",
+        "DEMO",
+        "--brokered-rp-name",
+        "Example RP",
+    ]
+}
+
+fn with(mut v: Vec<&'static str>, extra: &[&'static str]) -> Vec<&'static str> {
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn device_link_reproduces_all_nine_vectors() {
+    let cases = [
+        (
+            "Web2App",
+            "auth",
+            "aegUh6gCKkXBJhhvtJqSTWB5_2W8TDQt5eZ7db6krv0",
+        ),
+        (
+            "Web2App",
+            "sign",
+            "R0iNcUp8nK1nqrcVFWerXUfWMSjwDOMC6MAHKrckaH8",
+        ),
+        (
+            "Web2App",
+            "cert",
+            "PI1qYa9_l6zR-v6Pkre6ycSm7S3BGiOQSe5OQlw4UJg",
+        ),
+        (
+            "App2App",
+            "auth",
+            "00NRcgi4Jk7WdIwgMPlyM8wRy9KMu4C_oQvd-N6PKoo",
+        ),
+        (
+            "App2App",
+            "sign",
+            "8QZ16rkBW_ffkq6osT7UH1DbUlF9gEOZevgj-A0VNbM",
+        ),
+        (
+            "App2App",
+            "cert",
+            "AtayuRPP3N59wXF8Cijwjt3pQ16knW2L-5VLDTRD_KU",
+        ),
+        ("QR", "auth", "OY1eHaD4UYedrBwtqUbSkpa0w7ttm4FllPkCD_3wlE0"),
+        ("QR", "sign", "5PZVhiNDTnt1MjLz8_YCjnNtR7p0iGevaL2G1ajfMco"),
+        ("QR", "cert", "T5pDDPAjoMS0byqS-FoaWVjlubODXoCCF4XDB4HeYNo"),
+    ];
+    for (lt, st, code) in cases {
+        let mut args = link_args(lt, st);
+        match st {
+            "auth" => args.extend([
+                "--rp-challenge",
+                RP_CHALLENGE,
+                "--interactions",
+                INTERACTIONS,
+            ]),
+            "sign" => args.extend(["--digest", DIGEST, "--interactions", INTERACTIONS]),
+            _ => {}
+        }
+        // The session has a callback URL; for QR it is accepted and left out of the payload.
+        args.extend(["--callback-url", CALLBACK]);
+        if lt == "QR" {
+            args.extend(["--elapsed-seconds", "22"]);
+        }
+        let out = smartid(&args);
+        assert_eq!(out.code, 0, "{lt}/{st}: {}", out.stderr);
+        let elapsed = if lt == "QR" { "&elapsedSeconds=22" } else { "" };
+        assert_eq!(
+            out.stdout,
+            format!("https://smart-id.com/device-link?deviceLinkType={lt}{elapsed}&sessionToken=wGIrqveE6AuGDATZKmR1mtAZ&sessionType={st}&version=1.0&lang=eng&authCode={code}\n"),
+            "{lt}/{st}"
+        );
+        assert!(out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn verification_code_and_digest() {
+    let out = smartid(&["verification-code", "--rp-challenge", RP_CHALLENGE]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, "7180\n"));
+    let out = smartid(&["session-secret-digest", "--session-secret", SECRET]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc\n")
+    );
+}
+
+const RETURNED: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
+
+#[test]
+fn verify_callback_accepts_the_documented_callback() {
+    let out = smartid(&[
+        "verify-callback",
+        "--callback-url",
+        RETURNED,
+        "--session-secret",
+        SECRET,
+        "--expected-value",
+        "RrKjjT4aggzu27YBddX1bQ",
+        "--user-challenge",
+        "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00",
+    ]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "valid\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn verify_callback_names_the_failed_check() {
+    let base = |url: &'static str, value: &'static str, uc: &'static str| {
+        smartid(&[
+            "verify-callback",
+            "--callback-url",
+            url,
+            "--session-secret",
+            SECRET,
+            "--expected-value",
+            value,
+            "--user-challenge",
+            uc,
+        ])
+    };
+    let good_uc = "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00";
+    let out = base(RETURNED, "someOtherTokenValue12345", good_uc);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("token binding failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+
+    let out = base(
+        RETURNED,
+        "RrKjjT4aggzu27YBddX1bQ",
+        "AAAAYRH2oYw8tW2bq0it0IUb7WIFkCLgF8NTc7-4Zq4",
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("userChallengeVerifier"),
+        "{}",
+        out.stderr
+    );
+
+    let tampered = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=TIRImorSPPxBbNSJhTSPpY4GYM3ZXdHkXj2LFVUL2QI&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
+    let out = base(tampered, "RrKjjT4aggzu27YBddX1bQ", good_uc);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("sessionSecretDigest"), "{}", out.stderr);
+
+    let replayed_param = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc";
+    let out = base(replayed_param, "RrKjjT4aggzu27YBddX1bQ", good_uc);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("appears twice"), "{}", out.stderr);
+}
+
+/// Each bad input exits 2 with one clear line on stderr and nothing on stdout.
+#[test]
+fn bad_input_exits_2() {
+    let auth = || {
+        with(
+            link_args("App2App", "auth"),
+            &["--interactions", INTERACTIONS],
+        )
+    };
+    let cases: Vec<(Vec<&'static str>, &str)> = vec![
+        // malformed Base64
+        (
+            with(
+                auth(),
+                &["--rp-challenge", "not base64!", "--callback-url", CALLBACK],
+            ),
+            "rpChallenge",
+        ),
+        (
+            vec![
+                "session-secret-digest",
+                "--session-secret",
+                "B98ODiVCebRedSwdTk51zFSaGYyHtY1H2A0ocAi3_Ps=",
+            ],
+            "sessionSecret",
+        ),
+        (
+            vec!["verification-code", "--rp-challenge", "AAAA"],
+            "rpChallenge",
+        ),
+        // http callback
+        (
+            with(
+                auth(),
+                &[
+                    "--rp-challenge",
+                    RP_CHALLENGE,
+                    "--callback-url",
+                    "http://rp.example.com/cb?value=x",
+                ],
+            ),
+            "https://",
+        ),
+        // `#` in the callback
+        (
+            with(
+                auth(),
+                &[
+                    "--rp-challenge",
+                    RP_CHALLENGE,
+                    "--callback-url",
+                    "https://rp.example.com/cb?value=x#frag",
+                ],
+            ),
+            "`#`",
+        ),
+        // elapsed seconds on App2App
+        (
+            with(
+                auth(),
+                &[
+                    "--rp-challenge",
+                    RP_CHALLENGE,
+                    "--callback-url",
+                    CALLBACK,
+                    "--elapsed-seconds",
+                    "3",
+                ],
+            ),
+            "only for QR",
+        ),
+        // digest on auth
+        (
+            with(auth(), &["--digest", DIGEST, "--callback-url", CALLBACK]),
+            "--digest is for sign",
+        ),
+        // unknown link type
+        (
+            with(
+                with(link_args("NFC", "auth"), &["--interactions", INTERACTIONS]),
+                &["--rp-challenge", RP_CHALLENGE, "--callback-url", CALLBACK],
+            ),
+            "deviceLinkType",
+        ),
+        // missing callback for a same-device link
+        (
+            with(auth(), &["--rp-challenge", RP_CHALLENGE]),
+            "--callback-url",
+        ),
+        // QR without elapsed seconds
+        (
+            with(
+                with(link_args("QR", "auth"), &["--interactions", INTERACTIONS]),
+                &["--rp-challenge", RP_CHALLENGE],
+            ),
+            "--elapsed-seconds",
+        ),
+        // interactions on cert
+        (
+            with(
+                link_args("App2App", "cert"),
+                &["--interactions", INTERACTIONS, "--callback-url", CALLBACK],
+            ),
+            "no --interactions",
+        ),
+        // bad scheme
+        (
+            {
+                let mut v = with(
+                    auth(),
+                    &["--rp-challenge", RP_CHALLENGE, "--callback-url", CALLBACK],
+                );
+                let i = v.iter().position(|a| *a == "smart-id").unwrap();
+                v[i] = "smartid";
+                v
+            },
+            "smart-id-demo",
+        ),
+        // unknown option (clap usage error)
+        (vec!["verification-code", "--bogus"], "--bogus"),
+    ];
+    for (args, needle) in cases {
+        let out = smartid(&args);
+        assert_eq!(out.code, 2, "{args:?}: stderr={}", out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(
+            out.stderr.contains(needle),
+            "{args:?}: `{}` lacks `{needle}`",
+            out.stderr
+        );
+    }
+}
