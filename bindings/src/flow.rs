@@ -1,6 +1,6 @@
 //! The objects the app holds: [`SidkitClient`] (one per app) and [`SidkitFlow`] (one per
 //! Smart-ID flow). They drive the sans-IO state machine of `sidkit_core::mobile` with the app's
-//! [`FlowTransport`].
+//! [`BackendTransport`].
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,7 +13,7 @@ use sidkit_core::mobile::{
 use crate::error::SidkitError;
 use crate::qr::{QrCode, QrErrorCorrection};
 use crate::sync::{lock, race, Either, Signal};
-use crate::transport::FlowTransport;
+use crate::transport::BackendTransport;
 use crate::types::{
     FlowKind, FlowOutcome, FlowProgress, FlowRequest, FlowStatus, FlowStep, Presentation,
     SessionType, SidkitConfig, SmartIdEnvironment,
@@ -60,7 +60,7 @@ fn ffi_code(e: &sidkit_core::Error) -> String {
 #[derive(uniffi::Object)]
 pub struct SidkitFlow {
     inner: Mutex<Flow>,
-    transport: Arc<dyn FlowTransport>,
+    transport: Arc<dyn BackendTransport>,
     signal: Signal,
 }
 
@@ -107,7 +107,7 @@ impl Drop for InFlight<'_> {
 }
 
 impl SidkitFlow {
-    fn new(flow: Flow, transport: Arc<dyn FlowTransport>) -> Arc<Self> {
+    fn new(flow: Flow, transport: Arc<dyn BackendTransport>) -> Arc<Self> {
         Arc::new(SidkitFlow {
             inner: Mutex::new(flow),
             transport,
@@ -444,7 +444,7 @@ impl SidkitFlow {
 #[derive(uniffi::Object)]
 pub struct SidkitClient {
     config: FlowConfig,
-    transport: Arc<dyn FlowTransport>,
+    transport: Arc<dyn BackendTransport>,
     flows: Mutex<Vec<Arc<SidkitFlow>>>,
 }
 
@@ -473,7 +473,7 @@ impl SidkitClient {
     #[uniffi::constructor]
     pub fn new(
         config: SidkitConfig,
-        transport: Arc<dyn FlowTransport>,
+        transport: Arc<dyn BackendTransport>,
     ) -> Result<Arc<Self>, SidkitError> {
         let policy = match config.environment {
             SmartIdEnvironment::Live => Some(DeviceLinkPolicy::live()),

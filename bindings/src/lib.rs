@@ -5,7 +5,7 @@
 //! App2App links, or QR codes on a tablet.
 //!
 //! The app creates one [`SidkitClient`] with its callback base (an App Link / Universal Link),
-//! the allowed Smart-ID device-link bases, and a [`FlowTransport`] to its own backend; then, per
+//! the allowed Smart-ID device-link bases, and a [`BackendTransport`] to its own backend; then, per
 //! flow, `createFlow` → `start` → open the link → `handleReturnUrl` → outcome. The phone never
 //! holds the Smart-ID session secret, session ID, challenge, digest or callback URL: the
 //! backend does the Smart-ID side and all verification. See `docs/mobile-flow.md`.
@@ -32,7 +32,7 @@ pub use json::{
     poll_flow_response_from_json, start_flow_request_to_json, start_flow_response_from_json,
 };
 pub use qr::{qr_code, qr_svg, QrCode, QrErrorCorrection};
-pub use transport::FlowTransport;
+pub use transport::BackendTransport;
 pub use types::*;
 
 uniffi::setup_scaffolding!();

@@ -25,7 +25,7 @@ use crate::types::{
 ///   backend answers it idempotently).
 #[uniffi::export(with_foreign)]
 #[async_trait::async_trait]
-pub trait FlowTransport: Send + Sync {
+pub trait BackendTransport: Send + Sync {
     /// `POST /flows`: ask the backend to start a Smart-ID session for this flow.
     async fn start_flow(&self, request: StartFlowRequest)
         -> Result<StartFlowResponse, SidkitError>;

@@ -277,7 +277,7 @@ class FakeBackend(val callbackBase: String = CALLBACK_BASE) {
 }
 
 /** The transport an app would implement with its HTTP client; here it calls the fake directly. */
-class FakeTransport(private val backend: FakeBackend) : FlowTransport {
+class FakeTransport(private val backend: FakeBackend) : BackendTransport {
     override suspend fun startFlow(request: StartFlowRequest): StartFlowResponse = backend.start(request)
     override suspend fun completeFlow(request: CompleteFlowRequest): FlowOutcome = backend.complete(request)
     override suspend fun pollFlow(request: PollFlowRequest): PollFlowResponse = backend.poll(request)

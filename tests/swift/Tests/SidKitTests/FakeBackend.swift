@@ -275,7 +275,7 @@ final class FakeBackend: @unchecked Sendable {
 }
 
 /// The transport an app implements with URLSession; here it calls the fake directly.
-final class FakeTransport: FlowTransport, @unchecked Sendable {
+final class FakeTransport: BackendTransport, @unchecked Sendable {
     let backend: FakeBackend
 
     init(_ backend: FakeBackend) {
