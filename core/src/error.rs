@@ -64,6 +64,20 @@ pub enum Error {
     /// [`ApiFailure::retryable`] says whether a retry may help.
     #[error("RP API call failed: {0}")]
     Api(ApiFailure),
+    /// A mobile flow operation failed: cancelled, expired, not possible in the flow's state, a
+    /// contract violation by the app's backend, a transport failure, or a bad snapshot.
+    #[error("flow failed: {0}")]
+    Flow(crate::mobile::FlowFailure),
+
+    /// A device link was refused before launch (spec §4.1; not an allowed base, wrong link or
+    /// session type, malformed).
+    #[error("device link rejected: {0}")]
+    LinkRejected(crate::mobile::LinkRejection),
+
+    /// An incoming URL is not the return of a pending flow of this app (foreign, unknown,
+    /// replayed, stale or malformed).
+    #[error("return URL rejected: {0}")]
+    ReturnUrlRejected(crate::mobile::RouteRejection),
 }
 
 impl Error {
@@ -86,6 +100,9 @@ impl Error {
         match self {
             Error::InvalidInput { .. } => "invalid_input",
             Error::Callback(f) => f.code(),
+            Error::Flow(f) => f.code(),
+            Error::LinkRejected(r) => r.code(),
+            Error::ReturnUrlRejected(r) => r.code(),
             Error::SessionEnded { end_result, .. } => match end_result {
                 EndResult::Ok => "session_ok",
                 EndResult::UserRefused => "user_refused",
@@ -116,6 +133,7 @@ impl Error {
         match self {
             Error::SessionEnded { end_result, .. } => *end_result == EndResult::ServerError,
             Error::Api(f) => f.retryable(),
+            Error::Flow(f) => f.is_retryable(),
             _ => false,
         }
     }

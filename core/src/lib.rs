@@ -16,6 +16,7 @@
 //! | [`interactions`] | interactions, kept byte-for-byte as Base64 |
 //! | [`device_link`] | device links, authCode, dynamic QR ticker, link parser |
 //! | [`callback`] | callback URLs, binding checks, one-shot guard |
+//! | [`mobile`] | the phone side: App2App/QR flow state machine, link check, return-URL router, snapshot, app↔backend contract |
 //! | [`vc`] | verification codes of notification flows |
 //! | [`ident`] | semantics identifiers (with national check digits) and document numbers |
 //! | [`secret`] | zeroizing, redacted secrets and constant-time comparison |
@@ -37,6 +38,7 @@ pub mod env;
 mod error;
 pub mod ident;
 pub mod interactions;
+pub mod mobile;
 pub mod models;
 pub mod request;
 pub mod secret;

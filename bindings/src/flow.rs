@@ -1,0 +1,592 @@
+//! The objects the app holds: [`SidkitClient`] (one per app) and [`SidkitFlow`] (one per
+//! Smart-ID flow). They drive the sans-IO state machine of `sidkit_core::mobile` with the app's
+//! [`BackendTransport`].
+
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sidkit_core::mobile::{
+    DeviceLinkPolicy, Flow, FlowConfig, FlowFailure, FlowSnapshot, FlowSpec, FlowState, NextStep,
+    PollDisposition, PollProgress, ReturnDisposition, ReturnUrl, RouteRejection,
+};
+
+use crate::error::SidkitError;
+use crate::qr::{QrCode, QrErrorCorrection};
+use crate::sync::{lock, race, Either, Signal};
+use crate::transport::BackendTransport;
+use crate::types::{
+    FlowKind, FlowOutcome, FlowProgress, FlowRequest, FlowStatus, FlowStep, Presentation,
+    SessionType, SidkitConfig, SmartIdEnvironment,
+};
+
+/// How many finished, cancelled, expired or failed flows a client keeps (to answer a repeated
+/// return URL idempotently and to recognise replays); older ones are forgotten.
+const MAX_TERMINAL_FLOWS: usize = 64;
+
+/// The wall clock in Unix milliseconds (0 if the clock is before 1970).
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The code of a core error as [`SidkitError::code`] reports it.
+fn ffi_code(e: &sidkit_core::Error) -> String {
+    match e {
+        sidkit_core::Error::Flow(FlowFailure::Transport { .. }) => "transport".to_owned(),
+        other => other.code().to_owned(),
+    }
+}
+
+/// One Smart-ID flow: authentication, signature, or certificate choice + signature, on this
+/// phone (App2App) or on another device (QR).
+///
+/// Typical App2App use (Kotlin):
+///
+/// ```kotlin
+/// val flow = client.createFlow(FlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP))
+/// when (val step = flow.start()) {
+///     is FlowStep.LaunchApp -> { startActivity(Intent(ACTION_VIEW, Uri.parse(step.deviceLink))); flow.markLaunched() }
+///     is FlowStep.ShowQr -> error("not a QR flow")
+/// }
+/// savedState["sidkit"] = flow.snapshot()          // survive process death
+/// // ... the return URL arrives in the App Link handler:
+/// val outcome = client.handleReturnUrl(intent.data.toString())
+/// ```
+///
+/// All methods are safe to call from any thread. Suspending methods can be cancelled by
+/// cancelling the calling coroutine / task; [`cancel`](Self::cancel) ends the flow.
+#[derive(uniffi::Object)]
+pub struct SidkitFlow {
+    inner: Mutex<Flow>,
+    transport: Arc<dyn BackendTransport>,
+    signal: Signal,
+}
+
+/// Which in-flight transition to undo when a suspended call is abandoned.
+#[derive(Clone, Copy)]
+enum Pending {
+    Start,
+    Completion,
+    Poll,
+}
+
+/// Undoes the in-flight transition if the future holding it is dropped before it finishes
+/// (the app cancelled its coroutine or task).
+struct InFlight<'a> {
+    flow: &'a SidkitFlow,
+    what: Pending,
+    armed: bool,
+}
+
+impl<'a> InFlight<'a> {
+    fn new(flow: &'a SidkitFlow, what: Pending) -> Self {
+        InFlight {
+            flow,
+            what,
+            armed: true,
+        }
+    }
+
+    fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.flow.update(|f| match self.what {
+                Pending::Start => f.abort_start(),
+                Pending::Completion => f.abort_completion(),
+                Pending::Poll => f.abort_poll(),
+            });
+        }
+    }
+}
+
+impl SidkitFlow {
+    fn new(flow: Flow, transport: Arc<dyn BackendTransport>) -> Arc<Self> {
+        Arc::new(SidkitFlow {
+            inner: Mutex::new(flow),
+            transport,
+            signal: Signal::default(),
+        })
+    }
+
+    /// Reads the state machine.
+    fn read<R>(&self, f: impl FnOnce(&Flow) -> R) -> R {
+        f(&lock(&self.inner))
+    }
+
+    /// Changes the state machine and wakes everything waiting on this flow.
+    fn update<R>(&self, f: impl FnOnce(&mut Flow) -> R) -> R {
+        let r = f(&mut lock(&self.inner));
+        self.signal.notify();
+        r
+    }
+
+    /// Changes the state machine and returns the signal generation observed under the same
+    /// lock, so that a later change cannot be missed.
+    fn update_watch<R>(&self, f: impl FnOnce(&mut Flow) -> R) -> (R, u64) {
+        let mut g = lock(&self.inner);
+        let r = f(&mut g);
+        let gen = self.signal.generation();
+        drop(g);
+        (r, gen)
+    }
+
+    fn commitment(&self) -> Option<[u8; 32]> {
+        self.read(|f| f.commitment().copied())
+    }
+
+    fn is_terminal(&self) -> bool {
+        self.read(|f| f.state().is_terminal())
+    }
+}
+
+#[uniffi::export]
+impl SidkitFlow {
+    /// The flow's local id (random; stable across snapshot and restore).
+    pub fn id(&self) -> String {
+        self.read(|f| f.id().to_owned())
+    }
+
+    /// The flow kind.
+    pub fn kind(&self) -> FlowKind {
+        self.read(|f| f.kind().into())
+    }
+
+    /// App2App or QR.
+    pub fn presentation(&self) -> Presentation {
+        self.read(|f| f.presentation().into())
+    }
+
+    /// The Smart-ID session type, once started.
+    pub fn session_type(&self) -> Option<SessionType> {
+        self.read(|f| f.session_type().map(Into::into))
+    }
+
+    /// The current device link (App2App link or latest QR link), once started.
+    pub fn device_link(&self) -> Option<String> {
+        self.read(|f| f.device_link().map(str::to_owned))
+    }
+
+    /// The overall deadline, Unix milliseconds.
+    pub fn deadline_epoch_ms(&self) -> u64 {
+        self.read(Flow::deadline_ms)
+    }
+
+    /// Milliseconds until the deadline (0 when passed). Useful as a timeout for the app's own
+    /// timers (`withTimeout(flow.remainingMs())`).
+    pub fn remaining_ms(&self) -> u64 {
+        self.read(|f| f.remaining_ms(now_ms()))
+    }
+
+    /// Where the flow is. Also applies the deadline.
+    pub fn status(&self) -> FlowStatus {
+        self.tick();
+        self.read(|f| {
+            let link = || f.device_link().unwrap_or_default().to_owned();
+            match f.state() {
+                FlowState::Created => FlowStatus::Created,
+                FlowState::Starting => FlowStatus::Starting,
+                FlowState::ReadyToLaunch => FlowStatus::ReadyToLaunch {
+                    device_link: link(),
+                },
+                FlowState::AwaitingReturn => FlowStatus::AwaitingReturn {
+                    device_link: link(),
+                },
+                FlowState::ShowingQr => FlowStatus::ShowingQr {
+                    device_link: link(),
+                },
+                FlowState::Completing => FlowStatus::Completing,
+                FlowState::Finished => match f.outcome() {
+                    Some(o) => FlowStatus::Finished {
+                        outcome: o.clone().into(),
+                    },
+                    None => FlowStatus::Failed {
+                        code: "flow_invalid_state".to_owned(),
+                        reason: "finished without an outcome".to_owned(),
+                    },
+                },
+                FlowState::Cancelled => FlowStatus::Cancelled,
+                FlowState::Expired => FlowStatus::Expired,
+                FlowState::Failed => match f.failure() {
+                    Some(e) => FlowStatus::Failed {
+                        code: ffi_code(e),
+                        reason: e.to_string(),
+                    },
+                    None => FlowStatus::Failed {
+                        code: "flow_invalid_state".to_owned(),
+                        reason: "failed without a cause".to_owned(),
+                    },
+                },
+            }
+        })
+    }
+
+    /// Applies the deadline now (the flow also checks it on every call). Returns `true` if the
+    /// flow is over (finished, cancelled, expired or failed).
+    pub fn tick(&self) -> bool {
+        let (changed, terminal) = {
+            let mut f = lock(&self.inner);
+            let before = f.state();
+            let after = f.tick(now_ms());
+            (before != after, after.is_terminal())
+        };
+        if changed {
+            self.signal.notify();
+        }
+        terminal
+    }
+
+    /// Asks the backend for a Smart-ID session and checks the device link it returns (https,
+    /// allowed base, `App2App` or `QR` as the presentation needs, well-formed token and
+    /// authCode, matching session type, the callback base and commitment).
+    ///
+    /// After a retryable error (`error.isRetryable()`) call `start()` again; the retry carries
+    /// the same idempotency key.
+    pub async fn start(&self) -> Result<FlowStep, SidkitError> {
+        let (req, gen) = self.update_watch(|f| f.begin_start(now_ms()));
+        let req = req?;
+        let mut guard = InFlight::new(self, Pending::Start);
+        let mut call = self.transport.start_flow(req.into());
+        let result = self
+            .await_call(call.as_mut(), gen, |s| s == FlowState::Starting)
+            .await;
+        guard.disarm();
+        match result {
+            Some(Ok(resp)) => {
+                let step = self.update(|f| f.on_start_response(resp.into(), now_ms()))?;
+                Ok(match step {
+                    NextStep::LaunchApp { device_link } => FlowStep::LaunchApp { device_link },
+                    NextStep::ShowQr { device_link } => FlowStep::ShowQr { device_link },
+                })
+            }
+            Some(Err(e)) => {
+                let reason = e.to_string();
+                self.update(|f| f.on_start_error(e.is_retryable(), &reason));
+                Err(e)
+            }
+            None => Err(self.read(|f| f.state_error("start")).into()),
+        }
+    }
+
+    /// Records that the app opened the App2App link (`ReadyToLaunch` → `AwaitingReturn`).
+    pub fn mark_launched(&self) -> Result<(), SidkitError> {
+        Ok(self.update(|f| f.mark_launched(now_ms()))?)
+    }
+
+    /// Hands this flow's return URL to the backend and returns the verified outcome.
+    ///
+    /// The URL must be on the configured callback base and carry this flow's token (checked
+    /// against the commitment). The same URL arriving twice is answered once: a second call
+    /// while the first is running waits for it, and a call after the flow finished returns the
+    /// same outcome without contacting the backend. A different URL for a flow that already
+    /// took one is rejected as replayed. Prefer `SidkitClient.handleReturnUrl`, which also
+    /// finds the flow.
+    pub async fn complete(&self, return_url: String) -> Result<FlowOutcome, SidkitError> {
+        loop {
+            let (disp, gen) = self.update_watch(|f| {
+                let ret = ReturnUrl::parse(f.config().callback_base(), &return_url)
+                    .map_err(sidkit_core::Error::from)?;
+                f.accept_return_url(&ret, now_ms())
+            });
+            match disp? {
+                ReturnDisposition::AlreadyFinished(o) => return Ok(o.into()),
+                ReturnDisposition::InFlight => self.signal.changed(gen).await,
+                ReturnDisposition::Complete(req) => return self.send_completion(req, gen).await,
+            }
+        }
+    }
+
+    /// Asks the backend where the flow is. For QR flows call it about once a second: it
+    /// returns the QR link to show now, or the outcome. For App2App flows call it when the app
+    /// comes back to the foreground without a return URL (the Smart-ID app may not call back
+    /// after a refusal): it returns the outcome if the session ended, else the link to reopen.
+    pub async fn poll(&self) -> Result<FlowProgress, SidkitError> {
+        loop {
+            let (disp, gen) = self.update_watch(|f| f.begin_poll(now_ms()));
+            let req = match disp? {
+                PollDisposition::Finished(o) => {
+                    return Ok(FlowProgress::Finished { outcome: o.into() })
+                }
+                PollDisposition::AwaitCompletion => {
+                    self.signal.changed(gen).await;
+                    continue;
+                }
+                PollDisposition::Send(req) => req,
+            };
+            let mut guard = InFlight::new(self, Pending::Poll);
+            let mut call = self.transport.poll_flow(req.into());
+            let result = self
+                .await_call(call.as_mut(), gen, |s| !s.is_terminal())
+                .await;
+            guard.disarm();
+            return match result {
+                Some(Ok(resp)) => {
+                    let p = self.update(|f| f.on_poll_response(resp.into()))?;
+                    Ok(match p {
+                        PollProgress::Waiting { device_link } => {
+                            FlowProgress::Waiting { device_link }
+                        }
+                        PollProgress::Finished(o) => FlowProgress::Finished { outcome: o.into() },
+                    })
+                }
+                Some(Err(e)) => {
+                    let reason = e.to_string();
+                    self.update(|f| f.on_poll_error(e.is_retryable(), &reason));
+                    Err(e)
+                }
+                None => {
+                    self.update(Flow::abort_poll);
+                    match self.read(|f| f.outcome().cloned()) {
+                        Some(o) => Ok(FlowProgress::Finished { outcome: o.into() }),
+                        None => Err(self.read(|f| f.state_error("poll")).into()),
+                    }
+                }
+            };
+        }
+    }
+
+    /// Cancels the flow at any point: it ends at once (a running `start`, `complete` or
+    /// `poll` returns a `Cancelled` error), then the backend is told if the flow got that far.
+    /// Cancelling a flow that is already over changes nothing. An error of the backend call is
+    /// returned, but the flow is cancelled regardless.
+    pub async fn cancel(&self) -> Result<(), SidkitError> {
+        let req = self.update(Flow::cancel);
+        if let Some(req) = req {
+            self.transport.cancel_flow(req.into()).await?;
+        }
+        Ok(())
+    }
+
+    /// A secret-free snapshot to store while the user is in the Smart-ID app (Android
+    /// `SavedStateHandle` / `Bundle`, iOS scene state or `UserDefaults`), or `null` when there
+    /// is nothing to resume. Restore it with `SidkitClient.restoreFlow`.
+    pub fn snapshot(&self) -> Option<String> {
+        self.read(|f| f.snapshot().map(|s| s.encode()))
+    }
+
+    /// The QR code of the current QR link (QR flows).
+    pub fn qr_code(&self, error_correction: QrErrorCorrection) -> Result<QrCode, SidkitError> {
+        let link = self.device_link().ok_or_else(|| SidkitError::Flow {
+            kind: crate::error::FlowErrorKind::InvalidState,
+            reason: "the flow has no device link yet".to_owned(),
+        })?;
+        crate::qr::qr_code(link, error_correction)
+    }
+}
+
+impl SidkitFlow {
+    async fn send_completion(
+        &self,
+        req: sidkit_core::mobile::contract::CompleteFlowRequest,
+        gen: u64,
+    ) -> Result<FlowOutcome, SidkitError> {
+        let mut guard = InFlight::new(self, Pending::Completion);
+        let mut call = self.transport.complete_flow(req.into());
+        let result = self
+            .await_call(call.as_mut(), gen, |s| s == FlowState::Completing)
+            .await;
+        guard.disarm();
+        match result {
+            Some(Ok(outcome)) => Ok(self
+                .update(|f| f.on_complete_response(outcome.into()))?
+                .into()),
+            Some(Err(e)) => {
+                let reason = e.to_string();
+                self.update(|f| f.on_complete_error(e.is_retryable(), &reason));
+                Err(e)
+            }
+            // A poll may have finished the flow meanwhile; otherwise it was cancelled or expired.
+            None => match self.read(|f| f.outcome().cloned()) {
+                Some(o) => Ok(o.into()),
+                None => Err(self.read(|f| f.state_error("complete")).into()),
+            },
+        }
+    }
+
+    /// Awaits a transport call unless the flow leaves the states `waiting` accepts first
+    /// (cancelled, expired, finished by another call): `None` then, and the call is dropped by
+    /// the caller, which cancels it on the foreign side.
+    async fn await_call<T, F>(
+        &self,
+        mut call: std::pin::Pin<&mut F>,
+        mut gen: u64,
+        waiting: impl Fn(FlowState) -> bool,
+    ) -> Option<Result<T, SidkitError>>
+    where
+        F: std::future::Future<Output = Result<T, SidkitError>> + ?Sized,
+    {
+        loop {
+            match race(call.as_mut(), self.signal.changed(gen)).await {
+                Either::Left(result) => return Some(result),
+                Either::Right(()) => {
+                    let (state, g) = self.update_watch(|f| f.state());
+                    gen = g;
+                    if !waiting(state) {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The app's entry point: one per app (or per backend), shared by all flows.
+///
+/// It checks the configuration once, creates and restores flows, and routes return URLs: the
+/// App Link / Universal Link handler passes every URL on the callback base to
+/// [`handle_return_url`](Self::handle_return_url).
+#[derive(uniffi::Object)]
+pub struct SidkitClient {
+    config: FlowConfig,
+    transport: Arc<dyn BackendTransport>,
+    flows: Mutex<Vec<Arc<SidkitFlow>>>,
+}
+
+impl SidkitClient {
+    fn register(&self, flow: Arc<SidkitFlow>) {
+        let mut flows = lock(&self.flows);
+        flows.push(flow);
+        let terminal = flows.iter().filter(|f| f.is_terminal()).count();
+        let mut excess = terminal.saturating_sub(MAX_TERMINAL_FLOWS);
+        flows.retain(|f| {
+            if excess > 0 && f.is_terminal() {
+                excess -= 1;
+                false
+            } else {
+                true
+            }
+        });
+    }
+}
+
+#[uniffi::export]
+impl SidkitClient {
+    /// Checks `config` (the callback base is a strict `https` URL without the parameters the
+    /// backend and Smart-ID add; extra device-link bases are `https` without query; the
+    /// deadline is 1 s to 60 min).
+    #[uniffi::constructor]
+    pub fn new(
+        config: SidkitConfig,
+        transport: Arc<dyn BackendTransport>,
+    ) -> Result<Arc<Self>, SidkitError> {
+        let policy = match config.environment {
+            SmartIdEnvironment::Live => Some(DeviceLinkPolicy::live()),
+            SmartIdEnvironment::Demo => Some(DeviceLinkPolicy::demo()),
+            SmartIdEnvironment::Custom => None,
+        };
+        let policy = match policy {
+            Some(mut p) => {
+                for b in &config.additional_device_link_bases {
+                    p = p.with_base(b)?;
+                }
+                p
+            }
+            None => DeviceLinkPolicy::new(config.additional_device_link_bases.clone())?,
+        };
+        let mut fc = FlowConfig::new(&config.callback_base, policy)?;
+        if let Some(ms) = config.max_flow_duration_ms {
+            fc = fc.with_max_duration_ms(ms)?;
+        }
+        Ok(Arc::new(SidkitClient {
+            config: fc,
+            transport,
+            flows: Mutex::new(Vec::new()),
+        }))
+    }
+
+    /// The configured callback base.
+    pub fn callback_base(&self) -> String {
+        self.config.callback_base().as_str().to_owned()
+    }
+
+    /// The allowed device-link bases.
+    pub fn device_link_bases(&self) -> Vec<String> {
+        self.config.link_policy().bases().to_vec()
+    }
+
+    /// A new flow (not started yet: call `start()`).
+    pub fn create_flow(&self, request: FlowRequest) -> Result<Arc<SidkitFlow>, SidkitError> {
+        let spec = FlowSpec {
+            kind: request.kind.into(),
+            presentation: request.presentation.into(),
+            lang: request.lang,
+            context: request.context,
+        };
+        let flow = Flow::new(self.config.clone(), spec, now_ms())?;
+        let flow = SidkitFlow::new(flow, self.transport.clone());
+        self.register(flow.clone());
+        Ok(flow)
+    }
+
+    /// Restores a flow from `SidkitFlow.snapshot()` after the app was restarted. Everything is
+    /// checked again; a snapshot of another configuration, a tampered one, or one of an unknown
+    /// version is refused. Restoring the same snapshot twice returns the same flow. A flow past
+    /// its deadline comes back expired.
+    pub fn restore_flow(&self, snapshot: String) -> Result<Arc<SidkitFlow>, SidkitError> {
+        let snap = FlowSnapshot::decode(&snapshot)?;
+        if let Some(existing) = self.flow(snap.id.clone()) {
+            return Ok(existing);
+        }
+        let flow = Flow::restore(self.config.clone(), &snap, now_ms())?;
+        let flow = SidkitFlow::new(flow, self.transport.clone());
+        self.register(flow.clone());
+        Ok(flow)
+    }
+
+    /// Which pending flow a URL returns to, without contacting the backend. Fails with
+    /// `ReturnUrlRejected`: `ForeignBase` (not a Smart-ID return: handle it elsewhere),
+    /// `Malformed`, or `UnknownFlow`.
+    pub fn find_flow(&self, return_url: String) -> Result<Arc<SidkitFlow>, SidkitError> {
+        let ret = ReturnUrl::parse(self.config.callback_base(), &return_url)
+            .map_err(sidkit_core::Error::from)?;
+        let flows: Vec<Arc<SidkitFlow>> = lock(&self.flows).clone();
+        let candidates: Vec<(Arc<SidkitFlow>, [u8; 32])> = flows
+            .into_iter()
+            .filter_map(|f| f.commitment().map(|c| (f, c)))
+            .collect();
+        let found = ret.find(candidates.iter().map(|(_, c)| c));
+        match found.and_then(|i| candidates.get(i)) {
+            Some((flow, _)) => Ok(flow.clone()),
+            None => Err(sidkit_core::Error::from(RouteRejection::UnknownFlow).into()),
+        }
+    }
+
+    /// Routes a return URL to its flow and completes it: the outcome, verified by the backend.
+    /// See `SidkitFlow.complete` for the idempotency rules.
+    pub async fn handle_return_url(&self, return_url: String) -> Result<FlowOutcome, SidkitError> {
+        let flow = self.find_flow(return_url.clone())?;
+        flow.complete(return_url).await
+    }
+
+    /// The flows the client knows (pending ones and up to 64 recently ended ones).
+    pub fn flows(&self) -> Vec<Arc<SidkitFlow>> {
+        lock(&self.flows).clone()
+    }
+
+    /// The flow with this id, if the client knows it.
+    pub fn flow(&self, id: String) -> Option<Arc<SidkitFlow>> {
+        lock(&self.flows).iter().find(|f| f.id() == id).cloned()
+    }
+
+    /// Forgets a flow. Returns whether it was known.
+    pub fn forget_flow(&self, id: String) -> bool {
+        let mut flows = lock(&self.flows);
+        let before = flows.len();
+        flows.retain(|f| f.id() != id);
+        flows.len() != before
+    }
+
+    /// Applies the deadline to every flow (e.g. when the app comes to the foreground).
+    /// Returns how many flows are still pending.
+    pub fn tick(&self) -> u32 {
+        let flows = self.flows();
+        let pending = flows.iter().filter(|f| !f.tick()).count();
+        u32::try_from(pending).unwrap_or(u32::MAX)
+    }
+}

@@ -1,0 +1,152 @@
+//! JSON encoding of the app ↔ backend contract, for transports that speak HTTP + JSON.
+//!
+//! Encoders never fail. Decoders check everything the contract requires and fail with
+//! `SidkitError.Flow(kind = BadResponse)`.
+
+use sidkit_core::mobile::contract as c;
+
+use crate::error::{FlowErrorKind, SidkitError};
+use crate::types::{
+    CompleteFlowRequest, FlowOutcome, PollFlowResponse, StartFlowRequest, StartFlowResponse,
+};
+
+/// Longest JSON document the decoders accept.
+const MAX_JSON_LEN: usize = 256 * 1024;
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, SidkitError> {
+    let bad = |reason: String| SidkitError::Flow {
+        kind: FlowErrorKind::BadResponse,
+        reason,
+    };
+    if json.len() > MAX_JSON_LEN {
+        return Err(bad(format!("{what} is longer than {MAX_JSON_LEN} bytes")));
+    }
+    serde_json::from_str(json).map_err(|e| bad(format!("{what} is not valid contract JSON: {e}")))
+}
+
+fn checked<T>(r: sidkit_core::Result<()>, v: T) -> Result<T, SidkitError> {
+    r.map_err(|e| SidkitError::Flow {
+        kind: FlowErrorKind::BadResponse,
+        reason: e.to_string(),
+    })?;
+    Ok(v)
+}
+
+/// The JSON body of `POST /flows`.
+#[uniffi::export]
+pub fn start_flow_request_to_json(request: StartFlowRequest) -> String {
+    serde_json::to_string(&c::StartFlowRequest::from(request)).unwrap_or_default()
+}
+
+/// Reads the `201` body of `POST /flows`.
+#[uniffi::export]
+pub fn start_flow_response_from_json(json: String) -> Result<StartFlowResponse, SidkitError> {
+    let r: c::StartFlowResponse = decode("start-flow response", &json)?;
+    checked(r.validate(), r.into())
+}
+
+/// The JSON body of `POST /flows/{flowHandle}/complete`.
+#[uniffi::export]
+pub fn complete_flow_request_to_json(request: CompleteFlowRequest) -> String {
+    serde_json::to_string(&c::CompleteFlowRequest::from(request)).unwrap_or_default()
+}
+
+/// Reads the `200` body of `POST /flows/{flowHandle}/complete`.
+#[uniffi::export]
+pub fn flow_outcome_from_json(json: String) -> Result<FlowOutcome, SidkitError> {
+    let o: c::FlowOutcome = decode("flow outcome", &json)?;
+    checked(o.validate(), o.into())
+}
+
+/// Reads the `200` body of `GET /flows/{flowHandle}`.
+#[uniffi::export]
+pub fn poll_flow_response_from_json(json: String) -> Result<PollFlowResponse, SidkitError> {
+    let r: c::PollFlowResponse = decode("poll response", &json)?;
+    checked(r.validate(), r.into())
+}
+
+/// The error to throw from a transport for an error response of the backend: the contract's
+/// `{"code", "message", "retryable"}` body becomes `SidkitError.Backend`. A body that is not
+/// a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
+/// 502, 503 and 504.
+#[uniffi::export]
+pub fn backend_error_from_json(http_status: u16, json: String) -> SidkitError {
+    let parsed = decode::<c::ErrorBody>("error body", &json)
+        .ok()
+        .filter(|b| b.validate().is_ok());
+    match parsed {
+        Some(b) => SidkitError::Backend {
+            http_status,
+            backend_code: b.code,
+            reason: b.message,
+            retryable: b.retryable,
+        },
+        None => SidkitError::Backend {
+            http_status,
+            backend_code: format!("http_{http_status}"),
+            reason: "the backend's error body is not a contract error".to_owned(),
+            retryable: matches!(http_status, 429 | 502 | 503 | 504),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{FailureReason, FlowKind, Presentation};
+
+    #[test]
+    fn round_trips_and_rejections() {
+        let req = StartFlowRequest {
+            kind: FlowKind::Signature,
+            presentation: Presentation::Qr,
+            lang: "est".into(),
+            context: Some("doc-17".into()),
+            idempotency_key: "k0123456789abcdef".into(),
+        };
+        assert_eq!(
+            start_flow_request_to_json(req),
+            r#"{"kind":"signature","presentation":"qr","lang":"est","context":"doc-17","idempotencyKey":"k0123456789abcdef"}"#
+        );
+        let o =
+            flow_outcome_from_json(r#"{"result":"failed","endResult":"TIMEOUT"}"#.into()).unwrap();
+        assert_eq!(
+            o,
+            FlowOutcome::Failed {
+                reason: FailureReason::Timeout,
+                interaction: None
+            }
+        );
+        for bad in [
+            "",
+            "{}",
+            r#"{"result":"failed","endResult":"OK"}"#,
+            r#"{"result":"won"}"#,
+        ] {
+            let e = flow_outcome_from_json(bad.into()).unwrap_err();
+            assert_eq!(e.code(), "flow_bad_response", "{bad}");
+        }
+        let e = start_flow_response_from_json(
+            r#"{"flowHandle":"fa20fd1e-e320-4c68-8315-f6a507a0b4a9","sessionType":"auth","deviceLink":"x","expiresInMs":1}"#.into(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "flow_bad_response");
+        assert!(poll_flow_response_from_json(r#"{"status":"pending"}"#.into()).is_ok());
+        let e = backend_error_from_json(
+            403,
+            r#"{"code":"callback_rejected","message":"digest mismatch","retryable":false}"#.into(),
+        );
+        assert_eq!(
+            e,
+            SidkitError::Backend {
+                http_status: 403,
+                backend_code: "callback_rejected".into(),
+                reason: "digest mismatch".into(),
+                retryable: false
+            }
+        );
+        let e = backend_error_from_json(503, "<html>".into());
+        assert!(e.is_retryable());
+        assert!(!backend_error_from_json(500, "<html>".into()).is_retryable());
+    }
+}
