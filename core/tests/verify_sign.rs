@@ -500,6 +500,97 @@ fn linked_signature_carries_the_certificate_choice_callback() {
 }
 
 #[test]
+fn linked_signature_flow_type_is_notification_or_the_choices_flow() {
+    let pki = Pki::new();
+    let choice = Choice::new(&pki, FlowType::App2App, &sign_spec(), None);
+    let c = verify_certificate_choice(
+        &pki.ctx(),
+        &choice.session(),
+        &choice.status,
+        CallbackCheck::DeferredToLinkedSignature,
+    )
+    .unwrap();
+    let digest = hash_of(HashAlgorithm::Sha256, b"contract");
+    let request = SignatureRequestBuilder::new(
+        &RelyingParty::demo(),
+        b64::encode_std(&digest),
+        HashAlgorithm::Sha256,
+    )
+    .interactions(
+        Interactions::new(
+            InteractionFlow::LinkedNotification,
+            vec![Interaction::display_text_and_pin("Sign the contract").unwrap()],
+        )
+        .unwrap(),
+    )
+    .build_linked("de305d54-75b4-431b-adb2-eb6b9e546016")
+    .unwrap();
+    let status_with = |flow| {
+        choice
+            .user
+            .raw_digest_status(
+                &digest,
+                SignatureAlgorithm::RsassaPss,
+                HashAlgorithm::Sha256,
+                flow,
+                "displayTextAndPIN",
+                &c.document_number,
+                "QUALIFIED",
+            )
+            .unwrap()
+    };
+    let cb = CallbackCheck::Url {
+        callback_url: &choice.callback_url,
+        session_secret: &choice.secret,
+    };
+    let doc = DocumentNumber::new(&c.document_number).unwrap();
+    let plain = SignatureSession::linked(
+        &request,
+        doc.clone(),
+        choice.request.initial_callback_url.as_deref(),
+    );
+    let admitting = plain.clone().with_certificate_choice_flow(c.flow_type);
+    // The choice's flow (App2App) is refused unless admitted; Notification is always accepted.
+    let app2app = status_with(FlowType::App2App);
+    assert_eq!(
+        expect_failure(verify_signature(&pki.ctx(), &plain, &app2app, cb)),
+        VerificationFailure::FlowTypeNotOffered {
+            flow_type: "App2App".into()
+        }
+    );
+    verify_signature(&pki.ctx(), &admitting, &app2app, cb).unwrap();
+    verify_signature(
+        &pki.ctx(),
+        &admitting,
+        &status_with(FlowType::Notification),
+        cb,
+    )
+    .unwrap();
+    // Admitting App2App does not admit any other flow.
+    assert_eq!(
+        expect_failure(verify_signature(
+            &pki.ctx(),
+            &admitting,
+            &status_with(FlowType::Web2App),
+            cb
+        )),
+        VerificationFailure::FlowTypeNotOffered {
+            flow_type: "Web2App".into()
+        }
+    );
+    // A same-device flow without the choice's callback URL is a caller error.
+    let no_callback = SignatureSession::linked(&request, doc, None)
+        .with_certificate_choice_flow(FlowType::App2App);
+    assert!(matches!(
+        verify_signature(&pki.ctx(), &no_callback, &app2app, CallbackCheck::None),
+        Err(Error::InvalidInput {
+            field: "offeredFlows",
+            ..
+        })
+    ));
+}
+
+#[test]
 fn certificate_choice() {
     let pki = Pki::new();
     for flow in [FlowType::Qr, FlowType::Web2App, FlowType::App2App] {

@@ -1,6 +1,8 @@
 //! End to end over loopback: the client creates every kind of session against the simulator,
 //! the mock device (or the simulated notification user) completes it, the poller returns the
-//! result, and the signature is checked against the returned certificate.
+//! result, and the response is verified twice: by a small signature check written from the
+//! spec (tests/common) and by the full verifier of `sidkit_core::verify` (chain to the
+//! simulator's CA, profile, identity, callback, signature).
 
 mod common;
 
@@ -15,6 +17,10 @@ use sidkit_core::request::{
     AuthenticationRequestBuilder, CertificateChoiceRequestBuilder, SignatureRequestBuilder,
 };
 use sidkit_core::vc::verification_code;
+use sidkit_core::verify::{
+    verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
+    CallbackCheck, CertificateChoiceSession, OfferedFlows, SignatureSession,
+};
 
 const ADULT: &str = "PNOEE-40404040009-MOCK-Q";
 const ADULT_ID: &str = "PNOEE-40404040009";
@@ -77,6 +83,26 @@ async fn device_link_authentication_anonymous_qr() {
         &account.auth_cert_der,
     )
     .unwrap();
+    let trust = trust_store(&sim);
+    let verified = verify_authentication(
+        &verifier(&trust),
+        &AuthenticationSession::device_link(&request, Subject::Anonymous, OfferedFlows::QR),
+        &status,
+        CallbackCheck::None,
+    )
+    .unwrap();
+    assert_eq!(verified.document_number, ADULT);
+    assert_eq!(verified.identity.identity_code, ADULT_ID);
+    // Another relying party name is another signed payload: the full verifier refuses it.
+    let mut other_rp = request.clone();
+    other_rp.relying_party_name = "Another RP".into();
+    assert!(verify_authentication(
+        &verifier(&trust),
+        &AuthenticationSession::device_link(&other_rp, Subject::Anonymous, OfferedFlows::QR),
+        &status,
+        CallbackCheck::None,
+    )
+    .is_err());
     // The same check fails if any signed input differs (the test cannot pass vacuously).
     assert!(verify_acsp_v2(
         &status,
@@ -168,6 +194,26 @@ async fn device_link_authentication_etsi_app2app_with_callback() {
         &account.auth_cert_der,
     )
     .unwrap();
+    let trust = trust_store(&sim);
+    let full = verify_authentication(
+        &verifier(&trust),
+        &AuthenticationSession::device_link(&request, subject.clone(), OfferedFlows::APP2APP),
+        &status,
+        CallbackCheck::Url {
+            callback_url: &cb.url,
+            session_secret: &session.response.session_secret,
+        },
+    )
+    .unwrap();
+    assert_eq!(full.identity.identity_code, ADULT_ID);
+    // Same-device without its callback is refused by the full verifier.
+    assert!(verify_authentication(
+        &verifier(&trust),
+        &AuthenticationSession::device_link(&request, subject.clone(), OfferedFlows::APP2APP),
+        &status,
+        CallbackCheck::None,
+    )
+    .is_err());
     // A callback for another session's secret is rejected.
     let other = sidkit_core::secret::SessionSecret::from_base64(
         "B98ODiVCebRedSwdTk51zFSaGYyHtY1H2A0ocAi3/Ps=",
@@ -236,13 +282,26 @@ async fn device_link_authentication_document_web2app() {
     )
     .unwrap();
     let cb = next_callback(&sim).await;
-    CallbackBinding::new(
+    let checked = CallbackBinding::new(
         &callback,
         &session.response.session_secret,
         SessionType::Auth,
     )
     .check(&cb.url)
     .unwrap();
+    let trust = trust_store(&sim);
+    let full = verify_authentication(
+        &verifier(&trust),
+        &AuthenticationSession::device_link(
+            &request,
+            Subject::Document(doc(ADULT)),
+            OfferedFlows::WEB2APP,
+        ),
+        &status,
+        CallbackCheck::Verified(&checked),
+    )
+    .unwrap();
+    assert_eq!(full.document_number, ADULT);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -287,6 +346,15 @@ async fn notification_authentication_etsi_and_document() {
             &sim.account(NOTIF_OK).unwrap().auth_cert_der,
         )
         .unwrap();
+        let trust = trust_store(&sim);
+        let full = verify_authentication(
+            &verifier(&trust),
+            &AuthenticationSession::notification(&request, subject.clone()),
+            &status,
+            CallbackCheck::None,
+        )
+        .unwrap();
+        assert_eq!(full.identity.identity_code, "PNOEE-40504040001");
     }
 }
 
@@ -316,6 +384,34 @@ async fn device_link_signature_etsi_qr_and_document_app2app() {
         .await
         .unwrap();
     verify_raw_digest(&status, &digest, &account.sign_cert_der).unwrap();
+    let trust = trust_store(&sim);
+    let full = verify_signature(
+        &verifier(&trust),
+        &SignatureSession::device_link(
+            &request,
+            Subject::Etsi(ADULT_ID.parse().unwrap()),
+            OfferedFlows::QR,
+        ),
+        &status,
+        CallbackCheck::None,
+    )
+    .unwrap();
+    assert_eq!(full.identity.identity_code, ADULT_ID);
+    // Another document's digest: the full verifier refuses the signature too.
+    let other_digest = digest_of(b"contract #2").0;
+    let mut other = request.clone();
+    other.signature_protocol_parameters.digest = other_digest;
+    assert!(verify_signature(
+        &verifier(&trust),
+        &SignatureSession::device_link(
+            &other,
+            Subject::Etsi(ADULT_ID.parse().unwrap()),
+            OfferedFlows::QR,
+        ),
+        &status,
+        CallbackCheck::None,
+    )
+    .is_err());
     assert!(verify_raw_digest(
         &status,
         &digest_of(b"contract #2").1,
@@ -379,6 +475,24 @@ async fn device_link_signature_etsi_qr_and_document_app2app() {
     )
     .check(&cb.url)
     .unwrap();
+    let full = verify_signature(
+        &verifier(&trust),
+        &SignatureSession::device_link(
+            &request,
+            Subject::Document(doc(ADULT)),
+            OfferedFlows::APP2APP,
+        ),
+        &status,
+        CallbackCheck::Url {
+            callback_url: &cb.url,
+            session_secret: &session.response.session_secret,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        full.signature_algorithm,
+        SignatureAlgorithm::Sha256WithRsaEncryption
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,6 +536,14 @@ async fn notification_signature_etsi_and_document() {
             .await
             .unwrap();
         verify_raw_digest(&status, &digest, &account.sign_cert_der).unwrap();
+        let trust = trust_store(&sim);
+        verify_signature(
+            &verifier(&trust),
+            &SignatureSession::notification(&request, subject.clone()),
+            &status,
+            CallbackCheck::None,
+        )
+        .unwrap();
     }
 }
 
@@ -477,6 +599,16 @@ async fn certificate_choice_then_linked_signature_app2app() {
         .as_deref()
         .unwrap());
     assert!(sim.callbacks().is_empty());
+    // The choice is verified now; its callback is checked with the linked signature.
+    let trust = trust_store(&sim);
+    let chosen = verify_certificate_choice(
+        &verifier(&trust),
+        &CertificateChoiceSession::device_link(&request, OfferedFlows::APP2APP),
+        &status,
+        CallbackCheck::DeferredToLinkedSignature,
+    )
+    .unwrap();
+    assert_eq!(chosen.document_number, ADULT);
 
     // Linked notification signature on the chosen account.
     let (digest_b64, digest) = digest_of(b"linked document");
@@ -502,6 +634,17 @@ async fn certificate_choice_then_linked_signature_app2app() {
         SessionType::Cert,
     )
     .check(&cb.url)
+    .unwrap();
+    verify_signature(
+        &verifier(&trust),
+        &SignatureSession::linked(&linked, document.clone(), Some(callback.url()))
+            .with_certificate_choice_flow(chosen.flow_type),
+        &status,
+        CallbackCheck::Url {
+            callback_url: &cb.url,
+            session_secret: &choice.response.session_secret,
+        },
+    )
     .unwrap();
     // A certificate choice links only once.
     let again = SignatureRequestBuilder::new(&rp, &digest_of(b"other").0, HashAlgorithm::Sha512)
@@ -536,6 +679,18 @@ async fn notification_certificate_choice_and_certificate_by_document_number() {
         sidkit_core::b64::decode_std("cert", &status.cert.as_ref().unwrap().value).unwrap(),
         account.sign_cert_der
     );
+    let trust = trust_store(&sim);
+    let chosen = verify_certificate_choice(
+        &verifier(&trust),
+        &CertificateChoiceSession::notification(
+            &request,
+            Subject::Etsi("PNOEE-40504040001".parse().unwrap()),
+        ),
+        &status,
+        CallbackCheck::None,
+    )
+    .unwrap();
+    assert_eq!(chosen.document_number, NOTIF_OK);
     let cert = client
         .certificate_by_document_number(
             &doc(NOTIF_OK),

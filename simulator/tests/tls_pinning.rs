@@ -79,8 +79,15 @@ async fn pinned_https_works_and_reuses_one_connection() {
     for _ in 0..3 {
         roundtrip(&client, &sim).await.unwrap();
     }
-    // Three creations and their polls, one after the other: one kept-alive connection.
-    assert_eq!(sim.connections(), 1);
+    // Three creations and their polls (at least six requests), one after the other, share a
+    // kept-alive connection. hyper hands a finished connection back to its pool asynchronously,
+    // so on a loaded machine a request can occasionally start before that and open a second one;
+    // without reuse there would be one connection per request.
+    let connections = sim.connections();
+    assert!(
+        (1..=2).contains(&connections),
+        "expected the requests to share a connection, saw {connections} connections"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

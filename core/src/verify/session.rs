@@ -158,7 +158,24 @@ fn check_offered(kind: SessionKind, flows: OfferedFlows, callback: Option<&str>)
                 ));
             }
         }
-        SessionKind::Notification | SessionKind::LinkedNotification => {
+        SessionKind::LinkedNotification => {
+            if !flows.contains(FlowType::Notification) {
+                return Err(Error::invalid(
+                    "offeredFlows",
+                    "a linked signature must accept Notification",
+                ));
+            }
+            if (flows.contains(FlowType::Web2App) || flows.contains(FlowType::App2App))
+                && callback.is_none()
+            {
+                return Err(Error::invalid(
+                    "offeredFlows",
+                    "a linked signature reports a same-device flow only after a same-device \
+                     certificate choice with an initialCallbackUrl",
+                ));
+            }
+        }
+        SessionKind::Notification => {
             if flows.0 & device_link.0 != 0 {
                 return Err(Error::invalid(
                     "offeredFlows",
@@ -386,6 +403,21 @@ impl<'a> SignatureSession<'a> {
         }
     }
 
+    /// For a linked signature (S5): also accept the `flowType` that the preceding device-link
+    /// certificate choice completed with (from its verified
+    /// [`CertificateChoiceResult::flow_type`](super::CertificateChoiceResult::flow_type)).
+    ///
+    /// The spec does not say which `flowType` a linked signature reports: the session is a
+    /// notification session, but the user signs in the app that made the choice (spec §7.2).
+    /// By default only `Notification` is accepted; this admits the choice's flow as well, and
+    /// nothing else. A same-device choice flow still requires the callback (the choice's).
+    pub fn with_certificate_choice_flow(mut self, flow: FlowType) -> Self {
+        if self.kind == SessionKind::LinkedNotification {
+            self.offered_flows = self.offered_flows.with(flow);
+        }
+        self
+    }
+
     /// The decoded digest and the hash algorithm that produced it.
     pub(crate) fn validate(&self) -> Result<(Vec<u8>, HashAlgorithm)> {
         let digest = crate::validate::digest(self.digest)?;
@@ -430,11 +462,7 @@ impl<'a> SignatureSession<'a> {
                 "a linked signature targets a document number",
             ));
         }
-        let callback_for_flows = match self.kind {
-            SessionKind::LinkedNotification => None,
-            _ => self.initial_callback_url,
-        };
-        check_offered(self.kind, self.offered_flows, callback_for_flows)?;
+        check_offered(self.kind, self.offered_flows, self.initial_callback_url)?;
         Ok((digest, hash))
     }
 }

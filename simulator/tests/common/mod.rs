@@ -1,13 +1,14 @@
 //! Shared helpers of the end-to-end tests: a client for a simulator, the mock device over HTTP,
 //! and the signature check.
 //!
-//! The signature check here is deliberately small (the "signature check alone" of issue 4):
-//! RSASSA-PSS / PKCS#1 v1.5 against the public key of the returned certificate, plus "the
-//! certificate is the account's". Swap `verify_acsp_v2` / `verify_raw_digest` for the full
-//! response verifier (`core/src/verify/`) once it lands.
+//! Two checks of a completed session: a deliberately small one written from the spec alone
+//! (`verify_acsp_v2` / `verify_raw_digest`: RSASSA-PSS / PKCS#1 v1.5 against the public key of
+//! the returned certificate, plus "the certificate is the account's"), and the full response
+//! verifier of `sidkit_core::verify` against the simulator's CA ([`trust_store`],
+//! [`verifier`]). Two independent implementations agreeing is the point.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use rsa::pkcs8::DecodePublicKey;
 use rsa::{Pkcs1v15Sign, Pss, PublicKey};
@@ -19,7 +20,20 @@ use sidkit_core::device_link::DeviceLinkType;
 use sidkit_core::env::SchemeName;
 use sidkit_core::interactions::{Interaction, InteractionFlow, Interactions};
 use sidkit_core::models::{HashAlgorithm, SessionStatus};
+use sidkit_core::verify::{TrustStore, VerificationContext};
 use sidkit_simulator::{MockDeviceRequest, MockDeviceResponse, Simulator, SimulatorConfig};
+
+/// A trust store with the simulator's test CA (root and intermediate) only.
+pub fn trust_store(sim: &Simulator) -> TrustStore {
+    let mut trust = TrustStore::new();
+    assert_eq!(trust.add_pem(sim.user_ca_pem().as_bytes()).unwrap(), 2);
+    trust
+}
+
+/// A verification context for the simulator's DEMO scheme, now.
+pub fn verifier(trust: &TrustStore) -> VerificationContext<'_> {
+    VerificationContext::new(SchemeName::SmartIdDemo, trust, SystemTime::now())
+}
 
 /// A simulator with a short notification user delay.
 pub async fn simulator() -> Simulator {
