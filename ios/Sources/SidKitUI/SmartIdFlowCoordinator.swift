@@ -128,7 +128,7 @@ public final class SmartIdFlowCoordinator: ObservableObject {
     ///
     /// - Throws: ``SidkitError``, as ``authenticate(lang:presentation:)``.
     public func run(_ request: FlowRequest) async throws -> FlowOutcome {
-        if let flow = currentFlow, !flow.tick() {
+        if state.isInProgress {
             throw SidkitError.Flow(kind: .busy, reason: "another Smart-ID flow is in progress; cancel it first")
         }
         let flow = try client.createFlow(request: request)
@@ -152,6 +152,12 @@ public final class SmartIdFlowCoordinator: ObservableObject {
             step = try await flow.start()
         } catch {
             end(id, with: .failure(error))
+            // After a retryable error the Rust flow waits to be started again; this
+            // coordinator starts a new flow instead, so end this one (no backend call: it has
+            // no handle yet).
+            if !flow.tick() {
+                try? await flow.cancel()
+            }
             throw Self.mapped(error)
         }
         switch step {
@@ -175,8 +181,8 @@ public final class SmartIdFlowCoordinator: ObservableObject {
             await cancel(flowId: id)
             throw error
         }
-        let launch = await opener.open(url)
-        if launch == .failed {
+        let opened = await opener.open(url)
+        if opened == .failed {
             let error = SidkitError.Flow(kind: .invalidState, reason: "the system could not open the Smart-ID device link")
             await cancel(flowId: id)
             throw error
@@ -306,7 +312,7 @@ public final class SmartIdFlowCoordinator: ObservableObject {
 
     private func complete(_ flow: SidkitFlow, returnUrl: String) async {
         let id = flow.id()
-        if currentFlowId == nil || currentFlow.map({ $0.tick() }) == true {
+        if currentFlowId == nil || !state.isInProgress {
             // A flow restored elsewhere, or the only one: make it the current one.
             currentFlow = flow
             currentFlowId = id
@@ -391,7 +397,7 @@ public final class SmartIdFlowCoordinator: ObservableObject {
             setSnapshot(nil)
             return false
         }
-        if let current = currentFlow, !current.tick(), currentFlowId != flow.id() {
+        if state.isInProgress, currentFlowId != flow.id() {
             return false // another flow is running; keep it
         }
         currentFlow = flow
