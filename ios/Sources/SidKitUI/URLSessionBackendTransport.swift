@@ -154,10 +154,9 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
             request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
         }
 
-        let data: Data
-        let response: URLResponse
+        let answer: (Data, URLResponse)
         do {
-            (data, response) = try await session.data(for: request)
+            answer = try await session.data(for: request)
         } catch let error as URLError {
             throw Self.transportError(error)
         } catch is CancellationError {
@@ -165,6 +164,7 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
         } catch {
             throw SidkitError.Transport(reason: String(describing: error), retryable: false)
         }
+        let (data, response) = answer
         guard let http = response as? HTTPURLResponse else {
             throw SidkitError.Transport(reason: "the answer is not an HTTP response", retryable: false)
         }
