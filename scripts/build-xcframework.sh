@@ -43,7 +43,7 @@ while [ $# -gt 0 ]; do
       OUT=$2; shift 2 ;;
     --macos) MACOS=1; shift ;;
     --bindings-only) BINDINGS_ONLY=1; shift ;;
-    -h|--help) sed -n 2,22p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,21p "$0"; exit 0 ;;
     *) echo "build-xcframework: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -119,7 +119,10 @@ rustup target add "${TARGETS[@]}" >/dev/null
 # Only the staticlib: an XCFramework of a static library needs no linking here, and the
 # package's cdylib crate type would otherwise be linked for every target.
 for t in "${TARGETS[@]}"; do
-  echo "build-xcframework: cargo ($PROFILE) for $t, iOS $IPHONEOS_DEPLOYMENT_TARGET"
+  case "$t" in
+    *-apple-darwin) echo "build-xcframework: cargo ($PROFILE) for $t, macOS $MACOSX_DEPLOYMENT_TARGET" ;;
+    *) echo "build-xcframework: cargo ($PROFILE) for $t, iOS $IPHONEOS_DEPLOYMENT_TARGET" ;;
+  esac
   cargo rustc --quiet -p sidkit-mobile --lib --crate-type staticlib --profile "$PROFILE" --target "$t"
   [ -f "target/$t/$PROFILE_DIR/libsidkit.a" ] || die "cargo did not produce target/$t/$PROFILE_DIR/libsidkit.a"
 done
