@@ -19,7 +19,11 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    and argument labels that the generated Swift (public API), the wrapper itself or a short
    list of Apple/Swift APIs (KNOWN_* below) declare.
 7. DocC: every public declaration of SidKitUI has a /// comment.
-8. Self-tests: deliberately broken inputs (a dropped parenthesis, a changed byte in the
+8. scripts/build-xcframework.sh runs end to end with stand-ins for Apple's tools
+   (tests/ios/stub-apple-tools): the rustup/cargo/lipo/xcodebuild calls, the slice layout with
+   Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, the zip, the checksum, and the Swift
+   generated from the staticlib; a broken xcodebuild stops it with a clear message.
+9. Self-tests: deliberately broken inputs (a dropped parenthesis, a changed byte in the
    generated Swift, an unknown FFI symbol, seven wrong identifiers or labels, an unquoted shell
    variable) each make the corresponding check fail; otherwise the checks above prove nothing.
 """
@@ -504,7 +508,85 @@ def docc_problems(paths, minimum=0):
 
 
 # ---------------------------------------------------------------------------------------------
-# 8. self-tests
+# 8. scripts/build-xcframework.sh with stub Apple tools (tests/ios/stub-apple-tools)
+
+STUBS = os.path.join(HERE, "stub-apple-tools")
+SCRIPT = os.path.join(ROOT, "scripts", "build-xcframework.sh")
+
+
+def run_xcframework_script(args, path_dirs, tmp):
+    """Runs the script with PATH = path_dirs + the system's; restores the generated Swift."""
+    log = os.path.join(tmp, "calls.log")
+    open(log, "w").close()
+    real_cargo = subprocess.run(["bash", "-c", "command -v cargo"], capture_output=True, text=True).stdout.strip()
+    env = dict(os.environ, PATH=":".join(path_dirs + [os.environ["PATH"]]), STUB_LOG=log, REAL_CARGO=real_cargo)
+    env.pop("IPHONEOS_DEPLOYMENT_TARGET", None)
+    saved = open(GENERATED, "rb").read()
+    try:
+        r = subprocess.run(["bash", SCRIPT] + args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    finally:
+        rewritten = open(GENERATED, "rb").read()
+        open(GENERATED, "wb").write(saved)
+    return r, open(log).read().splitlines(), rewritten
+
+
+def xcframework_script_problems():
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = os.path.join(tmp, "out")
+        r, calls, rewritten = run_xcframework_script(["--debug", "--out", dest], [STUBS], tmp)
+        if r.returncode != 0:
+            return [f"exit {r.returncode}: {(r.stderr or r.stdout).strip()[-400:]}"]
+        joined = "\n".join(calls)
+        want = "rustup target add aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios"
+        if want not in calls:
+            out.append(f"no '{want}' call")
+        for t in ["aarch64-apple-ios", "aarch64-apple-ios-sim", "x86_64-apple-ios"]:
+            if f"--crate-type staticlib --profile dev --target {t}" not in joined:
+                out.append(f"no staticlib build for {t}")
+        if "darwin" in joined:
+            out.append("a macOS slice was built without --macos")
+        if not re.search(r"^lipo -create \S*aarch64-apple-ios-sim\S* \S*x86_64-apple-ios\S* -output ", joined, re.M):
+            out.append("the simulator slices were not joined with lipo -create")
+        fw = os.path.join(dest, "SidKitFFI.xcframework")
+        slices = sorted(glob.glob(os.path.join(fw, "slice*")))
+        if len(slices) != 2:
+            out.append(f"{len(slices)} slices instead of 2 (device, simulator)")
+        for sl in slices:
+            hdr = os.path.join(sl, "Headers", "SidKitFFI")
+            mm = os.path.join(hdr, "module.modulemap")
+            if not os.path.isfile(os.path.join(hdr, "SidKitFFI.h")) or not os.path.isfile(mm):
+                out.append(f"{os.path.basename(sl)}: Headers/SidKitFFI/ lacks SidKitFFI.h or module.modulemap")
+            elif not open(mm).read().startswith("module SidKitFFI {"):
+                out.append(f"{os.path.basename(sl)}: the module map does not define SidKitFFI")
+            if not os.path.isfile(os.path.join(sl, "libsidkit.a")):
+                out.append(f"{os.path.basename(sl)}: no libsidkit.a")
+        if not os.path.isfile(fw + ".zip"):
+            out.append("no SidKitFFI.xcframework.zip")
+        if not re.search(r"checksum [0-9a-f]{64}$", r.stdout, re.M):
+            out.append("no checksum printed")
+        if rewritten != open(GENERATED, "rb").read():
+            out.append("the Swift generated from the iOS staticlib differs from the checked-in copy")
+        # Without Xcode the script must stop with a clear message.
+        bare = os.path.join(tmp, "bare")
+        os.makedirs(bare)
+        for tool in os.listdir(STUBS):
+            if tool != "xcodebuild":
+                os.symlink(os.path.join(STUBS, tool), os.path.join(bare, tool))
+        noxc = os.path.join(tmp, "noxc")
+        os.makedirs(noxc)
+        open(os.path.join(noxc, "xcodebuild"), "w").write("#!/bin/sh\nexit 127\n")
+        os.chmod(os.path.join(noxc, "xcodebuild"), 0o755)
+        r2, _, _ = run_xcframework_script(["--debug", "--out", os.path.join(tmp, "out2")], [noxc, bare], tmp)
+        if r2.returncode == 0 or "xcodebuild does not work" not in r2.stderr:
+            out.append(f"a broken xcodebuild is not reported (exit {r2.returncode}: {r2.stderr.strip()[-200:]})")
+    if not out:
+        print("     device + lipo'd simulator slices, Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, zip, checksum, same Swift")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 9. self-tests
 
 API_MUTATIONS = [
     ("SmartIdFlowCoordinator.swift", "client.findFlow(returnUrl: text)", "client.findFlow(url: text)"),
@@ -578,6 +660,7 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
 def main():
     fresh_dir, lib_dir = sys.argv[1], sys.argv[2]
     scripts = sorted(glob.glob(os.path.join(ROOT, "scripts", "*.sh"))) + [os.path.join(ROOT, "tests", "ios", "run.sh")]
+    scripts += sorted(p for p in glob.glob(os.path.join(STUBS, "*")) if not p.endswith(".md"))
     for s in scripts:
         check(f"shellcheck {rel(s)}", lambda s=s: shellcheck_problems(s))
     for f in swift_files():
@@ -600,6 +683,8 @@ def main():
     check("wrapper, tests and sample use only the generated API (names and labels)", api)
     check("DocC: every public declaration of SidKitUI is documented",
           lambda: docc_problems(sorted(glob.glob(os.path.join(WRAPPER_DIR, "*.swift"))), minimum=40))
+    check("scripts/build-xcframework.sh end to end with stub Apple tools",
+          xcframework_script_problems)
     check("self-tests: each check fails on a deliberately broken input",
           lambda: self_test_problems(gen_src, fresh_dir, lib_dir))
     passed = sum(results)
