@@ -55,7 +55,7 @@ ProgressView Result Scene Sendable Set StaticString String Task Text TimeInterva
 UInt UInt16 UInt64 UInt8 URL URLError URLProtocol URLRequest URLResponse URLSession
 URLSessionConfiguration UUID UserDefaults VStack View Void WindowGroup XCTestCase Decodable
 EnvironmentObject Environment State StateObject ViewBuilder Button Self Equatable Hashable
-SHA256 HMAC SymmetricKey
+SHA256 HMAC SymmetricKey URLComponents
 """.split())
 KNOWN_FUNCS = set("""
 XCTAssertEqual XCTAssertFalse XCTAssertGreaterThanOrEqual XCTAssertNil XCTAssertNotNil
@@ -63,7 +63,7 @@ XCTAssertThrowsError XCTAssertTrue XCTFail XCTUnwrap fatalError min print withCh
 withTaskCancellationHandler defer onOpenURL Array Set String Data URL UUID Date Text Path CGRect CGFloat Canvas
 AsyncStream NSUserActivity HTTPURLResponse URLError URLRequest URLSession JSONDecoder CharacterSet
 NSLock CancellationError Int UInt16 Task StateObject Button VStack ProgressView WindowGroup
-SymmetricKey
+SymmetricKey URLComponents
 """.split())
 KNOWN_MEMBERS = set("""
 absoluteString addingPercentEncoding aspectRatio allSatisfy append accessibilityLabel
@@ -80,6 +80,7 @@ localizedDescription timedOut notConnectedToInternet networkConnectionLost
 cannotConnectToHost cannotFindHost dnsLookupFailed internationalRoamingOff callIsActive
 dataNotAllowed resourceUnavailable serverCertificateUntrusted badURL failure success init
 activityType self base64EncodedString values height width utf8 random hash max
+scheme host port path lowercased
 """.split())
 
 results = []

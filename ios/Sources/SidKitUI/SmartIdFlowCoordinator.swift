@@ -273,8 +273,8 @@ public final class SmartIdFlowCoordinator: ObservableObject {
     /// the outcome arrives in ``state``, ``states`` and as the result of the start function.
     ///
     /// A URL on the callback base that matches no flow (malformed, forged, of another
-    /// installation) is consumed (`true`) without touching the current flow. Can be called from
-    /// any thread.
+    /// installation) is consumed (`true`) without touching the current flow; URLs with another
+    /// scheme, host, port or path are not (`false`). Can be called from any thread.
     ///
     /// - Returns: `false` for URLs that are not Smart-ID returns of this app.
     @discardableResult
@@ -285,6 +285,10 @@ public final class SmartIdFlowCoordinator: ObservableObject {
             flow = try client.findFlow(returnUrl: text)
         } catch let SidkitError.ReturnUrlRejected(kind, _) where kind == .foreignBase {
             return false
+        } catch let SidkitError.ReturnUrlRejected(kind, _) where kind == .malformed {
+            // The router rejects anything that is not strict https before it compares bases,
+            // so a custom-scheme or otherwise unusual link of the app arrives here too.
+            return isOnCallbackBase(url)
         } catch {
             return true
         }
@@ -292,6 +296,19 @@ public final class SmartIdFlowCoordinator: ObservableObject {
             await self?.complete(flow, returnUrl: text)
         }
         return true
+    }
+
+    /// Whether `url` has the callback base's scheme, host, port and path.
+    private nonisolated func isOnCallbackBase(_ url: URL) -> Bool {
+        guard let base = URLComponents(string: client.callbackBase()),
+              let candidate = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        else {
+            return false
+        }
+        return candidate.scheme?.lowercased() == base.scheme?.lowercased()
+            && candidate.host?.lowercased() == base.host?.lowercased()
+            && (candidate.port ?? 443) == (base.port ?? 443)
+            && candidate.path == base.path
     }
 
     /// ``handle(url:)`` for the `NSUserActivity` of a Universal Link

@@ -200,6 +200,8 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertFalse(coordinator.handle(url: URL(string: "https://other.example.com/smart-id/return?value=\(session.callbackToken!)")!))
         XCTAssertFalse(coordinator.handle(url: URL(string: "https://rp.example.com/orders/17")!))
         XCTAssertFalse(coordinator.handle(url: URL(string: "myapp://smart-id/return?value=abc")!))
+        XCTAssertFalse(coordinator.handle(url: URL(string: "http://rp.example.com/smart-id/return?value=abc")!))
+        XCTAssertFalse(coordinator.handle(url: URL(string: "https://rp.example.com/other#fragment")!))
         XCTAssertFalse(coordinator.handle(userActivity: browsing("https://rp.example.com/orders/17")))
         let other = NSUserActivity(activityType: "com.example.handoff")
         other.webpageURL = URL(string: session.returnUrl())
@@ -209,6 +211,7 @@ final class CoordinatorTests: XCTestCase {
         let forged = "\(callbackBase)?value=\(b64url(randomData(32)))&sessionSecretDigest=\(b64url(randomData(32)))"
         XCTAssertTrue(coordinator.handle(url: URL(string: forged)!))
         XCTAssertTrue(coordinator.handle(url: URL(string: "\(callbackBase)?value=x")!))
+        XCTAssertTrue(coordinator.handle(url: URL(string: "\(callbackBase)?value=\(session.callbackToken!)#fragment")!))
         try await Task.sleep(nanoseconds: 50_000_000)
         XCTAssertEqual(coordinator.state, .awaitingReturn(deviceLink: link))
         XCTAssertEqual(backend.completeCalls, 0)
