@@ -158,8 +158,9 @@ def swift_files():
 # ---------------------------------------------------------------------------------------------
 # 3. Package.swift
 
-def package_problems():
-    text = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
+def package_problems(text=None):
+    if text is None:
+        text = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
     out = []
     if not text.startswith("// swift-tools-version:5.9"):
         out.append("Package.swift must start with // swift-tools-version:5.9")
@@ -649,6 +650,12 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
             out.append(f"API check: {new!r} in {key} was not detected")
         else:
             print(f"     detected {new.splitlines()[0][:60]!r}: {problems[0].split(': ', 1)[1][:90]}")
+    # Package.swift
+    package = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
+    for old, new in [('path: "ios/Sources/SidKitUI"', 'path: "ios/Sources/SidKitUIs"'),
+                     ('ios/build/SidKitFFI.xcframework', 'build/SidKitFFI.xcframework')]:
+        if old not in package or not package_problems(package.replace(old, new)):
+            out.append(f"Package.swift check: {new!r} was not detected")
     # DocC
     with tempfile.TemporaryDirectory() as tmp:
         p = os.path.join(tmp, "Undocumented.swift")
