@@ -23,7 +23,11 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    (tests/ios/stub-apple-tools): the rustup/cargo/lipo/xcodebuild calls, the slice layout with
    Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, the zip, the checksum, and the Swift
    generated from the staticlib; a broken xcodebuild stops it with a clear message.
-9. Self-tests: deliberately broken inputs (a dropped parenthesis, a changed byte in the
+9. Rust behaviour the coordinator relies on (tests/ios/rust_contract.py, through the library's
+   Python bindings): which router rejection each kind of URL gets, a retryable start error
+   leaving the flow restartable and cancel() ending it without a backend call, snapshots before
+   and after markLaunched, restore, late returns of cancelled flows being stale.
+10. Self-tests: deliberately broken inputs (a dropped parenthesis, a changed byte in the
    generated Swift, an unknown FFI symbol, seven wrong identifiers or labels, an unquoted shell
    variable) each make the corresponding check fail; otherwise the checks above prove nothing.
 """
@@ -650,6 +654,11 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
             out.append(f"API check: {new!r} in {key} was not detected")
         else:
             print(f"     detected {new.splitlines()[0][:60]!r}: {problems[0].split(': ', 1)[1][:90]}")
+    # Rust behaviour
+    python_dir = os.path.join(os.path.dirname(fresh_dir), "python")
+    r = run([sys.executable, os.path.join(HERE, "rust_contract.py"), python_dir, "--self-test"])
+    if r.returncode == 0 or "FOREIGN_BASE" not in r.stdout:
+        out.append("Rust behaviour check: a wrong expectation was not detected")
     # Package.swift
     package = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
     for old, new in [('path: "ios/Sources/SidKitUI"', 'path: "ios/Sources/SidKitUIs"'),
@@ -691,6 +700,13 @@ def main():
     check("wrapper, tests and sample use only the generated API (names and labels)", api)
     check("DocC: every public declaration of SidKitUI is documented",
           lambda: docc_problems(sorted(glob.glob(os.path.join(WRAPPER_DIR, "*.swift"))), minimum=40))
+    python_dir = os.path.join(os.path.dirname(fresh_dir), "python")
+
+    def rust_contract():
+        r = run([sys.executable, os.path.join(HERE, "rust_contract.py"), python_dir])
+        return (r.stdout + r.stderr).strip().splitlines() if r.returncode != 0 else []
+    check("Rust behaviour the coordinator relies on (router kinds, start/cancel/restore), via Python bindings",
+          rust_contract)
     check("scripts/build-xcframework.sh end to end with stub Apple tools",
           xcframework_script_problems)
     check("self-tests: each check fails on a deliberately broken input",

@@ -19,4 +19,9 @@ if ! scripts/generate-bindings.sh --out "$OUT" >/dev/null; then
   exit 1
 fi
 LIBDIR=$(dirname "$(cat "$OUT/lib")")
+# Python bindings of the same library, for the checks of the Rust behaviour SidKitUI relies on.
+rm -rf "$OUT/python"
+target/debug/uniffi-bindgen generate --no-format --config uniffi.toml --language python \
+  --out-dir "$OUT/python" "$LIBDIR/libsidkit.so" >/dev/null
+cp "$LIBDIR/libsidkit.so" "$OUT/python/"
 exec "$TOOLS/venv/bin/python" tests/ios/ios_check.py "$OUT/swift" "$LIBDIR"
