@@ -84,7 +84,7 @@ localizedDescription timedOut notConnectedToInternet networkConnectionLost
 cannotConnectToHost cannotFindHost dnsLookupFailed internationalRoamingOff callIsActive
 dataNotAllowed resourceUnavailable serverCertificateUntrusted badURL failure success init
 activityType self base64EncodedString values height width utf8 random hash max
-scheme host port path lowercased
+scheme host port path lowercased timeIntervalSince
 """.split())
 
 results = []

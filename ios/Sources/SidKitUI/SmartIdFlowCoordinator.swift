@@ -385,7 +385,14 @@ public final class SmartIdFlowCoordinator: ObservableObject {
     }
 
     private func cancel(flowId id: String) async {
-        guard currentFlowId == id, let flow = currentFlow, !flow.tick() else { return }
+        guard currentFlowId == id, let flow = currentFlow else { return }
+        if flow.tick() {
+            // Already over in Rust (e.g. the deadline passed a moment ago): report that.
+            if !state.isTerminal {
+                endFromStatus(flow, id: id)
+            }
+            return
+        }
         end(id, with: .failure(SidkitError.Flow(kind: .cancelled, reason: "cancelled by the app")))
         // The local state changes at once; the backend call may fail, the flow stays cancelled.
         try? await flow.cancel()
@@ -411,7 +418,9 @@ public final class SmartIdFlowCoordinator: ObservableObject {
         do {
             flow = try client.restoreFlow(snapshot: snapshot)
         } catch {
-            setSnapshot(nil)
+            if !state.isInProgress {
+                setSnapshot(nil) // unusable; a running flow's snapshot stays
+            }
             return false
         }
         if state.isInProgress, currentFlowId != flow.id() {

@@ -312,6 +312,26 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertTrue(opener.opened.isEmpty)
     }
 
+    func testDeadlineEndsAWaitingFlow() async throws {
+        let coordinator = try makeCoordinator(maxFlowDurationMs: 1_000)
+        let started = Date()
+        let run = Task { try await coordinator.authenticate() }
+        _ = try await waitFor(coordinator, awaitingLink)
+        do {
+            _ = try await run.value
+            XCTFail("the flow must expire")
+        } catch {
+            XCTAssertEqual(errorCode(error), "flow_expired")
+        }
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 0.9)
+        XCTAssertEqual(coordinator.state, .expired)
+        XCTAssertNil(store.load())
+        // Its return link is consumed but changes nothing.
+        XCTAssertTrue(coordinator.handle(url: URL(string: onlySession().returnUrl())!))
+        try await Task.sleep(nanoseconds: 50_000_000)
+        XCTAssertEqual(coordinator.state, .expired)
+    }
+
     func testOneFlowAtATime() async throws {
         let coordinator = try makeCoordinator()
         let run = Task { try await coordinator.authenticate() }
