@@ -1,0 +1,233 @@
+import Foundation
+import SidKit
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The default ``BackendTransport``: the sidkit app ↔ backend contract over HTTP + JSON with
+/// `URLSession`.
+///
+/// | call | HTTP |
+/// |---|---|
+/// | ``startFlow(request:)`` | `POST {baseURL}/flows` with an `Idempotency-Key` header, `201` |
+/// | ``completeFlow(request:)`` | `POST {baseURL}/flows/{flowHandle}/complete`, `200` |
+/// | ``pollFlow(request:)`` | `GET {baseURL}/flows/{flowHandle}`, `200` |
+/// | ``cancelFlow(request:)`` | `DELETE {baseURL}/flows/{flowHandle}`, `204` |
+///
+/// Errors: an error response becomes ``SidkitError/Backend(httpStatus:backendCode:reason:retryable:)``
+/// (RFC 9457 `application/problem+json` bodies `{"type","title","status","detail","code","retryable"}`
+/// and the older `{"code","message","retryable"}`, through ``backendErrorFromJson(httpStatus:json:)``);
+/// a `URLError` becomes ``SidkitError/Transport(reason:retryable:)``, retryable for timeouts and
+/// connectivity problems. Certificate pinning: pass a `URLSession` whose delegate checks the
+/// server trust.
+public final class URLSessionBackendTransport: BackendTransport, Sendable {
+    /// The backend's address and request settings.
+    public struct Configuration: Sendable {
+        /// The base URL of the contract's routes, e.g. `https://rp.example.com/api/smart-id`
+        /// (the transport appends `/flows...`).
+        public var baseURL: URL
+        /// Headers sent with every request (e.g. an API key or `User-Agent`). The transport's
+        /// own `Content-Type`, `Accept` and `Idempotency-Key` take precedence.
+        public var headers: [String: String]
+        /// The timeout of each request, in seconds. Keep it well below the flow's deadline:
+        /// Swift task cancellation does not reach UniFFI 0.32 futures, so a timeout is what
+        /// bounds a call.
+        public var timeout: TimeInterval
+
+        /// Creates a configuration.
+        public init(baseURL: URL, headers: [String: String] = [:], timeout: TimeInterval = 30) {
+            self.baseURL = baseURL
+            self.headers = headers
+            self.timeout = timeout
+        }
+    }
+
+    /// The settings.
+    public let configuration: Configuration
+    /// The session the requests run on.
+    public let session: URLSession
+    /// Called before each request for headers that change (e.g. the app's bearer token). An
+    /// error it throws ends the call as a non-retryable transport error.
+    public let headerProvider: (@Sendable () async throws -> [String: String])?
+
+    /// Creates a transport.
+    ///
+    /// - Parameters:
+    ///   - configuration: base URL, static headers, timeout.
+    ///   - session: `URLSession.shared` by default; pass your own for pinning (a delegate that
+    ///     evaluates the server trust), proxies or an ephemeral configuration.
+    ///   - headerProvider: headers computed per request, e.g. `Authorization`.
+    public init(
+        configuration: Configuration,
+        session: URLSession = .shared,
+        headerProvider: (@Sendable () async throws -> [String: String])? = nil
+    ) {
+        self.configuration = configuration
+        self.session = session
+        self.headerProvider = headerProvider
+    }
+
+    /// Creates a transport for `baseURL` with default settings.
+    ///
+    /// - Parameters:
+    ///   - baseURL: the base URL of the contract's routes.
+    ///   - headers: headers sent with every request.
+    ///   - timeout: the timeout of each request, in seconds.
+    ///   - session: the `URLSession` to use.
+    public convenience init(baseURL: URL, headers: [String: String] = [:], timeout: TimeInterval = 30, session: URLSession = .shared) {
+        self.init(configuration: Configuration(baseURL: baseURL, headers: headers, timeout: timeout), session: session)
+    }
+
+    // MARK: - BackendTransport
+
+    /// `POST /flows`, with the request's idempotency key as `Idempotency-Key`.
+    public func startFlow(request: StartFlowRequest) async throws -> StartFlowResponse {
+        let body = try await send(
+            "POST", ["flows"], json: startFlowRequestToJson(request: request), idempotencyKey: request.idempotencyKey
+        )
+        return try startFlowResponseFromJson(json: body)
+    }
+
+    /// `POST /flows/{flowHandle}/complete` with the return URL.
+    public func completeFlow(request: CompleteFlowRequest) async throws -> FlowOutcome {
+        let body = try await send(
+            "POST", ["flows", request.flowHandle, "complete"], json: completeFlowRequestToJson(request: request)
+        )
+        return try flowOutcomeFromJson(json: body)
+    }
+
+    /// `GET /flows/{flowHandle}`.
+    public func pollFlow(request: PollFlowRequest) async throws -> PollFlowResponse {
+        let body = try await send("GET", ["flows", request.flowHandle])
+        return try pollFlowResponseFromJson(json: body)
+    }
+
+    /// `DELETE /flows/{flowHandle}`.
+    public func cancelFlow(request: CancelFlowRequest) async throws {
+        _ = try await send("DELETE", ["flows", request.flowHandle])
+    }
+
+    // MARK: - HTTP
+
+    /// Characters left as they are in a path segment (RFC 3986 unreserved); everything else in
+    /// a flow handle is percent-encoded, so a handle can never add path segments or a query.
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    )
+
+    /// The URL of `segments` below the base URL.
+    func endpoint(_ segments: [String]) -> URL {
+        var base = configuration.baseURL.absoluteString
+        while base.hasSuffix("/") {
+            base.removeLast()
+        }
+        let path = segments
+            .map { $0.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "" }
+            .joined(separator: "/")
+        return URL(string: base + "/" + path) ?? configuration.baseURL
+    }
+
+    /// Sends one request; returns the body of a 2xx answer, throws ``SidkitError`` otherwise.
+    private func send(_ method: String, _ segments: [String], json: String? = nil, idempotencyKey: String? = nil) async throws -> String {
+        var request = URLRequest(url: endpoint(segments), cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: configuration.timeout)
+        request.httpMethod = method
+        for (name, value) in configuration.headers {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
+        if let headerProvider = headerProvider {
+            let extra: [String: String]
+            do {
+                extra = try await headerProvider()
+            } catch {
+                throw SidkitError.Transport(reason: "the header provider failed: \(error)", retryable: false)
+            }
+            for (name, value) in extra {
+                request.setValue(value, forHTTPHeaderField: name)
+            }
+        }
+        request.setValue("application/json, application/problem+json", forHTTPHeaderField: "Accept")
+        if let json = json {
+            request.httpBody = Data(json.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let idempotencyKey = idempotencyKey {
+            request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
+        }
+
+        let answer: (Data, URLResponse)
+        do {
+            answer = try await session.data(for: request)
+        } catch let error as URLError {
+            throw Self.transportError(error)
+        } catch is CancellationError {
+            throw SidkitError.Transport(reason: "the request was cancelled", retryable: false)
+        } catch {
+            throw SidkitError.Transport(reason: String(describing: error), retryable: false)
+        }
+        let (data, response) = answer
+        guard let http = response as? HTTPURLResponse else {
+            throw SidkitError.Transport(reason: "the answer is not an HTTP response", retryable: false)
+        }
+        let body = String(decoding: data, as: UTF8.self)
+        guard (200..<300).contains(http.statusCode) else {
+            throw Self.backendError(status: http.statusCode, body: body)
+        }
+        return body
+    }
+
+    /// The error of a non-2xx answer: ``backendErrorFromJson(httpStatus:json:)``, which reads the
+    /// contract's error body. If that helper does not know a problem+json body (libraries built
+    /// before the contract moved to RFC 9457 report `http_<status>` then), its `code`, `detail`
+    /// and `retryable` are read here.
+    static func backendError(status: Int, body: String) -> SidkitError {
+        let httpStatus = UInt16(clamping: status)
+        let error = backendErrorFromJson(httpStatus: httpStatus, json: body)
+        if case let .Backend(_, backendCode, _, _) = error,
+           backendCode == "http_\(httpStatus)",
+           let problem = Problem.decode(body)
+        {
+            return SidkitError.Backend(
+                httpStatus: httpStatus,
+                backendCode: problem.code,
+                reason: problem.detail ?? problem.title ?? "",
+                retryable: problem.retryable ?? false
+            )
+        }
+        return error
+    }
+
+    /// The `SidkitError.Transport` of a `URLError`: retryable when repeating the request later
+    /// may succeed (timeouts, no or lost connectivity, DNS); not for TLS and certificate
+    /// failures, bad URLs or cancellation.
+    static func transportError(_ error: URLError) -> SidkitError {
+        let retryable: Bool
+        switch error.code {
+        case .timedOut, .notConnectedToInternet, .networkConnectionLost, .cannotConnectToHost,
+             .cannotFindHost, .dnsLookupFailed, .internationalRoamingOff, .callIsActive,
+             .dataNotAllowed, .resourceUnavailable:
+            retryable = true
+        default:
+            retryable = false
+        }
+        return SidkitError.Transport(reason: "URLError \(error.code.rawValue): \(error.localizedDescription)", retryable: retryable)
+    }
+
+    /// An RFC 9457 problem body with the contract's extension members.
+    struct Problem: Decodable {
+        let type: String?
+        let title: String?
+        let status: Int?
+        let detail: String?
+        let code: String
+        let retryable: Bool?
+
+        static func decode(_ body: String) -> Problem? {
+            guard let problem = try? JSONDecoder().decode(Problem.self, from: Data(body.utf8)),
+                  !problem.code.isEmpty, problem.code.count <= 64
+            else {
+                return nil
+            }
+            return problem
+        }
+    }
+}
