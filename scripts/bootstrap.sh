@@ -12,6 +12,9 @@ command -v gcc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v nm >/dev/null 2>&1 || need_apt+=(binutils)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
+# Android wrapper tests (tests/android): Maven runs Robolectric on a JDK (17 is Debian 12's).
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
