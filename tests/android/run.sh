@@ -19,6 +19,8 @@ command -v mvn >/dev/null 2>&1 || fail_build "maven (mvn) is not installed"
 command -v python3 >/dev/null 2>&1 || fail_build "python3 is not installed"
 
 MVN=(mvn -B -q --no-transfer-progress)
+# MAVEN_REPO: another local repository than ~/.m2/repository (e.g. to measure a cold run).
+if [ -n "${MAVEN_REPO:-}" ]; then MVN+=("-Dmaven.repo.local=$MAVEN_REPO"); fi
 
 # androidx.test:monitor (needed by Robolectric) is published as an AAR only; install its
 # classes.jar once as a plain jar under a local coordinate the pom uses.

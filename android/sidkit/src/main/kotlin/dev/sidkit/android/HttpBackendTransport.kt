@@ -59,7 +59,8 @@ import kotlin.coroutines.resumeWithException
  *   security config in debug builds).
  * @param headers fixed headers sent with every request (e.g. an API key).
  * @param headerProvider headers computed per request (e.g. a fresh `Authorization` bearer token);
- *   they override [headers] with the same name. It runs on [dispatcher].
+ *   they override [headers] with the same name. It is called in the calling coroutine, before
+ *   the request; an exception it throws arrives in the SDK as `SidkitException.Unexpected`.
  * @param connectTimeoutMs connect timeout in milliseconds.
  * @param readTimeoutMs read timeout in milliseconds.
  * @param sslSocketFactory for `https` base URLs: a socket factory with the app's own trust

@@ -189,7 +189,7 @@ class SidkitController(
      *
      * @return the started flow, now awaiting the return.
      * @throws SidkitException when the backend call fails or the link fails its checks
-     *   (`isRetryable()`: try again).
+     *   (`isRetryable()`: try again; the next call starts a new flow).
      * @throws ActivityNotFoundException when nothing can open the link (the flow is cancelled).
      */
     suspend fun start(context: Context, request: FlowRequest): SidkitFlow {
@@ -201,6 +201,9 @@ class SidkitController(
                 flow.start()
             } catch (e: SidkitException) {
                 publish(flow, e)
+                // The next attempt is a new flow; this one (no backend handle yet) is dropped so
+                // that the client does not keep it as pending.
+                client.forgetFlow(flow.id())
                 throw e
             }
             val link = when (step) {

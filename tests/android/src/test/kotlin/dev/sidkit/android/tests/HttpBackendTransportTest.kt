@@ -281,6 +281,35 @@ class HttpBackendTransportTest {
     }
 
     @Test
+    fun cancellingAFlowDuringAnHttpCallDisconnectsIt() {
+        runBlocking {
+            // POST /flows hangs; the user cancels. The SDK drops the Rust future, UniFFI cancels
+            // the Kotlin call, and the transport disconnects.
+            answer = { release.await(20, TimeUnit.SECONDS); Triple(500, "text/plain", "") }
+            val io = Executors.newSingleThreadExecutor()
+            try {
+                val client = SidkitClient(
+                    SidkitConfig(CALLBACK_BASE, SmartIdEnvironment.LIVE),
+                    transport(dispatcher = io.asCoroutineDispatcher()),
+                )
+                val flow = client.createFlow(FlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP))
+                val start = async(Dispatchers.Default) { runCatching { flow.start() } }
+                withTimeout(5_000) { while (seen.isEmpty()) delay(10) }
+                val t0 = System.nanoTime()
+                flow.cancel()
+                val e = withTimeout(5_000) { start.await() }.exceptionOrNull() as SidkitException.Flow
+                assertEquals(FlowErrorKind.CANCELLED, e.kind)
+                assertTrue("start ends at once", System.nanoTime() - t0 < 2_000_000_000L)
+                val probe = io.submit<Boolean> { true }
+                assertTrue("the hanging connection was disconnected", probe.get(3, TimeUnit.SECONDS))
+                assertEquals("nothing to tell the backend: the flow had no handle yet", 1, seen.size)
+            } finally {
+                io.shutdownNow()
+            }
+        }
+    }
+
+    @Test
     fun theSdkRunsAWholeFlowOverHttp() {
         runBlocking {
             // A tiny HTTP front for the fake backend: what a real backend's routes do.

@@ -378,6 +378,13 @@ class SidkitControllerTest {
             assertEquals("backend", st.code)
             assertTrue(st.error is SidkitException.Backend)
             assertNull(shadowOf(activity).nextStartedActivity)
+            assertTrue("the failed flow is not kept as pending", client.flows().isEmpty())
+            // The next attempt works.
+            backend.rejectStartWith = null
+            val job = async { c.authenticate(activity) }
+            c.awaitLaunched()
+            assertTrue(c.handleIntent(returnIntent(backend.sessions.values.single().returnUrl())))
+            assertTrue(withTimeout(WAIT_MS) { job.await() } is FlowOutcome.Authenticated)
         }
     }
 
