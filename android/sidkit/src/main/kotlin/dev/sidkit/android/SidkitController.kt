@@ -92,7 +92,7 @@ sealed class ReturnResult {
  * configuration changes (a ViewModel's), not an Activity's `lifecycleScope`, or a rotation
  * cancels the login. Process death does not cancel: the flow is restored from the snapshot.
  *
- * @param client the app's [SidkitClient] (one per app, with its transport and callback base).
+ * @property client the app's [SidkitClient] (one per app, with its transport and callback base).
  * @param scope the scope that owns the flows; its end cancels the pending flow.
  * @param launcher opens device links (replace it to customise, e.g. Custom Tabs for the fallback).
  * @param snapshotStore optional persistent copy of the pending flow's snapshot, used by
