@@ -52,8 +52,10 @@ rm -rf "$SHARED"
 mkdir -p "$SHARED"
 cp tests/kotlin/src/FakeBackend.kt "$SHARED/"
 
+# A clean build every time: the Kotlin plugin compiles everything anyway, and stale classes of
+# deleted tests would otherwise still run.
+rm -rf "$OUT/build"
 REPORTS=$OUT/build/surefire-reports
-rm -rf "$REPORTS"
 rc=0
 "${MVN[@]}" -f "$SUITE/pom.xml" \
   -Dsidkit.build="$OUT/build" \
