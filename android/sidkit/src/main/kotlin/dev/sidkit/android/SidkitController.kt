@@ -402,13 +402,15 @@ class SidkitController(
     /**
      * Publishes [flow]'s state if it is still the current flow, and keeps the store in step.
      * State and snapshot are read under the lock, so concurrent publishes cannot leave an older
-     * view last (the Rust state only moves forward).
+     * view last (the Rust state only moves forward). The store is written before the state is
+     * published, so whoever sees a state sees the store in step with it.
      */
     private fun publish(flow: SidkitFlow, error: SidkitException? = null) {
         synchronized(lock) {
             if (currentId != flow.id()) return
-            mutableState.value = SidkitState.of(flow, error)
+            val s = SidkitState.of(flow, error)
             snapshotStore?.save(flow.snapshot())
+            mutableState.value = s
         }
     }
 
