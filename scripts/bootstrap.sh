@@ -14,6 +14,9 @@ command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 # iOS checks (tests/ios): shellcheck of scripts/*.sh.
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
+# Android wrapper tests (tests/android): Maven runs Robolectric on a JDK (17 is Debian 12's).
+command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
+command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

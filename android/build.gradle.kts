@@ -1,0 +1,6 @@
+// Plugin versions for both modules (AGP 8.x, Kotlin 2.x).
+plugins {
+    id("com.android.library") version "8.7.3" apply false
+    id("com.android.application") version "8.7.3" apply false
+    id("org.jetbrains.kotlin.android") version "2.1.0" apply false
+}

@@ -1,0 +1,197 @@
+// The sidkit Android library: the AAR `dev.sidkit:sidkit-android`.
+//
+// Contents: the UniFFI Kotlin bindings (package dev.sidkit.ffi), generated at build time from the
+// host build of libsidkit by scripts/generate-bindings.sh; the Kotlin wrapper (dev.sidkit.android,
+// src/main/kotlin); and libsidkit.so for arm64-v8a, armeabi-v7a, x86_64 and x86 in
+// src/main/jniLibs, built by scripts/build-android.sh (cargo-ndk; needs the NDK).
+//
+//   gradle :sidkit:assembleRelease                       # AAR in sidkit/build/outputs/aar/
+//   gradle :sidkit:publishReleasePublicationToMavenLocal # dev.sidkit:sidkit-android:<version>
+//   gradle -Psidkit.buildRust=true :sidkit:assembleRelease   # also (re)build the native libraries
+import org.jetbrains.kotlin.gradle.dsl.JvmTarget
+import javax.inject.Inject
+
+plugins {
+    id("com.android.library")
+    id("org.jetbrains.kotlin.android")
+    `maven-publish`
+}
+
+val sidkitVersion: String = providers.gradleProperty("sidkit.version").getOrElse("0.1.0")
+val buildRust: Boolean = providers.gradleProperty("sidkit.buildRust").map { it.toBoolean() }.getOrElse(false)
+/** The repository root (android/ is one level below it). */
+val sidkitRoot: File = rootDir.parentFile
+/** cargo is often not on the PATH of IDE-launched Gradle daemons. */
+val pathWithCargo: String =
+    listOfNotNull(System.getenv("PATH"), File(System.getProperty("user.home"), ".cargo/bin").path)
+        .joinToString(File.pathSeparator)
+
+/** Generates the UniFFI Kotlin bindings (dev/sidkit/ffi/sidkit.kt) from the host build of libsidkit. */
+abstract class GenerateSidkitBindings : DefaultTask() {
+    /** The Rust sources and configuration the bindings depend on (for up-to-date checks). */
+    @get:InputFiles
+    @get:PathSensitive(PathSensitivity.RELATIVE)
+    abstract val rustSources: ConfigurableFileCollection
+
+    /** The repository root. */
+    @get:Internal
+    abstract val repoRoot: DirectoryProperty
+
+    /** PATH for the script (cargo must be on it). */
+    @get:Input
+    abstract val searchPath: Property<String>
+
+    /** Where the Kotlin sources go (a source root). */
+    @get:OutputDirectory
+    abstract val outputDir: DirectoryProperty
+
+    @get:Inject
+    abstract val execOps: ExecOperations
+
+    @get:Inject
+    abstract val fsOps: FileSystemOperations
+
+    @TaskAction
+    fun generate() {
+        val out = temporaryDir
+        execOps.exec {
+            workingDir = repoRoot.get().asFile
+            environment("PATH", searchPath.get())
+            commandLine("bash", "scripts/generate-bindings.sh", "--out", out.absolutePath)
+        }
+        fsOps.sync {
+            from(File(out, "kotlin"))
+            into(outputDir.get().asFile)
+        }
+    }
+}
+
+val generateSidkitBindings = tasks.register<GenerateSidkitBindings>("generateSidkitBindings") {
+    group = "sidkit"
+    description = "Generates the UniFFI Kotlin bindings of libsidkit (scripts/generate-bindings.sh)."
+    repoRoot.set(sidkitRoot)
+    searchPath.set(pathWithCargo)
+    rustSources.from(
+        fileTree(sidkitRoot.resolve("core/src")),
+        fileTree(sidkitRoot.resolve("bindings/src")),
+        sidkitRoot.resolve("core/Cargo.toml"),
+        sidkitRoot.resolve("bindings/Cargo.toml"),
+        sidkitRoot.resolve("Cargo.toml"),
+        sidkitRoot.resolve("Cargo.lock"),
+        sidkitRoot.resolve("uniffi.toml"),
+    )
+    outputDir.set(layout.buildDirectory.dir("generated/sidkit/kotlin"))
+}
+
+val abis = listOf("arm64-v8a", "armeabi-v7a", "x86_64", "x86")
+val jniLibsDir: File = file("src/main/jniLibs")
+
+val buildSidkitNative = tasks.register<Exec>("buildSidkitNative") {
+    group = "sidkit"
+    description = "Builds libsidkit.so for ${abis.joinToString()} with cargo-ndk (scripts/build-android.sh)."
+    workingDir = sidkitRoot
+    environment("PATH", pathWithCargo)
+    commandLine("bash", "scripts/build-android.sh")
+    inputs.files(fileTree(sidkitRoot.resolve("core/src")), fileTree(sidkitRoot.resolve("bindings/src")))
+    inputs.files(sidkitRoot.resolve("Cargo.toml"), sidkitRoot.resolve("Cargo.lock"))
+    outputs.dir(jniLibsDir)
+}
+
+val checkSidkitNative = tasks.register("checkSidkitNative") {
+    group = "sidkit"
+    description = "Fails early when a libsidkit.so of an ABI is missing from src/main/jniLibs."
+    val libs = abis.map { File(jniLibsDir, "$it/libsidkit.so") }
+    inputs.files(libs.filter { it.exists() })
+    doLast {
+        val missing = libs.filterNot { it.isFile }
+        if (missing.isNotEmpty()) {
+            throw GradleException(
+                "libsidkit.so is missing for ${missing.joinToString { it.parentFile.name }}: run " +
+                    "scripts/build-android.sh (needs the Android NDK) or build with -Psidkit.buildRust=true",
+            )
+        }
+    }
+}
+if (buildRust) checkSidkitNative.configure { dependsOn(buildSidkitNative) }
+tasks.named("preBuild") { dependsOn(checkSidkitNative) }
+
+android {
+    namespace = "dev.sidkit"
+    compileSdk = 35
+
+    defaultConfig {
+        minSdk = 24
+        consumerProguardFiles("consumer-rules.pro")
+    }
+
+    buildTypes {
+        release {
+            // A library is shrunk by the app; consumer-rules.pro travels in the AAR.
+            isMinifyEnabled = false
+        }
+    }
+
+    compileOptions {
+        sourceCompatibility = JavaVersion.VERSION_17
+        targetCompatibility = JavaVersion.VERSION_17
+    }
+
+    publishing {
+        singleVariant("release") {
+            withSourcesJar()
+        }
+    }
+}
+
+androidComponents {
+    onVariants { variant ->
+        variant.sources.kotlin?.addGeneratedSourceDirectory(generateSidkitBindings, GenerateSidkitBindings::outputDir)
+    }
+}
+
+kotlin {
+    compilerOptions {
+        jvmTarget.set(JvmTarget.JVM_17)
+    }
+}
+
+dependencies {
+    // The generated bindings call libsidkit through JNA; the AAR carries JNA's Android natives.
+    api("net.java.dev.jna:jna:5.17.0@aar")
+    api("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+}
+
+publishing {
+    publications {
+        register<MavenPublication>("release") {
+            groupId = "dev.sidkit"
+            artifactId = "sidkit-android"
+            version = sidkitVersion
+            afterEvaluate {
+                from(components["release"])
+            }
+            pom {
+                name.set("sidkit-android")
+                description.set("Smart-ID App2App (RP API v3) for Android: flow state machine, return-link router and backend transport, on the sidkit Rust core.")
+                url.set("https://github.com/sidkit/sidkit")
+                licenses {
+                    license {
+                        name.set("MIT")
+                        url.set("https://opensource.org/licenses/MIT")
+                    }
+                    license {
+                        name.set("Apache-2.0")
+                        url.set("https://www.apache.org/licenses/LICENSE-2.0")
+                    }
+                }
+            }
+        }
+    }
+    repositories {
+        // `gradle :sidkit:publishReleasePublicationToBuildRepoRepository` → android/build/repo
+        maven {
+            name = "buildRepo"
+            url = uri(rootProject.layout.buildDirectory.dir("repo"))
+        }
+    }
+}
