@@ -437,7 +437,6 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Problem> {
 impl Backend {
     /// A backend; checks the configuration (callback base, trust store, TTL).
     pub fn new(config: BackendConfig) -> crate::Result<Self> {
-        crate::callback::validate_initial_callback_url(&config.callback_base)?;
         crate::mobile::CallbackBase::new(&config.callback_base)?;
         if config.trust_store.is_empty() {
             return Err(Error::invalid(
