@@ -40,6 +40,9 @@ enum Command {
     Demo(cmd_demo::DemoArgs),
     /// The reference backend and the simulator as a local server for app development.
     Serve(cmd_demo::ServeArgs),
+    /// Load harness: N concurrent App2App flows against the reference backend on loopback;
+    /// prints p50/p99 latencies and memory per pending flow.
+    Load(cmd_demo::LoadArgs),
     /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
     Simulator(cmd_simulator::SimulatorArgs),
 }
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Simulator(a) => cmd_simulator::simulator(a),
         Command::Demo(a) => cmd_demo::demo(a),
         Command::Serve(a) => cmd_demo::serve(a),
+        Command::Load(a) => cmd_demo::load(a),
     };
     match result {
         Ok(out) => {

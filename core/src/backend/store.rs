@@ -100,6 +100,13 @@ impl MemoryStore {
         self.lock().map(|m| m.len()).unwrap_or(0)
     }
 
+    /// Bytes held in keys and values (not counting the map's own overhead).
+    pub fn payload_bytes(&self) -> usize {
+        self.lock()
+            .map(|m| m.iter().map(|(k, e)| k.len() + e.value.len()).sum())
+            .unwrap_or(0)
+    }
+
     /// Whether the store is empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
