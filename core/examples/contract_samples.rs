@@ -4,8 +4,8 @@
 
 use sidkit_core::device_link::SessionType;
 use sidkit_core::mobile::contract::{
-    error_codes, CompleteFlowRequest, ErrorBody, FlowKind, FlowOutcome, Identity,
-    PollFlowResponse, Presentation, SignatureResult, StartFlowRequest, StartFlowResponse,
+    error_codes, CompleteFlowRequest, ErrorBody, FlowKind, FlowOutcome, Identity, PollFlowResponse,
+    Presentation, SignatureResult, StartFlowRequest, StartFlowResponse,
 };
 use sidkit_core::models::{CertificateLevel, EndResult};
 

@@ -262,8 +262,8 @@ enum Stage {
     /// QR flows, which finish by polling).
     Done {
         fp: Option<String>,
-        outcome: Option<FlowOutcome>,
-        problem: Option<ErrorBody>,
+        outcome: Option<Box<FlowOutcome>>,
+        problem: Option<Box<ErrorBody>>,
     },
     Cancelled,
 }
@@ -445,7 +445,7 @@ impl Backend {
             ));
         }
         let ttl = config.flow_ttl.as_millis() as u64;
-        if ttl < 1000 || ttl > MAX_EXPIRES_IN_MS {
+        if !(1000..=MAX_EXPIRES_IN_MS).contains(&ttl) {
             return Err(Error::invalid(
                 "flowTtl",
                 format!("must be 1 s to {} ms", MAX_EXPIRES_IN_MS),
@@ -763,8 +763,8 @@ impl Backend {
                         ));
                     }
                     return match (outcome, p) {
-                        (Some(o), _) => Ok(o.clone()),
-                        (None, Some(p)) => Err(p.clone()),
+                        (Some(o), _) => Ok(o.as_ref().clone()),
+                        (None, Some(p)) => Err(p.as_ref().clone()),
                         _ => Err(internal("finished flow without a result")),
                     };
                 }
@@ -804,8 +804,8 @@ impl Backend {
                         };
                         claimed.stage = Stage::Done {
                             fp: Some(fp.clone()),
-                            outcome: outcome.clone(),
-                            problem: p.clone(),
+                            outcome: outcome.clone().map(Box::new),
+                            problem: p.clone().map(Box::new),
                         };
                         // Version v+1 is ours: nobody else writes a Completing record.
                         let _ = self.save(path_handle, v.version + 1, &claimed).await?;
@@ -954,8 +954,10 @@ impl Backend {
                 ..
             } => {
                 return match (outcome, p) {
-                    (Some(o), _) => Ok(PollFlowResponse::Finished { outcome: o.clone() }),
-                    (None, Some(p)) => Err(p.clone()),
+                    (Some(o), _) => Ok(PollFlowResponse::Finished {
+                        outcome: o.as_ref().clone(),
+                    }),
+                    (None, Some(p)) => Err(p.as_ref().clone()),
                     _ => Err(internal("finished flow without a result")),
                 }
             }
@@ -1008,8 +1010,8 @@ impl Backend {
             let mut done = rec.clone();
             done.stage = Stage::Done {
                 fp: None,
-                outcome: outcome.clone(),
-                problem: p.clone(),
+                outcome: outcome.clone().map(Box::new),
+                problem: p.clone().map(Box::new),
             };
             if self.save(handle, v.version, &done).await? {
                 if let Some(o) = &outcome {
