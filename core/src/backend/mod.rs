@@ -291,6 +291,14 @@ struct FlowRecord {
     stage: Stage,
 }
 
+impl Drop for FlowRecord {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.session_secret.zeroize();
+        self.callback_token.zeroize();
+    }
+}
+
 /// Idempotency-key entry: the request's fingerprint and, once created, the flow's handle.
 #[derive(Serialize, Deserialize)]
 struct IdemEntry {
@@ -693,7 +701,7 @@ impl Backend {
         if !inserted {
             return Err(internal("flow handle collision"));
         }
-        Ok((handle, rec.start_response))
+        Ok((handle, rec.start_response.clone()))
     }
 
     /// The current QR link: `elapsedSeconds` counted from when the session response arrived,
@@ -746,6 +754,8 @@ impl Backend {
             .map_err(|e| problem(codes::CALLBACK_REJECTED, e.to_string()))?;
         let fp = hash_hex("sidkit return url", &request.return_url);
         let mut v = v;
+        let wait_until =
+            std::time::Instant::now() + self.cfg.completion_timeout + Duration::from_secs(5);
         loop {
             match &rec.stage {
                 Stage::Done {
@@ -778,7 +788,14 @@ impl Backend {
                             "the flow is being completed with another return URL",
                         ));
                     }
-                    // The same URL is being verified (here or on another instance): wait.
+                    // The same URL is being verified (here or on another instance): wait,
+                    // boundedly (the claimer may have died; the client retries).
+                    if std::time::Instant::now() >= wait_until {
+                        return Err(problem(
+                            codes::UNAVAILABLE,
+                            "the completion is still being verified; retry",
+                        ));
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     let (nv, nrec) = self.load(path_handle).await?;
                     if nv.version == v.version && Self::expired(&nrec) {
