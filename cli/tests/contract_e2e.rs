@@ -329,3 +329,60 @@ async fn problem_details_idempotency_and_cancel() {
         .unwrap_err();
     assert!(err.to_string().contains("flow_not_found"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qr_server_sent_events() {
+    let stack = stack().await;
+    let phone = phone(&stack, OK);
+    let (flow, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let base = stack.server.base_url();
+    let mut resp = http()
+        .get(format!("{base}flows/{}/qr", flow.flow_handle().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut text = String::new();
+    let mut links = Vec::new();
+    let mut scanned = false;
+    within(30, async {
+        while let Some(chunk) = resp.chunk().await.unwrap() {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = text.find("\n\n") {
+                let event: String = text.drain(..end + 2).collect();
+                if event.contains("event: pending") {
+                    let data = event.split("data: ").nth(1).unwrap().trim();
+                    let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                    let link = v["deviceLink"].as_str().unwrap().to_owned();
+                    links.push(link.clone());
+                    if links.len() == 2 && !scanned {
+                        scanned = true;
+                        phone.smart_id_app(&link).await.unwrap();
+                    }
+                } else {
+                    assert!(event.contains("event: finished"), "{event}");
+                    assert!(event.contains("\"result\":\"authenticated\""), "{event}");
+                    return;
+                }
+            }
+        }
+        panic!("stream ended without a finished event");
+    })
+    .await;
+    assert!(links.len() >= 2);
+    assert_ne!(links[0], links[1], "a fresh link every second");
+    // Unknown flow: a plain problem response.
+    let r = http()
+        .get(format!("{base}flows/fh_AAAAAAAAAAAAAAAAAAAAAAAA/qr"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

@@ -37,6 +37,7 @@ for path, methods in {
     "/flows": ["post"],
     "/flows/{flowHandle}": ["get", "delete"],
     "/flows/{flowHandle}/complete": ["post"],
+    "/flows/{flowHandle}/qr": ["get"],
 }.items():
     for m in methods:
         check(f"{m.upper()} {path}", m in spec["paths"].get(path, {}))

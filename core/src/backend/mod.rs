@@ -1050,6 +1050,11 @@ impl Backend {
         Ok(PollFlowResponse::Pending { device_link })
     }
 
+    /// Checks that `handle` names a live flow (for the QR event stream).
+    pub(crate) async fn peek(&self, handle: &str) -> Result<(), Problem> {
+        self.load(handle).await.map(|_| ())
+    }
+
     /// `DELETE /flows/{flowHandle}`: the user cancelled. A pending flow is closed (its return
     /// URL will be refused); a finished one is left as it is.
     pub async fn cancel_flow(&self, handle: &str) -> Result<(), Problem> {

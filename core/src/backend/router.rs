@@ -3,6 +3,7 @@
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -10,8 +11,8 @@ use serde::Serialize;
 
 use super::{Backend, Problem};
 use crate::mobile::contract::{
-    error_codes as codes, CompleteFlowRequest, ErrorBody, StartFlowRequest, CONTRACT_VERSION,
-    CONTRACT_VERSION_HEADER, PROBLEM_JSON,
+    error_codes as codes, CompleteFlowRequest, ErrorBody, PollFlowResponse, StartFlowRequest,
+    CONTRACT_VERSION, CONTRACT_VERSION_HEADER, PROBLEM_JSON,
 };
 
 /// Largest accepted request body.
@@ -25,6 +26,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// | `GET /flows/{flowHandle}` | [`Backend::poll_flow`] |
 /// | `DELETE /flows/{flowHandle}` | [`Backend::cancel_flow`] (`204`) |
 /// | `POST /flows/{flowHandle}/complete` | [`Backend::complete_flow`] |
+/// | `GET /flows/{flowHandle}/qr` | server-sent events: one [`Backend::poll_flow`] answer per second (`event: pending` with the QR link of that second, then `event: finished` or `event: problem`), for web and tablet pages |
 ///
 /// Every answer carries `Sidkit-Contract: 1` and `Cache-Control: no-store`; errors are
 /// `application/problem+json` ([`ErrorBody`]). Nest it under any prefix
@@ -35,6 +37,7 @@ pub fn router(backend: Backend) -> Router {
         .route("/flows", post(start))
         .route("/flows/{handle}", get(poll).delete(cancel))
         .route("/flows/{handle}/complete", post(complete))
+        .route("/flows/{handle}/qr", get(qr_events))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(stamp))
         .with_state(backend)
@@ -133,4 +136,81 @@ async fn cancel(State(b): State<Backend>, Path(handle): Path<String>) -> Respons
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(p) => problem_response(p),
     }
+}
+
+type PollFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<PollFlowResponse, Problem>> + Send>>;
+
+/// The QR event stream: a poll per second until the flow is over.
+struct QrEvents {
+    backend: Backend,
+    handle: String,
+    interval: tokio::time::Interval,
+    pending: Option<PollFuture>,
+    done: bool,
+}
+
+impl futures_core::Stream for QrEvents {
+    type Item = Result<Event, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.pending.is_none() {
+            if self.interval.poll_tick(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let b = self.backend.clone();
+            let h = self.handle.clone();
+            self.pending = Some(Box::pin(async move { b.poll_flow(&h).await }));
+        }
+        let Some(fut) = self.pending.as_mut() else {
+            return Poll::Pending;
+        };
+        let r = match fut.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        self.pending = None;
+        let event = match r {
+            Ok(resp @ PollFlowResponse::Pending { .. }) => Event::default()
+                .event("pending")
+                .data(serde_json::to_string(&resp).unwrap_or_default()),
+            Ok(resp) => {
+                self.done = true;
+                Event::default()
+                    .event("finished")
+                    .data(serde_json::to_string(&resp).unwrap_or_default())
+            }
+            Err(p) => {
+                self.done = true;
+                Event::default()
+                    .event("problem")
+                    .data(serde_json::to_string(&p).unwrap_or_default())
+            }
+        };
+        Poll::Ready(Some(Ok(event)))
+    }
+}
+
+async fn qr_events(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
+    // Check the handle first so that an unknown flow is a plain problem response.
+    if let Err(p) = b.peek(&handle).await {
+        return problem_response(p);
+    }
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Sse::new(QrEvents {
+        backend: b,
+        handle,
+        interval,
+        pending: None,
+        done: false,
+    })
+    .into_response()
 }
