@@ -17,6 +17,9 @@ command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 # Android wrapper tests (tests/android): Maven runs Robolectric on a JDK (17 is Debian 12's).
 command -v mvn >/dev/null 2>&1 || need_apt+=(maven)
 command -v javac >/dev/null 2>&1 || need_apt+=(openjdk-17-jdk-headless)
+# Backend kit: the multi-instance tests start their own redis-server on a random loopback port
+# (no system service is used).
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then

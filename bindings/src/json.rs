@@ -66,7 +66,8 @@ pub fn poll_flow_response_from_json(json: String) -> Result<PollFlowResponse, Si
 }
 
 /// The error to throw from a transport for an error response of the backend: the contract's
-/// `{"code", "message", "retryable"}` body becomes `SidkitError.Backend`. A body that is not
+/// RFC 9457 problem body (`application/problem+json`: `{"type", "title", "status", "detail",
+/// "code", "retryable"}`; a legacy `message` is read as `detail`) becomes `SidkitError.Backend`. A body that is not
 /// a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
 /// 502, 503 and 504.
 #[uniffi::export]
@@ -78,7 +79,7 @@ pub fn backend_error_from_json(http_status: u16, json: String) -> SidkitError {
         Some(b) => SidkitError::Backend {
             http_status,
             backend_code: b.code,
-            reason: b.message,
+            reason: b.detail,
             retryable: b.retryable,
         },
         None => SidkitError::Backend {
@@ -142,6 +143,19 @@ mod tests {
                 http_status: 403,
                 backend_code: "callback_rejected".into(),
                 reason: "digest mismatch".into(),
+                retryable: false
+            }
+        );
+        let e = backend_error_from_json(
+            403,
+            r#"{"type":"urn:sidkit:problem:callback_rejected","title":"Callback rejected","status":403,"detail":"forged token","code":"callback_rejected","retryable":false}"#.into(),
+        );
+        assert_eq!(
+            e,
+            SidkitError::Backend {
+                http_status: 403,
+                backend_code: "callback_rejected".into(),
+                reason: "forged token".into(),
                 retryable: false
             }
         );

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_demo;
 mod cmd_protocol;
 mod cmd_simulator;
 mod cmd_verify;
@@ -34,6 +35,14 @@ enum Command {
     /// Verify a session status response against the request that created the session:
     /// signature, certificate chain, Smart-ID profile, identity (spec §8).
     VerifyResponse(Box<cmd_verify::VerifyResponseArgs>),
+    /// The end-to-end demo: the simulator and the reference backend on loopback, and a
+    /// simulated phone running an App2App (or QR) flow through the mobile flow API.
+    Demo(cmd_demo::DemoArgs),
+    /// The reference backend and the simulator as a local server for app development.
+    Serve(cmd_demo::ServeArgs),
+    /// Load harness: N concurrent App2App flows against the reference backend on loopback;
+    /// prints p50/p99 latencies and memory per pending flow.
+    Load(cmd_demo::LoadArgs),
     /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
     Simulator(cmd_simulator::SimulatorArgs),
 }
@@ -69,6 +78,9 @@ fn main() -> ExitCode {
         Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),
         Command::VerifyResponse(a) => cmd_verify::verify_response(*a),
         Command::Simulator(a) => cmd_simulator::simulator(a),
+        Command::Demo(a) => cmd_demo::demo(a),
+        Command::Serve(a) => cmd_demo::serve(a),
+        Command::Load(a) => cmd_demo::load(a),
     };
     match result {
         Ok(out) => {

@@ -30,6 +30,8 @@
 pub mod acsp;
 pub mod api;
 pub mod b64;
+#[cfg(feature = "backend")]
+pub mod backend;
 pub mod callback;
 #[cfg(feature = "client")]
 pub mod client;

@@ -511,6 +511,50 @@ impl Simulator {
         routes::mock_device(&self.state, request).await
     }
 
+    /// The simulated Smart-ID app opens a device link on the user's phone: like
+    /// [`mock_device`](Self::mock_device), but for a same-device link it takes the session's
+    /// `initialCallbackUrl` from the simulated server (as the real app does) instead of from
+    /// the caller, who in an App2App flow is the RP app and must not know it. Returns the mock
+    /// device's answer and, when the app opened one, the callback URL (the return URL the OS
+    /// hands to the RP app).
+    pub async fn open_device_link(
+        &self,
+        document_number: &str,
+        device_link: &str,
+    ) -> Result<(MockDeviceResponse, Option<String>), String> {
+        let parsed =
+            sidkit_core::device_link::parse_device_link(device_link).map_err(|e| e.to_string())?;
+        let (session_id, callback) = {
+            let inner = self.state.lock();
+            let id = inner
+                .tokens
+                .get(&parsed.session_token)
+                .cloned()
+                .ok_or("no session has this sessionToken (unknown or expired)")?;
+            let cb = inner
+                .sessions
+                .get(&id)
+                .and_then(|s| s.data.initial_callback_url.clone());
+            (id, cb)
+        };
+        let same_device = parsed.link_type != sidkit_core::device_link::DeviceLinkType::Qr;
+        let request = MockDeviceRequest {
+            document_number: document_number.to_owned(),
+            device_link: device_link.to_owned(),
+            flow_type: parsed.link_type.as_str().to_owned(),
+            browser_cookie: same_device.then(|| "sidkit-sim=1".to_owned()),
+            initial_callback_url: if same_device { callback } else { None },
+        };
+        let resp = self.mock_device(request).await?;
+        let url = self
+            .callbacks()
+            .into_iter()
+            .rev()
+            .find(|e| e.session_id == session_id)
+            .map(|e| e.url);
+        Ok((resp, url))
+    }
+
     /// Stops accepting connections, closes open ones and waits for the server task.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);

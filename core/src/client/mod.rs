@@ -40,7 +40,7 @@
 
 mod config;
 mod poll;
-mod tls;
+pub(crate) mod tls;
 
 use std::time::Duration;
 

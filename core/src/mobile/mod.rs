@@ -15,11 +15,14 @@
 //! | [`CallbackBase`], [`ReturnUrl`] | the return-URL router (callback base + token commitment) |
 //! | [`FlowSnapshot`] | the versioned, secret-free persisted form of a pending flow |
 //! | [`qr`] | QR module matrix and SVG of a link (feature `qr`) |
+//! | `http` | the contract over HTTPS for native Rust hosts: `BackendTransport`, `HttpTransport` (feature `http-transport`) |
 //!
 //! See `docs/mobile-flow.md` for the state diagram and the design of the router and snapshot.
 
 pub mod contract;
 pub mod flow;
+#[cfg(feature = "http-transport")]
+pub mod http;
 pub mod link;
 #[cfg(feature = "qr")]
 pub mod qr;

@@ -1,0 +1,379 @@
+//! `smartid demo` and `smartid serve`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use sidkit_cli::phone::{now_ms, Phone};
+use sidkit_cli::reference::{Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
+use sidkit_core::backend::SessionStore;
+use sidkit_core::mobile::contract::{FlowKind, FlowOutcome, Presentation};
+use sidkit_core::mobile::http::BackendTransport;
+use sidkit_core::mobile::qr::{device_link_qr, QrErrorCorrection};
+use sidkit_core::mobile::{NextStep, PollDisposition, PollProgress};
+
+use crate::{CliError, CmdResult};
+
+/// Same device (App2App) or another device (dynamic QR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoFlow {
+    /// App2App on the same phone.
+    App2app,
+    /// Dynamic QR code shown on this screen, scanned by the phone.
+    Qr,
+}
+
+/// Arguments of `smartid demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run a signature flow instead of an authentication.
+    #[arg(long)]
+    sign: bool,
+    /// App2App (default) or a dynamic QR code shown in the terminal.
+    #[arg(long, value_enum, default_value = "app2app")]
+    flow: DemoFlow,
+    /// Use a running reference backend (`smartid serve`) instead of the embedded one.
+    #[arg(long)]
+    backend_url: Option<String>,
+    /// Environment: `sim` (embedded simulator, default). `demo` (SK DEMO) needs a real phone
+    /// and is not automated.
+    #[arg(long, default_value = "sim")]
+    env: String,
+    /// The simulated user's account.
+    #[arg(long, default_value = DEMO_ACCOUNT)]
+    account: String,
+    /// How many seconds the QR code is shown before the phone scans it.
+    #[arg(long, default_value_t = 3)]
+    qr_seconds: u64,
+}
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+/// `smartid demo`: prints each step, ends with the verified identity (or signature).
+pub fn demo(a: DemoArgs) -> CmdResult {
+    if a.env != "sim" {
+        return Err(CliError::Input(format!(
+            "--env {}: only `sim` (the embedded simulator) can be played automatically; for SK DEMO \
+             run `smartid serve`-like backends against DEMO with a real Smart-ID app",
+            a.env
+        )));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(run_demo(a))
+}
+
+async fn run_demo(a: DemoArgs) -> CmdResult {
+    let t0 = Instant::now();
+    let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
+    let kind = if a.sign {
+        FlowKind::Signature
+    } else {
+        FlowKind::Authentication
+    };
+    let (stack, base) = match &a.backend_url {
+        Some(url) => {
+            say(&format!("backend  using the reference backend at {url}"));
+            (None, url.clone())
+        }
+        None => {
+            let stack = Stack::start(0, 0, None).await.map_err(fail)?;
+            say(&format!(
+                "sim      Smart-ID simulator (RP API v3 + mock device) at {}",
+                stack.sim.base_url()
+            ));
+            say(&format!(
+                "backend  reference backend at {} (in-memory SessionStore; trust anchor: the simulator's test CA)",
+                stack.server.base_url()
+            ));
+            let base = stack.server.base_url();
+            (Some(stack), base)
+        }
+    };
+    let phone = Phone::new(&base, &a.account).map_err(fail)?;
+    let context = a.sign.then_some(a.account.as_str());
+    let outcome = match a.flow {
+        DemoFlow::App2app => {
+            let mut log = |s: &str| say(s);
+            let (mut flow, run) = phone.app2app(kind, context, &mut log).await.map_err(fail)?;
+            if let Some(url) = &run.return_url {
+                // Idempotent repeat and a replay with another URL.
+                let again = phone
+                    .deliver_return_url(&mut flow, url)
+                    .await
+                    .map_err(fail)?;
+                say(&format!(
+                    "phone    the same return URL again gives the same outcome: {}",
+                    again == run.outcome
+                ));
+                let forged = url.replace("value=", "value=x");
+                let probe = sidkit_core::mobile::contract::CompleteFlowRequest {
+                    flow_handle: run.flow_handle.clone(),
+                    return_url: forged,
+                };
+                match phone.transport.complete_flow(&probe).await {
+                    Err(e) => say(&format!("backend  a forged return URL is refused: {e}")),
+                    Ok(_) => return Err(fail("the backend accepted a forged return URL")),
+                }
+            }
+            run.outcome
+        }
+        DemoFlow::Qr => run_qr(&phone, kind, context, a.qr_seconds, &say).await?,
+    };
+    let summary = print_outcome(&outcome, &say)?;
+    if let Some(stack) = stack {
+        stack.server.shutdown().await;
+    }
+    say(&format!("done in {:.2} s", t0.elapsed().as_secs_f64()));
+    Ok(summary)
+}
+
+async fn run_qr(
+    phone: &Phone,
+    kind: FlowKind,
+    context: Option<&str>,
+    seconds: u64,
+    say: &dyn Fn(&str),
+) -> Result<FlowOutcome, CliError> {
+    say(&format!(
+        "tablet   POST /flows  {{kind: {kind}, presentation: qr}}"
+    ));
+    let (mut flow, next) = phone
+        .start(kind, Presentation::Qr, context)
+        .await
+        .map_err(fail)?;
+    let NextStep::ShowQr { mut device_link } = next else {
+        return Err(fail("expected a QR link"));
+    };
+    say(&format!(
+        "backend  201 flowHandle {}; a fresh QR link is computed on every poll",
+        flow.flow_handle().unwrap_or_default()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut shown = 0;
+    loop {
+        shown += 1;
+        say(&format!("tablet   QR frame {shown}: {device_link}"));
+        if shown == 1 || Instant::now() >= deadline {
+            print_qr(&device_link)?;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        // GET /flows/{handle} long-polls Smart-ID for up to a second, then answers with the
+        // link for this second.
+        let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
+            return Err(fail("unexpected poll disposition"));
+        };
+        let resp = phone.transport.poll_flow(&req).await.map_err(fail)?;
+        match flow.on_poll_response(resp).map_err(fail)? {
+            PollProgress::Waiting { device_link: l } => device_link = l,
+            PollProgress::Finished(o) => return Ok(o),
+        }
+    }
+    say(&format!(
+        "phone    the Smart-ID app scans the QR code (simulated user {})",
+        phone.account
+    ));
+    let app = phone.smart_id_app(&device_link).await.map_err(fail)?;
+    say(&format!("smart-id endResult {}", app.end_result));
+    say("tablet   polling GET /flows/{flowHandle} until finished");
+    phone.poll_until_finished(&mut flow).await.map_err(fail)
+}
+
+fn print_qr(link: &str) -> Result<(), CliError> {
+    let m = device_link_qr(link, QrErrorCorrection::Low).map_err(fail)?;
+    let w = m.width();
+    let mut out = String::new();
+    // Two module rows per text line, light on dark terminals inverted: '█' = light module.
+    let mut y = 0;
+    while y < w {
+        for x in 0..w {
+            let top = m.is_dark(x, y);
+            let bottom = y + 1 < w && m.is_dark(x, y + 1);
+            out.push(match (top, bottom) {
+                (false, false) => '█',
+                (false, true) => '▀',
+                (true, false) => '▄',
+                (true, true) => ' ',
+            });
+        }
+        out.push('\n');
+        y += 2;
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn print_outcome(outcome: &FlowOutcome, say: &dyn Fn(&str)) -> CmdResult {
+    match outcome {
+        FlowOutcome::Authenticated { identity, app_data } => {
+            say("backend  response verified: ACSP_V2 signature, chain to the trust store, Smart-ID profile, identity (App2App also: callback token binding, sessionSecretDigest, userChallengeVerifier)");
+            say("phone    verified identity:");
+            println!(
+                "  givenName:        {}\n  surname:          {}\n  identifier:       {}\n  country:          {}\n  documentNumber:   {}\n  certificateLevel: {}\n  dateOfBirth:      {}\n  appData:          {} (one-time session reference for the app's own login)",
+                identity.given_name,
+                identity.surname,
+                identity.identifier,
+                identity.country,
+                identity.document_number,
+                identity.certificate_level.as_str(),
+                identity.date_of_birth.as_deref().unwrap_or("-"),
+                app_data.as_deref().unwrap_or("-"),
+            );
+            Ok(format!(
+                "verified identity: {} {} ({}, {})",
+                identity.given_name,
+                identity.surname,
+                identity.identifier,
+                identity.document_number
+            ))
+        }
+        FlowOutcome::Signed {
+            signature,
+            app_data,
+        } => {
+            say("backend  response verified (RAW_DIGEST_SIGNATURE over the digest, chain to the trust store, Smart-ID profile, signer)");
+            say("phone    verified signature:");
+            println!(
+                "  documentNumber:     {}\n  certificateLevel:   {}\n  signatureAlgorithm: {}\n  signatureValue:     {}…\n  appData:            {}",
+                signature.document_number,
+                signature.certificate_level.as_str(),
+                signature.signature_algorithm,
+                &signature.signature_value[..signature.signature_value.len().min(48)],
+                app_data.as_deref().unwrap_or("-"),
+            );
+            Ok(format!(
+                "verified signature by {} ({})",
+                signature.document_number, signature.signature_algorithm
+            ))
+        }
+        FlowOutcome::Failed {
+            end_result,
+            interaction,
+        } => Err(CliError::Failed(format!(
+            "the Smart-ID session ended with {end_result}{}",
+            interaction
+                .as_deref()
+                .map(|i| format!(" ({i})"))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+/// Arguments of `smartid serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port of the reference backend (the contract and the dev route).
+    #[arg(long, default_value_t = 8090)]
+    port: u16,
+    /// Port of the simulator's RP API.
+    #[arg(long, default_value_t = 8089)]
+    sim_port: u16,
+    /// Address to bind: loopback only (an Android emulator reaches the host's loopback as
+    /// 10.0.2.2; the iOS simulator shares it).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Share flows through Redis (`redis://127.0.0.1:6379/`; feature `redis-store`).
+    #[arg(long)]
+    redis: Option<String>,
+}
+
+/// `smartid serve`: runs until Ctrl-C.
+pub fn serve(a: ServeArgs) -> CmdResult {
+    if !a.bind.is_loopback() {
+        return Err(CliError::Input(format!(
+            "--bind {} is not a loopback address; the reference backend is a development tool",
+            a.bind
+        )));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(async move {
+        let store = open_store(a.redis.as_deref()).await?;
+        let sim = Arc::new(
+            sidkit_cli::reference::start_simulator(a.sim_port)
+                .await
+                .map_err(fail)?,
+        );
+        let backend = sidkit_cli::reference::backend_for(&sim, store).map_err(fail)?;
+        let server = sidkit_cli::reference::Server::start(
+            sidkit_cli::reference::app(&backend, sim.clone()),
+            SocketAddr::new(a.bind, a.port),
+        )
+        .await
+        .map_err(fail)?;
+        println!("backend-url: {}", server.base_url());
+        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("dev-smart-id-app: POST {}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}", server.base_url().trim_end_matches('/'));
+        println!("callback-base: {DEMO_CALLBACK_BASE}");
+        println!("device-link-base: {}", sidkit_core::env::DEMO_DEVICE_LINK_BASE);
+        println!("rp-api-base-url: {}", sim.base_url());
+        println!("default-account: {DEMO_ACCOUNT}");
+        println!("Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(fail)?;
+        server.shutdown().await;
+        let _ = Ipv4Addr::LOCALHOST;
+        Ok(String::new())
+    })
+}
+
+#[cfg(feature = "redis-store")]
+async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
+    match url {
+        Some(u) => {
+            let s = sidkit_core::backend::RedisStore::connect(u, "sidkit:")
+                .await
+                .map_err(fail)?;
+            Ok(Some(Arc::new(s)))
+        }
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(feature = "redis-store"))]
+async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
+    match url {
+        Some(_) => Err(CliError::Input(
+            "--redis needs the `redis-store` feature (cargo run -p sidkit-cli --features redis-store)".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Arguments of `smartid load`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Concurrent flows (1 to 5000).
+    #[arg(long, default_value_t = 500)]
+    flows: usize,
+}
+
+/// `smartid load`.
+pub fn load(a: LoadArgs) -> CmdResult {
+    if !(1..=5000).contains(&a.flows) {
+        return Err(CliError::Input("--flows must be 1 to 5000".into()));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    let report = rt.block_on(sidkit_cli::load::run(a.flows)).map_err(fail)?;
+    if report.authenticated != report.flows {
+        return Err(fail(format!(
+            "only {} of {} flows authenticated",
+            report.authenticated, report.flows
+        )));
+    }
+    Ok(report.to_string())
+}
