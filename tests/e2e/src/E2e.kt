@@ -1,0 +1,186 @@
+// Cross-language end to end: the generated Kotlin bindings and the Android library's
+// HttpBackendTransport (plain java.net, compiled here for the JVM) against the reference backend
+// (`smartid serve`: backend kit + simulator) over loopback HTTP.
+//
+//   Kotlin flow API → libsidkit (Rust, JNA) → Kotlin HttpBackendTransport → HTTP → Rust backend
+//   → RP API simulator → simulated Smart-ID app → return URL → router → complete → verified outcome
+//
+// Own harness (no JUnit): every test is listed in TESTS; the last line is "N passed, N failed".
+package dev.sidkit.e2e
+
+import dev.sidkit.android.HttpBackendTransport
+import dev.sidkit.ffi.*
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
+import java.net.HttpURLConnection
+import java.net.URL
+import kotlin.system.exitProcess
+import kotlin.test.assertEquals
+import kotlin.test.assertFalse
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
+import kotlin.test.fail
+
+val BACKEND: String = System.getProperty("sidkit.backend") ?: error("-Dsidkit.backend is required")
+val CALLBACK_BASE: String = System.getProperty("sidkit.callbackBase") ?: error("-Dsidkit.callbackBase is required")
+const val DEMO_LINK_BASE = "https://sid.demo.sk.ee/device-link"
+
+/** The reference backend's development route that plays the Smart-ID app: returns the return URL. */
+fun smartIdAppOpens(deviceLink: String, documentNumber: String? = null): Pair<String, String?> {
+    val c = URL("$BACKEND/dev/smart-id-app").openConnection() as HttpURLConnection
+    c.requestMethod = "POST"
+    c.doOutput = true
+    c.setRequestProperty("Content-Type", "application/json")
+    val doc = documentNumber?.let { ",\"documentNumber\":\"$it\"" } ?: ""
+    c.outputStream.use { it.write("{\"deviceLink\":\"$deviceLink\"$doc}".toByteArray()) }
+    val body = (if (c.responseCode < 400) c.inputStream else c.errorStream).readBytes().decodeToString()
+    assertEquals(200, c.responseCode, body)
+    val end = Regex("\"endResult\"\\s*:\\s*\"([A-Z_]+)\"").find(body)?.groupValues?.get(1) ?: fail("no endResult in $body")
+    val ret = Regex("\"returnUrl\"\\s*:\\s*\"([^\"]+)\"").find(body)?.groupValues?.get(1)
+    return end to ret
+}
+
+fun client(transport: BackendTransport = HttpBackendTransport(BACKEND)) =
+    SidkitClient(SidkitConfig(CALLBACK_BASE, SmartIdEnvironment.DEMO, listOf(), null), transport)
+
+const val ACCOUNT = "PNOEE-40404040009-MOCK-Q"
+
+suspend fun launch(c: SidkitClient, kind: FlowKind, context: String? = null): Pair<SidkitFlow, String> {
+    val flow = c.createFlow(FlowRequest(kind, Presentation.APP2APP, "eng", context))
+    val step = flow.start()
+    assertTrue(step is FlowStep.LaunchApp, "step $step")
+    assertTrue(step.deviceLink.startsWith("$DEMO_LINK_BASE?deviceLinkType=App2App&sessionToken="), step.deviceLink)
+    flow.markLaunched()
+    return flow to step.deviceLink
+}
+
+val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
+    "App2App authentication ends with a verified identity" to {
+        client().use { c ->
+            val (flow, link) = launch(c, FlowKind.AUTHENTICATION)
+            // The phone holds the link and a commitment, never the secret-bearing values.
+            val snap = assertNotNull(flow.snapshot())
+            for (secret in listOf("sessionSecret", "rpChallenge", "initialCallbackUrl")) assertFalse(snap.contains(secret))
+            val (end, returnUrl) = smartIdAppOpens(link)
+            assertEquals("OK", end)
+            assertNotNull(returnUrl)
+            assertTrue(returnUrl.startsWith(CALLBACK_BASE), returnUrl)
+            assertEquals(flow.id(), c.findFlow(returnUrl).id())
+            val o = c.handleReturnUrl(returnUrl)
+            assertTrue(o is FlowOutcome.Authenticated, "outcome $o")
+            assertEquals("PNOEE-40404040009", o.identity.identifier)
+            assertEquals("EE", o.identity.country)
+            assertEquals(FlowStatus.Finished(o), flow.status())
+            println("     identity: ${o.identity.givenName} ${o.identity.surname}, ${o.identity.identifier}, ${o.identity.certificateLevel}")
+        }
+    },
+
+    "App2App signature ends with a verified signature" to {
+        client().use { c ->
+            // The reference backend's demo policy: the context names the signer's document.
+            val (_, link) = launch(c, FlowKind.SIGNATURE, ACCOUNT)
+            val (end, returnUrl) = smartIdAppOpens(link)
+            assertEquals("OK", end)
+            val o = c.handleReturnUrl(assertNotNull(returnUrl))
+            assertTrue(o is FlowOutcome.Signed, "outcome $o")
+            assertTrue(o.signature.signatureValue.isNotEmpty())
+        }
+    },
+
+    "the same return URL twice gives the same outcome; another client cannot replay it" to {
+        val returnUrl = client().use { c ->
+            val (_, link) = launch(c, FlowKind.AUTHENTICATION)
+            val returnUrl = assertNotNull(smartIdAppOpens(link).second)
+            val first = c.handleReturnUrl(returnUrl)
+            assertTrue(first is FlowOutcome.Authenticated)
+            // The OS may deliver the App Link twice: same answer, no second completion.
+            assertEquals(first, c.handleReturnUrl(returnUrl))
+            returnUrl
+        }
+        // A fresh app instance without the flow does not know the URL.
+        client().use { c ->
+            try {
+                c.handleReturnUrl(returnUrl)
+                fail("a return URL of an unknown flow was accepted")
+            } catch (e: SidkitException.ReturnUrlRejected) {
+            }
+        }
+    },
+
+    "a forged return URL is refused on the phone and never reaches the backend" to {
+        client().use { c ->
+            val (flow, link) = launch(c, FlowKind.AUTHENTICATION)
+            val returnUrl = assertNotNull(smartIdAppOpens(link).second)
+            val forged = returnUrl.replace(Regex("value=[^&]+"), "value=AAAAAAAAAAAAAAAAAAAAAA")
+            try {
+                c.handleReturnUrl(forged)
+                fail("a forged return URL was accepted")
+            } catch (e: SidkitException.ReturnUrlRejected) {
+            }
+            // The real one still completes.
+            assertTrue(c.handleReturnUrl(returnUrl) is FlowOutcome.Authenticated)
+            assertTrue(flow.status() is FlowStatus.Finished)
+        }
+    },
+
+    "a user refusal in the Smart-ID app arrives as a typed failure" to {
+        client().use { c ->
+            val (flow, link) = launch(c, FlowKind.AUTHENTICATION)
+            val (end, returnUrl) = smartIdAppOpens(link, "PNOEE-30403039917-MOCK-Q")
+            assertEquals("USER_REFUSED", end, "account PNOEE-30403039917-MOCK-Q refuses in the simulator")
+            // With a return URL the app completes; without one it asks the backend on resume.
+            val o = if (returnUrl != null) {
+                c.handleReturnUrl(returnUrl)
+            } else {
+                val p = flow.poll()
+                assertTrue(p is FlowProgress.Finished, "progress $p")
+                p.outcome
+            }
+            assertTrue(o is FlowOutcome.Failed, "outcome $o")
+            assertEquals(FailureReason.USER_REFUSED, o.reason)
+        }
+    },
+
+    "process death: a new client restores the flow from its snapshot and completes it" to {
+        val (snapshot, link) = client().use { c ->
+            val (flow, l) = launch(c, FlowKind.AUTHENTICATION)
+            assertNotNull(flow.snapshot()) to l
+        }
+        val returnUrl = assertNotNull(smartIdAppOpens(link).second)
+        client().use { c ->
+            val restored = c.restoreFlow(snapshot)
+            assertTrue(restored.status() is FlowStatus.AwaitingReturn, "status ${restored.status()}")
+            assertTrue(c.handleReturnUrl(returnUrl) is FlowOutcome.Authenticated)
+        }
+    },
+
+    "the backend's problem details arrive as SidkitException.Backend" to {
+        val t = HttpBackendTransport(BACKEND)
+        try {
+            t.pollFlow(PollFlowRequest("no-such-flow-handle-000000000000"))
+            fail("polling an unknown flow succeeded")
+        } catch (e: SidkitException.Backend) {
+            assertEquals(404, e.httpStatus.toInt())
+            assertEquals("flow_not_found", e.backendCode)
+            assertFalse(e.retryable)
+        }
+    },
+)
+
+fun main() {
+    var passed = 0
+    var failed = 0
+    for ((name, test) in TESTS) {
+        try {
+            runBlocking { withTimeout(20_000) { test() } }
+            println("ok   $name")
+            passed++
+        } catch (e: Throwable) {
+            println("FAIL $name: $e")
+            e.printStackTrace(System.out)
+            failed++
+        }
+    }
+    println("$passed passed, $failed failed")
+    exitProcess(if (failed == 0) 0 else 1)
+}
