@@ -4917,7 +4917,8 @@ public func sidkitVersion() -> String  {
 }
 /**
  * The error to throw from a transport for an error response of the backend: the contract's
- * `{"code", "message", "retryable"}` body becomes `SidkitError.Backend`. A body that is not
+ * RFC 9457 problem body (`application/problem+json`: `{"type", "title", "status", "detail",
+ * "code", "retryable"}`; a legacy `message` is read as `detail`) becomes `SidkitError.Backend`. A body that is not
  * a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
  * 502, 503 and 504.
  */
@@ -5031,7 +5032,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_func_sidkit_version() != 836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_func_backend_error_from_json() != 29691) {
+    if (uniffi_sidkit_checksum_func_backend_error_from_json() != 18272) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_func_complete_flow_request_to_json() != 38932) {
