@@ -1,6 +1,7 @@
 // A fake RP backend and the Swift transport the tests give the SDK. Mirrors
 // tests/kotlin/src/FakeBackend.kt: real device links (authCode = HMAC-SHA256 over the payload of
 // spec §5), callback checks of spec §7.3, idempotent completion, QR link stream.
+// Shared: ios/Tests/SidKitUITests/FakeBackend.swift is a symbolic link to this file.
 import Foundation
 #if canImport(CryptoKit)
 import CryptoKit
