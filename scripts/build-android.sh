@@ -107,8 +107,10 @@ TARGET_ARGS=()
 for abi in "${ABIS[@]}"; do
   TARGET_ARGS+=(-t "$abi")
   # Per-target flags (cargo's CARGO_TARGET_<TRIPLE>_RUSTFLAGS), so host builds are not affected.
+  # 16 KB pages; and Android's packed dynamic relocations (APS2, read by the loader since API 23),
+  # which shrink .rela.dyn from 53 KB to 6 KB (x86_64: 951,312 → 906,728 bytes stripped).
   var=CARGO_TARGET_$(triple_of "$abi" | tr 'a-z-' 'A-Z_')_RUSTFLAGS
-  export "$var=${!var:-} -C link-arg=-Wl,-z,max-page-size=16384"
+  export "$var=${!var:-} -C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android"
 done
 cargo ndk "${TARGET_ARGS[@]}" --platform "$PLATFORM" \
   build -p sidkit-mobile --lib --profile "$PROFILE"
