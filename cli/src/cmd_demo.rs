@@ -30,6 +30,12 @@ pub struct DemoArgs {
     /// Run a signature flow instead of an authentication.
     #[arg(long)]
     sign: bool,
+    /// Sign after a certificate choice (kind `certificateChoiceAndSignature`): the user picks
+    /// the certificate in the Smart-ID app, the backend verifies the choice and signs with a
+    /// linked notification signature on it, and the choice's callback arrives after that
+    /// signature (spec §7.2). Implies `--sign`.
+    #[arg(long)]
+    cert_choice: bool,
     /// App2App (default) or a dynamic QR code shown in the terminal.
     #[arg(long, value_enum, default_value = "app2app")]
     flow: DemoFlow,
@@ -72,7 +78,9 @@ pub fn demo(a: DemoArgs) -> CmdResult {
 async fn run_demo(a: DemoArgs) -> CmdResult {
     let t0 = Instant::now();
     let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
-    let kind = if a.sign {
+    let kind = if a.cert_choice {
+        FlowKind::CertificateChoiceAndSignature
+    } else if a.sign {
         FlowKind::Signature
     } else {
         FlowKind::Authentication
@@ -97,7 +105,8 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
         }
     };
     let phone = Phone::new(&base, &a.account).map_err(fail)?;
-    let context = a.sign.then_some(a.account.as_str());
+    // A plain signature names the signer; a certificate choice lets the user pick it.
+    let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
     let outcome = match a.flow {
         DemoFlow::App2app => {
             let mut log = |s: &str| say(s);
