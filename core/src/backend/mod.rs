@@ -9,6 +9,13 @@
 //! ([`crate::verify`], against an explicit trust store), and answers with the outcome.
 //! [`Backend::router`] mounts it as an axum [`Router`](axum::Router).
 //!
+//! `certificateChoiceAndSignature` flows start a device-link certificate choice (C2); a
+//! background task (and every poll or completion, on any instance) verifies the choice once it
+//! ends `OK` (its callback deferred, spec §7.2), creates the linked notification signature (S5)
+//! on the chosen document exactly once (a compare-and-set claim in the store), and waits for
+//! it. The App2App return URL is C2's callback, checked against C2's binding; it finishes the
+//! flow with S5 verified (`signed`).
+//!
 //! Security properties:
 //! * the app receives only the opaque flow handle (144 random bits, `fh_…`), the device link,
 //!   the callback base and `token_commitment(token)`; never `sessionID`, `sessionSecret`,
