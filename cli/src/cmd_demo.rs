@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
+use sidkit_cli::demo_env::{DemoEnvArgs, DemoEnvConfig, EnvName};
 use sidkit_cli::phone::{now_ms, Phone};
 use sidkit_cli::reference::{Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
 use sidkit_core::backend::SessionStore;
@@ -30,16 +31,26 @@ pub struct DemoArgs {
     /// Run a signature flow instead of an authentication.
     #[arg(long)]
     sign: bool,
+    /// Sign after a certificate choice (kind `certificateChoiceAndSignature`): the user picks
+    /// the certificate in the Smart-ID app, the backend verifies the choice and signs with a
+    /// linked notification signature on it, and the choice's callback arrives after that
+    /// signature (spec §7.2). Implies `--sign`.
+    #[arg(long)]
+    cert_choice: bool,
     /// App2App (default) or a dynamic QR code shown in the terminal.
     #[arg(long, value_enum, default_value = "app2app")]
     flow: DemoFlow,
     /// Use a running reference backend (`smartid serve`) instead of the embedded one.
     #[arg(long)]
     backend_url: Option<String>,
-    /// Environment: `sim` (embedded simulator, default). `demo` (SK DEMO) needs a real phone
-    /// and is not automated.
-    #[arg(long, default_value = "sim")]
-    env: String,
+    /// Environment: `sim` (embedded simulator, default) or `demo` (SK DEMO, sid.demo.sk.ee:
+    /// needs network, `--ca-dir`, `--tls-ca`, `--tls-pin`, and a real Smart-ID DEMO app that
+    /// scans the QR code shown here; only `--flow qr`, since App2App needs the RP app on the
+    /// phone).
+    #[arg(long, value_enum, default_value = "sim")]
+    env: EnvName,
+    #[command(flatten)]
+    demo_env: DemoEnvArgs,
     /// The simulated user's account.
     #[arg(long, default_value = DEMO_ACCOUNT)]
     account: String,
@@ -54,12 +65,38 @@ fn fail(e: impl std::fmt::Display) -> CliError {
 
 /// `smartid demo`: prints each step, ends with the verified identity (or signature).
 pub fn demo(a: DemoArgs) -> CmdResult {
-    if a.env != "sim" {
-        return Err(CliError::Input(format!(
-            "--env {}: only `sim` (the embedded simulator) can be played automatically; for SK DEMO \
-             run `smartid serve`-like backends against DEMO with a real Smart-ID app",
-            a.env
-        )));
+    if a.env == EnvName::Demo {
+        let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
+        let callback_base = sidkit_cli::demo_env::default_callback_base();
+        if a.demo_env.check_config {
+            // Builds the TLS client and the backend (reads the CA files); no request.
+            cfg.backend(callback_base, None).map_err(CliError::Input)?;
+            return Ok(cfg.describe(callback_base));
+        }
+        if a.backend_url.is_some() {
+            return Err(CliError::Input(
+                "--env demo runs its own backend kit against SK DEMO; drop --backend-url".into(),
+            ));
+        }
+        if a.flow == DemoFlow::App2app {
+            return Err(CliError::Input(
+                "--env demo --flow app2app: App2App runs between the RP app and the Smart-ID \
+                 DEMO app on the same phone, which this terminal cannot play; use `--flow qr` \
+                 (scan with a real Smart-ID DEMO app), or run `smartid serve --env demo` for \
+                 the phone app"
+                    .into(),
+            ));
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(fail)?;
+        return rt.block_on(run_demo_env_qr(a, cfg));
+    } else if a.demo_env.check_config {
+        return Err(CliError::Input(
+            "--check-config checks the --env demo configuration; add --env demo".into(),
+        ));
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -69,14 +106,71 @@ pub fn demo(a: DemoArgs) -> CmdResult {
     rt.block_on(run_demo(a))
 }
 
-async fn run_demo(a: DemoArgs) -> CmdResult {
-    let t0 = Instant::now();
-    let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
-    let kind = if a.sign {
+fn demo_kind(a: &DemoArgs) -> FlowKind {
+    if a.cert_choice {
+        FlowKind::CertificateChoiceAndSignature
+    } else if a.sign {
         FlowKind::Signature
     } else {
         FlowKind::Authentication
+    }
+}
+
+/// `smartid demo --env demo --flow qr`: the backend kit on loopback against SK DEMO; the QR code
+/// is redrawn every second until a real Smart-ID DEMO app scans it and the user confirms.
+async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
+    let t0 = Instant::now();
+    let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
+    let kind = demo_kind(&a);
+    let backend = cfg
+        .backend(sidkit_cli::demo_env::default_callback_base(), None)
+        .map_err(CliError::Input)?;
+    let server = sidkit_cli::reference::Server::start(
+        backend.router(),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .map_err(fail)?;
+    say(&format!(
+        "backend  backend kit at {} against {} ({}), relying party {}",
+        server.base_url(),
+        cfg.client.environment.name,
+        cfg.client.environment.base_url,
+        cfg.relying_party.name
+    ));
+    let phone = Phone::new(&server.base_url(), &a.account).map_err(fail)?;
+    let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
+    let (mut flow, next) = phone
+        .start(kind, Presentation::Qr, context)
+        .await
+        .map_err(fail)?;
+    let NextStep::ShowQr { mut device_link } = next else {
+        return Err(fail("expected a QR link"));
     };
+    say("scan the QR code with the Smart-ID DEMO app (it is redrawn every second)");
+    let outcome = loop {
+        // Clear the screen and redraw: the link changes every second (elapsedSeconds).
+        print!("\x1b[2J\x1b[H");
+        say(&format!("tablet   {device_link}"));
+        print_qr(&device_link)?;
+        let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
+            return Err(fail("unexpected poll disposition"));
+        };
+        let resp = phone.transport.poll_flow(&req).await.map_err(fail)?;
+        match flow.on_poll_response(resp).map_err(fail)? {
+            PollProgress::Waiting { device_link: l } => device_link = l,
+            PollProgress::Finished(o) => break o,
+        }
+    };
+    let summary = print_outcome(&outcome, &say)?;
+    server.shutdown().await;
+    Ok(summary)
+}
+
+async fn run_demo(a: DemoArgs) -> CmdResult {
+    let t0 = Instant::now();
+    let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
+    let kind = demo_kind(&a);
     let (stack, base) = match &a.backend_url {
         Some(url) => {
             say(&format!("backend  using the reference backend at {url}"));
@@ -97,7 +191,8 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
         }
     };
     let phone = Phone::new(&base, &a.account).map_err(fail)?;
-    let context = a.sign.then_some(a.account.as_str());
+    // A plain signature names the signer; a certificate choice lets the user pick it.
+    let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
     let outcome = match a.flow {
         DemoFlow::App2app => {
             let mut log = |s: &str| say(s);
@@ -283,6 +378,16 @@ pub struct ServeArgs {
     /// Share flows through Redis (`redis://127.0.0.1:6379/`; feature `redis-store`).
     #[arg(long)]
     redis: Option<String>,
+    /// Environment: `sim` (embedded simulator and the `/dev/smart-id-app` route, default) or
+    /// `demo` (SK DEMO, sid.demo.sk.ee: needs `--ca-dir`, `--tls-ca`, `--tls-pin`; no dev
+    /// route, a real phone with the Smart-ID DEMO app plays Smart-ID).
+    #[arg(long, value_enum, default_value = "sim")]
+    env: EnvName,
+    /// `--env demo`: the App2App callback base (the app's App Link / Universal Link).
+    #[arg(long, default_value = DEMO_CALLBACK_BASE)]
+    callback_base: String,
+    #[command(flatten)]
+    demo_env: DemoEnvArgs,
 }
 
 /// `smartid serve`: runs until Ctrl-C.
@@ -292,6 +397,13 @@ pub fn serve(a: ServeArgs) -> CmdResult {
             "--bind {} is not a loopback address; the reference backend is a development tool",
             a.bind
         )));
+    }
+    if a.env == EnvName::Demo {
+        return serve_demo_env(a);
+    } else if a.demo_env.check_config {
+        return Err(CliError::Input(
+            "--check-config checks the --env demo configuration; add --env demo".into(),
+        ));
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -323,6 +435,44 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         tokio::signal::ctrl_c().await.map_err(fail)?;
         server.shutdown().await;
         let _ = Ipv4Addr::LOCALHOST;
+        Ok(String::new())
+    })
+}
+
+/// `smartid serve --env demo`: the contract router on SK DEMO, no development route.
+fn serve_demo_env(a: ServeArgs) -> CmdResult {
+    let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
+    sidkit_core::mobile::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    if a.demo_env.check_config {
+        // Builds the TLS client and the backend (reads the CA files); no request.
+        cfg.backend(&a.callback_base, None)
+            .map_err(CliError::Input)?;
+        return Ok(cfg.describe(&a.callback_base));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(async move {
+        let store = open_store(a.redis.as_deref()).await?;
+        let backend = cfg
+            .backend(&a.callback_base, store)
+            .map_err(CliError::Input)?;
+        let server = sidkit_cli::reference::Server::start(
+            backend.router(),
+            SocketAddr::new(a.bind, a.port),
+        )
+        .await
+        .map_err(fail)?;
+        println!("backend-url: {}", server.base_url());
+        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("{}", cfg.describe(&a.callback_base));
+        println!("Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).");
+        println!("Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(fail)?;
+        server.shutdown().await;
         Ok(String::new())
     })
 }

@@ -4,7 +4,7 @@
 //! | route | what |
 //! |---|---|
 //! | `/flows…` | the contract ([`sidkit_core::backend::router`]) |
-//! | `POST /dev/smart-id-app` | development only: the simulated Smart-ID app opens a device link (`{"deviceLink","documentNumber"?}`) and answers `{"endResult","callback","returnUrl"?}`; the return URL is what the OS would hand to the RP app |
+//! | `POST /dev/smart-id-app` | development only: the simulated Smart-ID app opens a device link (`{"deviceLink","documentNumber"?}`) and answers `{"endResult","callback","returnUrl"?}`; the return URL is what the OS would hand to the RP app. For a certificate choice the answer waits (up to a minute) for the linked signature, whose end opens the choice's callback |
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -97,7 +97,12 @@ pub fn app(backend: &Backend, sim: Arc<Simulator>) -> Router {
 
 async fn dev_app(State(sim): State<Arc<Simulator>>, Json(req): Json<DevAppRequest>) -> Response {
     let doc = req.document_number.as_deref().unwrap_or(DEMO_ACCOUNT);
-    match sim.open_device_link(doc, &req.device_link).await {
+    // A certificate choice's callback waits for the linked signature: the simulated user stays
+    // in the Smart-ID app and signs it too (up to a minute).
+    match sim
+        .open_device_link_and_wait(doc, &req.device_link, Duration::from_secs(60))
+        .await
+    {
         Ok((r, url)) => Json(DevAppResponse {
             end_result: r.end_result,
             callback: r.callback,

@@ -35,6 +35,17 @@ fn demo_sign_and_qr() {
         out.contains("verified signature by PNOEE-40404040009-MOCK-Q"),
         "{out}"
     );
+    let (code, out, err) = demo(&["--sign", "--cert-choice"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("kind: certificateChoiceAndSignature"), "{out}");
+    assert!(
+        out.contains("verified signature by PNOEE-40404040009-MOCK-Q"),
+        "{out}"
+    );
+    assert!(out.contains("a forged return URL is refused"), "{out}");
+    let (code, out, err) = demo(&["--cert-choice", "--flow", "qr", "--qr-seconds", "1"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("verified signature by"), "{out}");
     let (code, out, err) = demo(&["--flow", "qr", "--qr-seconds", "1"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("QR frame 2"), "{out}");

@@ -219,3 +219,61 @@ async fn two_instances_complete_each_others_flows() {
     a.server.shutdown().await;
     b.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_drive_a_certificate_choice_and_signature_once() {
+    let redis = RedisServer::start();
+    let a = Stack::start(0, 0, Some(store(&redis).await)).await.unwrap();
+    let b = Stack::on(a.sim.clone(), 0, Some(store(&redis).await))
+        .await
+        .unwrap();
+    let phone_a = phone(&a, OK);
+    let phone_b = phone(&b, OK);
+    for _ in 0..3 {
+        // Started on A (whose background task drives it), polled on B meanwhile (which drives
+        // it too): the linked signature is created once, and the completion on B verifies it.
+        let (flow, next) = phone_a
+            .start(
+                FlowKind::CertificateChoiceAndSignature,
+                Presentation::App2App,
+                None,
+            )
+            .await
+            .unwrap();
+        let NextStep::LaunchApp { device_link } = next else {
+            panic!()
+        };
+        let handle = flow.flow_handle().unwrap().to_owned();
+        let poll = PollFlowRequest {
+            flow_handle: handle.clone(),
+        };
+        let poller = {
+            let t = phone_b.transport.clone();
+            let poll = poll.clone();
+            tokio::spawn(async move {
+                for _ in 0..10 {
+                    let r = t.poll_flow(&poll).await.unwrap();
+                    assert!(matches!(r, PollFlowResponse::Pending { .. }), "{r:?}");
+                }
+            })
+        };
+        let app = within(40, phone_b.smart_id_app(&device_link))
+            .await
+            .unwrap();
+        poller.await.unwrap();
+        let url = app.return_url.expect("the certificate choice's callback");
+        let req = CompleteFlowRequest {
+            flow_handle: handle,
+            return_url: url,
+        };
+        let on_b = phone_b.transport.complete_flow(&req).await.unwrap();
+        let on_a = phone_a.transport.complete_flow(&req).await.unwrap();
+        assert_eq!(on_a, on_b);
+        let FlowOutcome::Signed { signature, .. } = &on_b else {
+            panic!("{on_b:?}")
+        };
+        assert_eq!(signature.document_number, OK);
+    }
+    a.server.shutdown().await;
+    b.server.shutdown().await;
+}

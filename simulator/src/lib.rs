@@ -555,6 +555,66 @@ impl Simulator {
         Ok((resp, url))
     }
 
+    /// Like [`open_device_link`](Self::open_device_link), but when the callback is deferred (a
+    /// device-link certificate choice, whose callback the app opens only after the linked
+    /// signature, spec §7.2) waits up to `max_wait` for it, as the user stays in the Smart-ID
+    /// app until the RP's linked signature is signed too. The answer's `callback` is then
+    /// `delivered` with the URL, `none` if the linked signature ended without a callback, or
+    /// still `deferred` when `max_wait` passed.
+    pub async fn open_device_link_and_wait(
+        &self,
+        document_number: &str,
+        device_link: &str,
+        max_wait: Duration,
+    ) -> Result<(MockDeviceResponse, Option<String>), String> {
+        let (mut resp, url) = self.open_device_link(document_number, device_link).await?;
+        if resp.callback != "deferred" {
+            return Ok((resp, url));
+        }
+        let parsed =
+            sidkit_core::device_link::parse_device_link(device_link).map_err(|e| e.to_string())?;
+        let deadline = tokio::time::Instant::now() + max_wait;
+        let mut linked_done_at: Option<tokio::time::Instant> = None;
+        loop {
+            {
+                let inner = self.state.lock();
+                let session_id = inner.tokens.get(&parsed.session_token).cloned();
+                if let Some(id) = session_id {
+                    if let Some(ev) = inner.callbacks.iter().rev().find(|e| e.session_id == id) {
+                        resp.callback = if ev.error.is_some() {
+                            "failed"
+                        } else {
+                            "delivered"
+                        }
+                        .into();
+                        resp.callback_http_status = ev.http_status;
+                        resp.callback_error = ev.error.clone();
+                        return Ok((resp, Some(ev.url.clone())));
+                    }
+                    let linked_done = inner
+                        .sessions
+                        .get(&id)
+                        .and_then(|c| c.linked_by.as_ref())
+                        .and_then(|l| inner.sessions.get(l))
+                        .is_some_and(|l| l.status.is_some());
+                    if linked_done && linked_done_at.is_none() {
+                        linked_done_at = Some(tokio::time::Instant::now());
+                    }
+                }
+            }
+            let now = tokio::time::Instant::now();
+            // The linked signature ended: its callback (if any) follows at once.
+            if linked_done_at.is_some_and(|t| now >= t + Duration::from_secs(2)) {
+                resp.callback = "none".into();
+                return Ok((resp, None));
+            }
+            if now >= deadline {
+                return Ok((resp, None));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
     /// Stops accepting connections, closes open ones and waits for the server task.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);

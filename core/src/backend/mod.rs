@@ -9,6 +9,13 @@
 //! ([`crate::verify`], against an explicit trust store), and answers with the outcome.
 //! [`Backend::router`] mounts it as an axum [`Router`](axum::Router).
 //!
+//! `certificateChoiceAndSignature` flows start a device-link certificate choice (C2); a
+//! background task (and every poll or completion, on any instance) verifies the choice once it
+//! ends `OK` (its callback deferred, spec §7.2), creates the linked notification signature (S5)
+//! on the chosen document exactly once (a compare-and-set claim in the store), and waits for
+//! it. The App2App return URL is C2's callback, checked against C2's binding; it finishes the
+//! flow with S5 verified (`signed`).
+//!
 //! Security properties:
 //! * the app receives only the opaque flow handle (144 random bits, `fh_…`), the device link,
 //!   the callback base and `token_commitment(token)`; never `sessionID`, `sessionSecret`,
@@ -57,14 +64,18 @@ use crate::mobile::contract::{
     MAX_EXPIRES_IN_MS,
 };
 use crate::models::{
-    CertificateLevel, DeviceLinkAuthenticationRequest, DeviceLinkSignatureRequest, EndResult,
-    FlowType, HashAlgorithm, SessionState, Subject,
+    CertificateLevel, DeviceLinkAuthenticationRequest, DeviceLinkCertificateChoiceRequest,
+    DeviceLinkSignatureRequest, EndResult, FlowType, HashAlgorithm,
+    LinkedNotificationSignatureRequest, SessionState, Subject,
 };
-use crate::request::{AuthenticationRequestBuilder, SignatureRequestBuilder};
+use crate::request::{
+    AuthenticationRequestBuilder, CertificateChoiceRequestBuilder, SignatureRequestBuilder,
+};
 use crate::secret::{ct_eq, random_bytes, SessionSecret};
 use crate::verify::{
-    verify_authentication, verify_signature, AuthenticationSession, CallbackCheck, OfferedFlows,
-    SignatureSession, TrustStore, VerificationContext,
+    verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
+    CallbackCheck, CertificateChoiceSession, OfferedFlows, SignatureSession, TrustStore,
+    VerificationContext,
 };
 
 /// Prefix of the session references the backend puts in `appData`.
@@ -116,8 +127,10 @@ pub trait FlowPolicy: Send + Sync + 'static {
 
 /// A policy for demos and tests: anonymous authentication; signatures by the account whose
 /// document number is the `context` (e.g. `PNOEE-40404040009-MOCK-Q`), over SHA-256 of
-/// `"sidkit demo document for <context>"`. Real backends resolve the signer and the document
-/// from their own session instead.
+/// `"sidkit demo document for <context>"`; certificate choice and signature by whoever picks a
+/// certificate, over SHA-256 of `"sidkit demo document for <context>"` (`context` optional,
+/// default `the chosen certificate`). Real backends resolve the signer and the document from
+/// their own session instead.
 #[derive(Debug, Clone)]
 pub struct DemoPolicy {
     /// The text shown in the Smart-ID app (at most 60 characters).
@@ -170,10 +183,23 @@ impl FlowPolicy for DemoPolicy {
                     }),
                 })
             }
-            FlowKind::CertificateChoiceAndSignature => Err(problem(
-                codes::BAD_REQUEST,
-                "certificateChoiceAndSignature flows are not supported by this backend yet",
-            )),
+            FlowKind::CertificateChoiceAndSignature => {
+                // The signer is whoever picks a certificate; the document is the RP's choice.
+                let what = request
+                    .context
+                    .as_deref()
+                    .unwrap_or("the chosen certificate");
+                let digest = Sha256::digest(format!("sidkit demo document for {what}")).to_vec();
+                Ok(FlowPlan {
+                    subject: Subject::Anonymous,
+                    interactions,
+                    certificate_level: None,
+                    sign: Some(SignPlan {
+                        digest,
+                        hash_algorithm: HashAlgorithm::Sha256,
+                    }),
+                })
+            }
         }
     }
 }
@@ -285,6 +311,16 @@ struct FlowRecord {
     subject_document: Option<String>,
     subject_etsi: Option<String>,
     callback_token: Option<String>,
+    /// `certificateChoiceAndSignature`: the certificate choice (C2) request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cert_request: Option<DeviceLinkCertificateChoiceRequest>,
+    /// `certificateChoiceAndSignature`: the linked signature (S5) request, built at the start
+    /// (its `linkedSessionID` is the C2 `sessionID`; the digest is the policy's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    linked_request: Option<LinkedNotificationSignatureRequest>,
+    /// `certificateChoiceAndSignature`: set once C2 ended `OK` and was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    linked: Option<LinkedStage>,
     received_at_ms: u64,
     expires_at_ms: u64,
     start_response: StartFlowResponse,
@@ -297,6 +333,30 @@ impl Drop for FlowRecord {
         self.session_secret.zeroize();
         self.callback_token.zeroize();
     }
+}
+
+/// The linked signature of a `certificateChoiceAndSignature` flow, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkedStage {
+    /// The document number of the verified certificate choice.
+    document: String,
+    /// The `flowType` the certificate choice completed with.
+    choice_flow: FlowType,
+    /// The S5 `sessionID`, once created. `None` while the instance that won the
+    /// compare-and-set creates it.
+    session_id: Option<String>,
+}
+
+/// How far [`Backend::advance_linked`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkedProgress {
+    /// Still waiting for the user (C2 or S5 running) or for another instance.
+    Running,
+    /// S5 ended `OK`; an App2App flow now waits for the return URL.
+    AwaitCallback,
+    /// The flow is no longer pending (finished, cancelled, completing or expired).
+    Settled,
 }
 
 /// Idempotency-key entry: the request's fingerprint and, once created, the flow's handle.
@@ -380,6 +440,18 @@ impl FlowRecord {
     fn signer(&self, scheme: crate::env::SchemeName) -> Result<DeviceLinkSigner, Problem> {
         let (challenge, rp_name, interactions, callback) =
             match (&self.auth_request, &self.sign_request) {
+                _ if self.cert_request.is_some() => {
+                    let c = self
+                        .cert_request
+                        .as_ref()
+                        .ok_or_else(|| internal("no C2"))?;
+                    (
+                        String::new(),
+                        c.relying_party_name.clone(),
+                        String::new(),
+                        c.initial_callback_url.clone(),
+                    )
+                }
                 (Some(a), _) => (
                     a.signature_protocol_parameters
                         .rp_challenge
@@ -413,6 +485,9 @@ impl FlowRecord {
     }
 
     fn initial_callback_url(&self) -> Option<&str> {
+        if let Some(c) = &self.cert_request {
+            return c.initial_callback_url.as_deref();
+        }
         self.auth_request
             .as_ref()
             .and_then(|a| a.initial_callback_url.as_deref())
@@ -422,6 +497,30 @@ impl FlowRecord {
                     .and_then(|s| s.initial_callback_url.as_deref())
             })
     }
+}
+
+/// How long the background driver of a `certificateChoiceAndSignature` flow long-polls.
+const LINKED_LONG_POLL: Duration = Duration::from_secs(10);
+
+/// `Failed` for a completed session whose `endResult` is not `OK`.
+fn failed_outcome(status: &crate::models::SessionStatus) -> Option<FlowOutcome> {
+    let end = status
+        .result
+        .as_ref()
+        .map(|r| r.end_result.clone())
+        .unwrap_or(EndResult::ServerError);
+    if end == EndResult::Ok {
+        return None;
+    }
+    let interaction = status
+        .result
+        .as_ref()
+        .and_then(|r| r.details.as_ref())
+        .and_then(|d| d.interaction.clone());
+    Some(FlowOutcome::Failed {
+        end_result: end,
+        interaction,
+    })
 }
 
 /// A fresh one-time session reference for `appData`: `sr1.` + 256 random bits, Base64URL.
@@ -599,6 +698,8 @@ impl Backend {
         };
         let bad = |e: Error| problem(codes::BAD_REQUEST, e.to_string());
         let client = &self.cfg.client;
+        let mut cert_request = None;
+        let mut linked_request = None;
         let (session, auth_request, sign_request) = match request.kind {
             FlowKind::Authentication => {
                 let mut b = AuthenticationRequestBuilder::new(rp).interactions(plan.interactions);
@@ -640,10 +741,42 @@ impl Backend {
                 (s, None, Some(req))
             }
             FlowKind::CertificateChoiceAndSignature => {
-                return Err(problem(
-                    codes::BAD_REQUEST,
-                    "certificateChoiceAndSignature flows are not supported by this backend yet",
-                ))
+                let sign = plan
+                    .sign
+                    .as_ref()
+                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                if plan.subject != Subject::Anonymous {
+                    return Err(internal(
+                        "a certificate choice is anonymous: the user picks the signer",
+                    ));
+                }
+                let mut b = CertificateChoiceRequestBuilder::new(rp);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_certificate_choice(&req)
+                    .await
+                    .map_err(map_client_error)?;
+                let mut lb = SignatureRequestBuilder::new(
+                    rp,
+                    b64::encode_std(&sign.digest),
+                    sign.hash_algorithm,
+                )
+                .interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    lb = lb.certificate_level(l);
+                }
+                linked_request = Some(
+                    lb.build_linked(s.response.session_id.clone())
+                        .map_err(bad)?,
+                );
+                cert_request = Some(req);
+                (s, None, None)
             }
         };
         let received_at_ms = now_ms();
@@ -670,6 +803,9 @@ impl Backend {
             subject_document,
             subject_etsi,
             callback_token: callback.as_ref().map(|c| c.token().expose().to_owned()),
+            cert_request,
+            linked_request,
+            linked: None,
             received_at_ms,
             expires_at_ms: received_at_ms + self.cfg.flow_ttl.as_millis() as u64,
             start_response: StartFlowResponse {
@@ -701,7 +837,227 @@ impl Backend {
         if !inserted {
             return Err(internal("flow handle collision"));
         }
+        if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            self.spawn_linked_driver(handle.clone());
+        }
         Ok((handle, rec.start_response.clone()))
+    }
+
+    /// Drives a `certificateChoiceAndSignature` flow in the background until its linked
+    /// signature ends (or the flow settles otherwise): the Smart-ID app opens the certificate
+    /// choice's callback only after the linked signature, so nobody else may be asking. Polls
+    /// and completions drive the flow as well (on any instance); the store's compare-and-set
+    /// makes every step happen once.
+    fn spawn_linked_driver(&self, handle: String) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let backend = self.clone();
+        rt.spawn(async move {
+            let deadline = std::time::Instant::now() + backend.cfg.flow_ttl;
+            while std::time::Instant::now() < deadline {
+                let started = std::time::Instant::now();
+                match backend.advance_linked(&handle, LINKED_LONG_POLL).await {
+                    Ok(LinkedProgress::Running) => {}
+                    Ok(_) => break,
+                    Err(p) if p.code == codes::FLOW_NOT_FOUND || p.code == codes::FLOW_EXPIRED => {
+                        break
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                }
+                if started.elapsed() < Duration::from_millis(100) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        });
+    }
+
+    /// Applies `f` to the pending flow `handle` with compare-and-set, retrying on conflicts.
+    /// Does nothing once the flow is no longer pending (a completion owns a `Completing`
+    /// record; finished and cancelled flows stay as they are).
+    async fn update_pending(
+        &self,
+        handle: &str,
+        f: impl Fn(&mut FlowRecord),
+    ) -> Result<bool, Problem> {
+        for _ in 0..16 {
+            let (v, mut rec) = self.load(handle).await?;
+            if !matches!(rec.stage, Stage::Pending) {
+                return Ok(false);
+            }
+            f(&mut rec);
+            if self.save(handle, v.version, &rec).await? {
+                return Ok(true);
+            }
+        }
+        Err(problem(
+            codes::UNAVAILABLE,
+            "the flow is changing too often; retry",
+        ))
+    }
+
+    /// Finishes the pending flow (version `v`) with `result` (QR and failures: no return URL).
+    async fn finish_pending(
+        &self,
+        handle: &str,
+        v: &Versioned,
+        rec: &FlowRecord,
+        result: Result<FlowOutcome, Problem>,
+    ) -> Result<bool, Problem> {
+        let mut done = rec.clone();
+        let (outcome, p) = match result {
+            Ok(o) => (Some(o), None),
+            Err(p) => (None, Some(p)),
+        };
+        done.stage = Stage::Done {
+            fp: None,
+            outcome: outcome.clone().map(Box::new),
+            problem: p.map(Box::new),
+        };
+        let saved = self.save(handle, v.version, &done).await?;
+        if saved {
+            if let Some(o) = &outcome {
+                self.store_session_ref(o, rec).await;
+            }
+        }
+        Ok(saved)
+    }
+
+    /// One step of a `certificateChoiceAndSignature` flow: waits (at most `long_poll`) for the
+    /// certificate choice (C2); once it ended `OK`, verifies it (its callback is deferred to
+    /// the linked signature, spec §7.2), claims the creation of the linked signature (S5) in
+    /// the store, creates it on the chosen document and records its `sessionID`; then waits
+    /// for S5. Failures of C2 or S5 finish the flow as `failed`; a QR flow is verified and
+    /// finished here, an App2App flow waits for the return URL.
+    async fn advance_linked(
+        &self,
+        handle: &str,
+        long_poll: Duration,
+    ) -> Result<LinkedProgress, Problem> {
+        let (v, rec) = self.load(handle).await?;
+        if !matches!(rec.stage, Stage::Pending) || Self::expired(&rec) {
+            return Ok(LinkedProgress::Settled);
+        }
+        let client = &self.cfg.client;
+        let app2app = rec.presentation == Presentation::App2App;
+        match rec.linked.clone() {
+            None => {
+                let status = client
+                    .session_status(&rec.session_id, long_poll)
+                    .await
+                    .map_err(map_client_error)?;
+                if status.state != SessionState::Complete {
+                    return Ok(LinkedProgress::Running);
+                }
+                if let Some(failed) = failed_outcome(&status) {
+                    self.finish_pending(handle, &v, &rec, Ok(failed)).await?;
+                    return Ok(LinkedProgress::Settled);
+                }
+                let (Some(cert_req), Some(linked_req)) = (&rec.cert_request, &rec.linked_request)
+                else {
+                    return Err(internal("certificate-choice flow without its requests"));
+                };
+                let flow = if app2app {
+                    FlowType::App2App
+                } else {
+                    FlowType::Qr
+                };
+                let ctx = VerificationContext::new(
+                    client.environment().scheme_name,
+                    &self.cfg.trust_store,
+                    SystemTime::now(),
+                );
+                let check = if app2app {
+                    CallbackCheck::DeferredToLinkedSignature
+                } else {
+                    CallbackCheck::None
+                };
+                let chosen = match verify_certificate_choice(
+                    &ctx,
+                    &CertificateChoiceSession::device_link(cert_req, OfferedFlows::of(&[flow])),
+                    &status,
+                    check,
+                )
+                .and_then(|c| DocumentNumber::new(c.document_number.as_str()).map(|d| (c, d)))
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let p = problem(codes::VERIFICATION_FAILED, e.to_string());
+                        self.finish_pending(handle, &v, &rec, Err(p)).await?;
+                        return Ok(LinkedProgress::Settled);
+                    }
+                };
+                let (chosen, document) = chosen;
+                // Claim the creation: exactly one caller (on any instance) creates S5.
+                let mut claimed = rec.clone();
+                claimed.linked = Some(LinkedStage {
+                    document: chosen.document_number.clone(),
+                    choice_flow: chosen.flow_type,
+                    session_id: None,
+                });
+                if !self.save(handle, v.version, &claimed).await? {
+                    return Ok(LinkedProgress::Running);
+                }
+                match client
+                    .create_linked_notification_signature(&document, linked_req)
+                    .await
+                {
+                    Ok(created) => {
+                        let sid = created.session_id.clone();
+                        self.update_pending(handle, |r| {
+                            if let Some(l) = &mut r.linked {
+                                l.session_id = Some(sid.clone());
+                            }
+                        })
+                        .await?;
+                        Ok(LinkedProgress::Running)
+                    }
+                    Err(e) => {
+                        let p = map_client_error(e);
+                        self.update_pending(handle, |r| {
+                            r.stage = Stage::Done {
+                                fp: None,
+                                outcome: None,
+                                problem: Some(Box::new(p.clone())),
+                            };
+                        })
+                        .await?;
+                        Ok(LinkedProgress::Settled)
+                    }
+                }
+            }
+            Some(LinkedStage {
+                session_id: None, ..
+            }) => {
+                // Another caller is creating S5.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok(LinkedProgress::Running)
+            }
+            Some(LinkedStage {
+                session_id: Some(sid),
+                ..
+            }) => {
+                let status = client
+                    .session_status(&sid, long_poll)
+                    .await
+                    .map_err(map_client_error)?;
+                if status.state != SessionState::Complete {
+                    return Ok(LinkedProgress::Running);
+                }
+                if let Some(failed) = failed_outcome(&status) {
+                    self.finish_pending(handle, &v, &rec, Ok(failed)).await?;
+                    return Ok(LinkedProgress::Settled);
+                }
+                if app2app {
+                    return Ok(LinkedProgress::AwaitCallback);
+                }
+                let result = self
+                    .verify(&rec, &status, CallbackCheck::None, FlowType::Qr)
+                    .await;
+                self.finish_pending(handle, &v, &rec, result).await?;
+                Ok(LinkedProgress::Settled)
+            }
+        }
     }
 
     /// The current QR link: `elapsedSeconds` counted from when the session response arrived,
@@ -808,6 +1164,28 @@ impl Backend {
                     if Self::expired(&rec) {
                         return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
                     }
+                    if rec.kind == FlowKind::CertificateChoiceAndSignature
+                        && rec
+                            .linked
+                            .as_ref()
+                            .and_then(|l| l.session_id.as_ref())
+                            .is_none()
+                    {
+                        // The linked signature is not recorded yet (the app calls back only
+                        // after it, so another instance is about to): drive, then look again.
+                        if std::time::Instant::now() >= wait_until {
+                            return Err(problem(
+                                codes::UNAVAILABLE,
+                                "the linked signature is not recorded yet; retry",
+                            ));
+                        }
+                        self.advance_linked(path_handle, crate::client::MIN_LONG_POLL)
+                            .await?;
+                        let (nv, nrec) = self.load(path_handle).await?;
+                        v = nv;
+                        rec = nrec;
+                        continue;
+                    }
                     let mut claimed = rec.clone();
                     claimed.stage = Stage::Completing { fp: fp.clone() };
                     if self.save(path_handle, v.version, &claimed).await? {
@@ -849,10 +1227,19 @@ impl Backend {
             deadline: self.cfg.completion_timeout,
             ..PollOptions::default()
         };
+        // A certificate choice's return URL finishes its linked signature.
+        let session_id = if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            rec.linked
+                .as_ref()
+                .and_then(|l| l.session_id.clone())
+                .ok_or_else(|| internal("the linked signature was not created"))?
+        } else {
+            rec.session_id.clone()
+        };
         match self
             .cfg
             .client
-            .poll_until_complete(&rec.session_id, &options)
+            .poll_until_complete(&session_id, &options)
             .await
         {
             Ok(status) => {
@@ -895,7 +1282,22 @@ impl Backend {
             other => problem(codes::VERIFICATION_FAILED, other.to_string()),
         };
         let app_data = Some(new_session_ref()?);
-        let outcome = if let Some(req) = &rec.auth_request {
+        let outcome = if let (Some(req), Some(l)) = (&rec.linked_request, &rec.linked) {
+            let document = DocumentNumber::new(l.document.as_str()).map_err(internal)?;
+            let session = SignatureSession::linked(req, document, rec.initial_callback_url())
+                .with_certificate_choice_flow(l.choice_flow);
+            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
+            FlowOutcome::Signed {
+                signature: SignatureResult {
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
+                    signature_value: b64::encode_std(&r.signature_value),
+                    certificate: Some(b64::encode_std(&r.certificate.der)),
+                },
+                app_data,
+            }
+        } else if let Some(req) = &rec.auth_request {
             let session = AuthenticationSession::device_link(req, subject, offered);
             let r = verify_authentication(&ctx, &session, status, callback).map_err(vf)?;
             let id = r.identity;
@@ -986,6 +1388,22 @@ impl Backend {
         }
         if Self::expired(&rec) {
             return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+        }
+        if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            let progress = self
+                .advance_linked(handle, crate::client::MIN_LONG_POLL)
+                .await?;
+            if progress == LinkedProgress::Settled {
+                return Box::pin(self.poll_flow(handle)).await;
+            }
+            let (_, rec) = self.load(handle).await?;
+            // A pending QR flow carries the current link (as for the other kinds, also after
+            // the scan, while the user signs).
+            let device_link = match rec.presentation {
+                Presentation::Qr => Some(self.qr_link(&rec)?),
+                Presentation::App2App => None,
+            };
+            return Ok(PollFlowResponse::Pending { device_link });
         }
         let status = self
             .cfg
