@@ -757,9 +757,17 @@ pub fn verify_signature(
     }
     let linked_with_callback =
         session.kind == SessionKind::LinkedNotification && session.initial_callback_url.is_some();
-    // 1
-    let verified_callback =
-        step1_callback(callback, session.initial_callback_url, SessionType::Sign)?;
+    // 1 (a linked signature's callback is the certificate choice's: session type `cert`)
+    let callback_session_type = if session.kind == SessionKind::LinkedNotification {
+        SessionType::Cert
+    } else {
+        SessionType::Sign
+    };
+    let verified_callback = step1_callback(
+        callback,
+        session.initial_callback_url,
+        callback_session_type,
+    )?;
     debug_assert!(verified_callback
         .as_ref()
         .is_none_or(|c| c.user_challenge_verifier().is_none()));
