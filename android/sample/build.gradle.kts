@@ -8,7 +8,7 @@ plugins {
 }
 
 val callbackHost: String = providers.gradleProperty("sidkit.sample.callbackHost").getOrElse("rp.example.com")
-val backendUrl: String = providers.gradleProperty("sidkit.sample.backendUrl").getOrElse("http://10.0.2.2:8080")
+val backendUrl: String = providers.gradleProperty("sidkit.sample.backendUrl").getOrElse("http://10.0.2.2:8090")
 /** Extra allowed device-link base, e.g. the simulator's (empty: only Smart-ID DEMO). */
 val extraLinkBase: String = providers.gradleProperty("sidkit.sample.extraDeviceLinkBase").getOrElse("")
 

@@ -383,7 +383,8 @@ pub struct ServeArgs {
     /// route, a real phone with the Smart-ID DEMO app plays Smart-ID).
     #[arg(long, value_enum, default_value = "sim")]
     env: EnvName,
-    /// `--env demo`: the App2App callback base (the app's App Link / Universal Link).
+    /// The App2App callback base: the App Link / Universal Link your app claims (its
+    /// `SidkitConfig` callback base). The default is the demo phone's.
     #[arg(long, default_value = DEMO_CALLBACK_BASE)]
     callback_base: String,
     #[command(flatten)]
@@ -410,6 +411,8 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         .enable_all()
         .build()
         .map_err(fail)?;
+    sidkit_core::mobile::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
     rt.block_on(async move {
         let store = open_store(a.redis.as_deref()).await?;
         let sim = Arc::new(
@@ -417,7 +420,9 @@ pub fn serve(a: ServeArgs) -> CmdResult {
                 .await
                 .map_err(fail)?,
         );
-        let backend = sidkit_cli::reference::backend_for(&sim, store).map_err(fail)?;
+        let backend =
+            sidkit_cli::reference::backend_with_callback_base(&sim, store, &a.callback_base)
+                .map_err(fail)?;
         let server = sidkit_cli::reference::Server::start(
             sidkit_cli::reference::app(&backend, sim.clone()),
             SocketAddr::new(a.bind, a.port),
@@ -427,14 +432,13 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         println!("backend-url: {}", server.base_url());
         println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
         println!("dev-smart-id-app: POST {}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}", server.base_url().trim_end_matches('/'));
-        println!("callback-base: {DEMO_CALLBACK_BASE}");
+        println!("callback-base: {}", a.callback_base);
         println!("device-link-base: {}", sidkit_core::env::DEMO_DEVICE_LINK_BASE);
         println!("rp-api-base-url: {}", sim.base_url());
         println!("default-account: {DEMO_ACCOUNT}");
         println!("Ctrl-C stops.");
         tokio::signal::ctrl_c().await.map_err(fail)?;
         server.shutdown().await;
-        let _ = Ipv4Addr::LOCALHOST;
         Ok(String::new())
     })
 }

@@ -73,13 +73,22 @@ pub fn backend_for(
     sim: &Simulator,
     store: Option<Arc<dyn SessionStore>>,
 ) -> Result<Backend, String> {
+    backend_with_callback_base(sim, store, DEMO_CALLBACK_BASE)
+}
+
+/// [`backend_for`] with the app's own App2App callback base (its App Link / Universal Link).
+pub fn backend_with_callback_base(
+    sim: &Simulator,
+    store: Option<Arc<dyn SessionStore>>,
+    callback_base: &str,
+) -> Result<Backend, String> {
     let client = SmartIdClient::new(ClientConfig::new(sim.environment()))
         .map_err(|e| format!("client: {e}"))?;
     let mut trust = TrustStore::new();
     trust
         .add_pem(sim.user_ca_pem().as_bytes())
         .map_err(|e| format!("trust store: {e}"))?;
-    let mut config = BackendConfig::new(client, sim.relying_party(), trust, DEMO_CALLBACK_BASE);
+    let mut config = BackendConfig::new(client, sim.relying_party(), trust, callback_base);
     if let Some(s) = store {
         config = config.with_store(s);
     }

@@ -58,3 +58,44 @@ fn demo_sign_and_qr() {
     let (code, _, err) = demo(&["--env", "demo"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn serve_refuses_a_callback_base_the_app_could_not_own() {
+    for bad in [
+        "http://app.example/return",
+        "https://app.example/return?value=x",
+        "https://app.example/return#f",
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smartid"))
+            .args([
+                "serve",
+                "--port",
+                "0",
+                "--sim-port",
+                "0",
+                "--callback-base",
+                bad,
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("smartid runs");
+        // A refused argument ends the command at once; a server would run until killed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                panic!("{bad}: serve started instead of refusing the callback base");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--callback-base"), "{bad}: {err}");
+    }
+}

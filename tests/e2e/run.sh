@@ -34,7 +34,9 @@ fi
 
 # The reference backend on free loopback ports; its first lines say where it listens.
 LOG=$(mktemp)
-target/debug/smartid serve --port 0 --sim-port 0 >"$LOG" 2>&1 &
+# An app's own callback base (its App Link), as an RP team develops against `smartid serve`.
+target/debug/smartid serve --port 0 --sim-port 0 \
+  --callback-base "https://app.e2e.example/auth/smart-id?app=e2e" >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
 for _ in $(seq 1 100); do

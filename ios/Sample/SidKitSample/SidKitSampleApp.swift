@@ -6,7 +6,7 @@ import SwiftUI
 /// your setup (docs/integration-ios.md, steps 3 and 5).
 enum SampleSettings {
     /// The reference backend (`smartid serve`) on the Mac, reachable from the simulator.
-    static let backendURL = URL(string: "http://localhost:8080")!
+    static let backendURL = URL(string: "http://localhost:8090")!
     /// The app's Universal Link for returns: the domain must be in the app's Associated Domains
     /// (`applinks:rp.example.com`) and serve the apple-app-site-association file.
     static let callbackBase = "https://rp.example.com/smart-id/return"

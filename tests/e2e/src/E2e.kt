@@ -87,6 +87,20 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
         }
     },
 
+    "certificate choice + linked signature ends with a verified signature" to {
+        client().use { c ->
+            val (_, link) = launch(c, FlowKind.CERTIFICATE_CHOICE_AND_SIGNATURE)
+            assertTrue(link.contains("&sessionType=cert&"), link)
+            // The simulated user chooses the certificate, then signs the linked session; the
+            // Smart-ID app opens the certificate choice's callback only after that (spec §7.2).
+            val (end, returnUrl) = smartIdAppOpens(link)
+            assertEquals("OK", end)
+            val o = c.handleReturnUrl(assertNotNull(returnUrl))
+            assertTrue(o is FlowOutcome.Signed, "outcome $o")
+            assertTrue(o.signature.signatureValue.isNotEmpty())
+        }
+    },
+
     "the same return URL twice gives the same outcome; another client cannot replay it" to {
         val returnUrl = client().use { c ->
             val (_, link) = launch(c, FlowKind.AUTHENTICATION)

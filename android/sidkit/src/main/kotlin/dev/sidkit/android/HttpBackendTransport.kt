@@ -55,7 +55,7 @@ import kotlin.coroutines.resumeWithException
  * once.
  *
  * @param baseUrl the backend's base URL, e.g. `https://rp.example.com/api/smart-id` (for the
- *   reference backend on the emulator's host: `http://10.0.2.2:8080`; cleartext needs a network
+ *   reference backend on the emulator's host: `http://10.0.2.2:8090`; cleartext needs a network
  *   security config in debug builds).
  * @param headers fixed headers sent with every request (e.g. an API key).
  * @param headerProvider headers computed per request (e.g. a fresh `Authorization` bearer token);
