@@ -24,8 +24,18 @@ use sidkit_core::Error;
 
 use crate::{CliError, CmdResult};
 
+/// A trust set bundled with sidkit: SK's published CA certificates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BundledTrust {
+    /// SK's production hierarchy (`TrustStore::sk_live`).
+    SkLive,
+    /// SK's DEMO hierarchy, "TEST of ..." (`TrustStore::sk_demo`).
+    SkDemo,
+}
+
 /// Arguments of `smartid verify-response`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("trust_source").required(true).args(["trust", "trust_dir"])))]
 pub struct VerifyResponseArgs {
     /// The session-creation request body exactly as sent (JSON). Its shape selects
     /// authentication, signature or certificate choice.
@@ -37,11 +47,15 @@ pub struct VerifyResponseArgs {
     /// smart-id (LIVE) or smart-id-demo (DEMO).
     #[arg(long)]
     scheme: String,
+    /// A bundled trust set: SK's LIVE or DEMO CA certificates, as published by SK and pinned
+    /// by fingerprint in sidkit. Either this or --trust-dir.
+    #[arg(long, value_enum, value_name = "SET")]
+    trust: Option<BundledTrust>,
     /// Directory of trusted CA certificates (PEM or DER): self-signed ones are the trust
-    /// anchors, the others intermediates. Nothing else is trusted.
+    /// anchors, the others intermediates. Nothing else is trusted. Either this or --trust.
     #[arg(long, value_name = "DIR")]
-    trust_dir: PathBuf,
-    /// Require every certificate of --trust-dir to have one of these SHA-256 fingerprints
+    trust_dir: Option<PathBuf>,
+    /// Require every certificate of the trust store to have one of these SHA-256 fingerprints
     /// (hex, `:` allowed). Repeatable.
     #[arg(long = "pin-sha256", value_name = "HEX")]
     pins: Vec<String>,
@@ -322,13 +336,21 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     };
     let subject = parse_subject(&a.subject)?;
     let offered = parse_flows(&a.offered_flows)?;
-    let trust = TrustStore::from_dir(&a.trust_dir)?;
-    if trust.is_empty() {
-        return Err(input(format!(
-            "--trust-dir {} holds no self-signed (root) certificate",
-            a.trust_dir.display()
-        )));
-    }
+    let trust = match (a.trust, &a.trust_dir) {
+        (Some(BundledTrust::SkLive), None) => TrustStore::sk_live()?,
+        (Some(BundledTrust::SkDemo), None) => TrustStore::sk_demo()?,
+        (None, Some(dir)) => {
+            let trust = TrustStore::from_dir(dir)?;
+            if trust.is_empty() {
+                return Err(input(format!(
+                    "--trust-dir {} holds no self-signed (root) certificate",
+                    dir.display()
+                )));
+            }
+            trust
+        }
+        _ => return Err(input("give exactly one of --trust and --trust-dir")),
+    };
     if !a.pins.is_empty() {
         let pins = a
             .pins

@@ -1,26 +1,15 @@
 //! `--env demo` of `smartid serve` and `smartid demo`: argument validation and the resolved
 //! configuration (`--check-config`), without network. SK DEMO itself is not reachable here.
 //!
-//! The DEMO CA files come from `../shared/ca/demo` beside the repository (CI checks `shared`
-//! out next to the clone); the tests fail with a clear message when it is absent. No CA file is
-//! copied into the repository.
+//! The DEMO CA files are SK's, bundled in the repository (`core/ca/demo`).
 
 use std::path::PathBuf;
 use std::process::Command;
 
-/// `<repo>/../shared/ca/demo`.
+/// `<repo>/core/ca/demo`.
 fn demo_ca_dir() -> PathBuf {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the cli crate sits in the repository")
-        .to_path_buf();
-    let dir = repo.join("..").join("shared").join("ca").join("demo");
-    assert!(
-        dir.is_dir(),
-        "SK DEMO CA files not found at {}: check out `shared` beside the repository \
-         (it holds ca/demo/*.pem.crt)",
-        dir.display()
-    );
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/ca/demo");
+    assert!(dir.is_dir(), "{} not found", dir.display());
     dir
 }
 

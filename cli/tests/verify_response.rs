@@ -318,18 +318,26 @@ fn untrusted_chain() {
         "{}",
         out.stderr
     );
-    // SK's real DEMO CAs do not trust a generated certificate either.
-    let shared = std::env::var_os("SIDKIT_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let demo = shared.join("ca/demo");
-    if demo.is_dir() {
-        let mut args = base_args(&dir);
-        args[8] = demo.to_str().unwrap().into();
-        let out = run(&args);
-        assert_eq!(out.code, 1, "{}", out.stderr);
-        assert!(out.stderr.contains("chain"), "{}", out.stderr);
-    }
+    // SK's real DEMO CAs (the bundled set, and the same files as a directory) do not trust a
+    // generated certificate either.
+    let mut bundled = base_args(&dir);
+    bundled.truncate(7);
+    bundled.extend(["--trust".into(), "sk-demo".into()]);
+    let out = run(&bundled);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("chain"), "{}", out.stderr);
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/ca/demo");
+    let mut args = base_args(&dir);
+    args[8] = demo.to_str().unwrap().into();
+    let out = run(&args);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("chain"), "{}", out.stderr);
+    // Both or neither trust source is bad input.
+    let out = run(&with(base_args(&dir), &["--trust", "sk-live"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    bundled.truncate(7);
+    let out = run(&bundled);
+    assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
 #[test]

@@ -1,7 +1,7 @@
-//! SK's real LIVE and DEMO CA certificates (from `../shared/ca`, never copied into the repo)
-//! parse, match the fingerprints published in `ca/README.md` and in `verify::sk_ca`, and every
-//! intermediate chains to its root with real signatures (RSA PKCS#1 v1.5 SHA-384, ECDSA P-384
-//! and P-521).
+//! SK's real LIVE and DEMO CA certificates (bundled in `core/ca/`) parse, match the
+//! fingerprints of `ca/README.md` and of `verify::sk_ca`, are exactly what
+//! `TrustStore::sk_live()` / `sk_demo()` hold, and every intermediate chains to its root with
+//! real signatures (RSA PKCS#1 v1.5 SHA-384, ECDSA P-384 and P-521).
 #![cfg(feature = "verify")]
 
 use std::path::PathBuf;
@@ -10,20 +10,14 @@ use std::time::{Duration, SystemTime};
 use sidkit_core::verify::{sk_ca, CertRole, Certificate, TrustStore, VerificationFailure};
 use sidkit_core::Error;
 
-fn shared_dir() -> PathBuf {
-    match std::env::var_os("SIDKIT_SHARED_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    }
+/// The bundled CA files (`core/ca`).
+fn bundle_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ca")
 }
 
 fn ca_dir(which: &str) -> PathBuf {
-    let d = shared_dir().join("ca").join(which);
-    assert!(
-        d.is_dir(),
-        "{} not found: clone the shared directory beside the repository or set SIDKIT_SHARED_DIR",
-        d.display()
-    );
+    let d = bundle_dir().join(which);
+    assert!(d.is_dir(), "{} not found", d.display());
     d
 }
 
@@ -35,7 +29,7 @@ fn at() -> SystemTime {
 
 /// `file` → first 16 hex digits of its fingerprint, from the README table.
 fn readme_prefixes() -> Vec<(String, String)> {
-    let readme = std::fs::read_to_string(shared_dir().join("ca/README.md")).unwrap();
+    let readme = std::fs::read_to_string(bundle_dir().join("README.md")).unwrap();
     readme
         .lines()
         .filter(|l| l.starts_with("| live/") || l.starts_with("| demo/"))
@@ -117,6 +111,25 @@ fn check_hierarchy(which: &str, table: &[sk_ca::SkCa], roots: usize, intermediat
     for root in store.anchors() {
         assert_eq!(store.verify_chain(root, at()).unwrap().len(), 1);
     }
+    // The compiled-in set is exactly the directory's.
+    let bundled = match which {
+        "live" => TrustStore::sk_live().unwrap(),
+        _ => TrustStore::sk_demo().unwrap(),
+    };
+    let fps = |s: &TrustStore, anchors: bool| {
+        let mut v: Vec<String> = if anchors { s.anchors() } else { s.intermediates() }
+            .iter()
+            .map(|c| c.fingerprint().to_hex())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(fps(&bundled, true), fps(&store, true), "{which} anchors");
+    assert_eq!(fps(&bundled, false), fps(&store, false), "{which} intermediates");
+    for ca in table {
+        let pem = std::fs::read_to_string(dir.join(ca.file)).unwrap();
+        assert_eq!(ca.pem, pem, "{} is the file as committed", ca.file);
+    }
 }
 
 #[test]
@@ -126,7 +139,33 @@ fn live_hierarchy_parses_and_chains() {
 
 #[test]
 fn demo_hierarchy_parses_and_chains() {
-    check_hierarchy("demo", sk_ca::DEMO, 3, 3);
+    check_hierarchy("demo", sk_ca::DEMO, 3, 4);
+}
+
+#[test]
+fn readme_table_lists_every_bundled_file() {
+    // The README table (full fingerprints) agrees with the code's table in both directions.
+    let prefixes = readme_prefixes();
+    assert_eq!(prefixes.len(), sk_ca::LIVE.len() + sk_ca::DEMO.len());
+    for (which, table) in [("live", sk_ca::LIVE), ("demo", sk_ca::DEMO)] {
+        for ca in table {
+            let (_, fp) = prefixes
+                .iter()
+                .find(|(f, _)| f == &format!("{which}/{}", ca.file))
+                .unwrap_or_else(|| panic!("{} missing from README", ca.file));
+            assert_eq!(fp, ca.sha256, "{}", ca.file);
+        }
+    }
+}
+
+#[test]
+fn bundled_sets_are_disjoint_and_pinned() {
+    let live = TrustStore::sk_live().unwrap();
+    let demo = TrustStore::sk_demo().unwrap();
+    live.require_fingerprints(&sk_ca::live_fingerprints()).unwrap();
+    demo.require_fingerprints(&sk_ca::demo_fingerprints()).unwrap();
+    assert!(live.require_fingerprints(&sk_ca::demo_fingerprints()).is_err());
+    assert!(demo.require_fingerprints(&sk_ca::live_fingerprints()).is_err());
 }
 
 #[test]

@@ -62,6 +62,42 @@ impl TrustStore {
         Ok(s)
     }
 
+    /// SK's production (LIVE) Smart-ID CA hierarchy, bundled with the crate: 3 roots and 6
+    /// intermediates (see [`sk_ca::LIVE`]). Every embedded certificate is checked against its
+    /// pinned SHA-256 fingerprint before the store is returned.
+    ///
+    /// ```
+    /// use sidkit_core::verify::TrustStore;
+    /// let store = TrustStore::sk_live()?;
+    /// assert_eq!(store.anchors().len(), 3);
+    /// # Ok::<(), sidkit_core::Error>(())
+    /// ```
+    pub fn sk_live() -> Result<Self> {
+        Self::from_bundled(sk_ca::LIVE)
+    }
+
+    /// SK's DEMO Smart-ID CA hierarchy ("TEST of ..."), bundled with the crate: 3 roots and 4
+    /// intermediates (see [`sk_ca::DEMO`]). Only for SK's DEMO environment: never trust it in
+    /// production.
+    pub fn sk_demo() -> Result<Self> {
+        Self::from_bundled(sk_ca::DEMO)
+    }
+
+    fn from_bundled(set: &[sk_ca::SkCa]) -> Result<Self> {
+        let mut s = Self::new();
+        for ca in set {
+            let mut certs = Certificate::from_pem(ca.pem.as_bytes())?;
+            if certs.len() != 1 || certs[0].fingerprint() != ca.fingerprint() {
+                return Err(Error::invalid(
+                    "trustStore",
+                    format!("bundled CA file {} does not match its pinned fingerprint", ca.file),
+                ));
+            }
+            s.add(certs.remove(0));
+        }
+        Ok(s)
+    }
+
     fn contains(&self, cert: &Certificate) -> bool {
         self.anchors
             .iter()
@@ -248,8 +284,10 @@ impl TrustStore {
     }
 }
 
-/// SK ID Solutions' published Smart-ID CA certificates: file names (as distributed with this
-/// project's `shared/ca/`), subjects and SHA-256 fingerprints, for pinning a [`TrustStore`].
+/// SK ID Solutions' published Smart-ID CA certificates, bundled with the crate: file names (as
+/// SK distributes them), subjects, SHA-256 fingerprints and the PEM itself. Build a store from
+/// them with [`TrustStore::sk_live`] / [`TrustStore::sk_demo`], or pin a store loaded from
+/// your own copies with [`live_fingerprints`] / [`demo_fingerprints`].
 pub mod sk_ca {
     use super::CertFingerprint;
 
@@ -262,6 +300,8 @@ pub mod sk_ca {
         pub common_name: &'static str,
         /// SHA-256 of the DER, upper-case hex.
         pub sha256: &'static str,
+        /// The certificate as SK publishes it (PEM), bundled with the crate.
+        pub pem: &'static str,
     }
 
     impl SkCa {
@@ -278,46 +318,55 @@ pub mod sk_ca {
             file: "EE_Certification_Centre_Root_CA.pem.crt",
             common_name: "EE Certification Centre Root CA",
             sha256: "3E84BA4342908516E77573C0992F0979CA084E4685681FF195CCBA8A229B8A76",
+            pem: include_str!("../../ca/live/EE_Certification_Centre_Root_CA.pem.crt"),
         },
         SkCa {
             file: "EID-SK_2016.pem.crt",
             common_name: "EID-SK 2016",
             sha256: "E73F1F19A4459A6067A45E84DB585D6C1DF8F12A739D733F5B28996546F1875A",
+            pem: include_str!("../../ca/live/EID-SK_2016.pem.crt"),
         },
         SkCa {
             file: "EID_NQ_2021E.pem.crt",
             common_name: "SK ID Solutions EID-NQ 2021E",
             sha256: "925CD662B3CAF6C67E5481B34A7F89079FFC3587E74D2365342C1A67F30DD478",
+            pem: include_str!("../../ca/live/EID_NQ_2021E.pem.crt"),
         },
         SkCa {
             file: "EID_NQ_2021R.pem.crt",
             common_name: "SK ID Solutions EID-NQ 2021R",
             sha256: "90A1217AEFD8B635CAAF132DCC3D76A10D6D1001521B161A25266984E8AF34EB",
+            pem: include_str!("../../ca/live/EID_NQ_2021R.pem.crt"),
         },
         SkCa {
             file: "EID_Q_2024E.pem.crt",
             common_name: "SK ID Solutions EID-Q 2024E",
             sha256: "95C4E7E2B5C2617E877442F4276146F8895CEE8BAA33340EFA03E45A66D62D25",
+            pem: include_str!("../../ca/live/EID_Q_2024E.pem.crt"),
         },
         SkCa {
             file: "EID_Q_2024R.pem.crt",
             common_name: "SK ID Solutions EID-Q 2024R",
             sha256: "C66244D29CF8033B1D4A6F16D8B0F9DB7B27CDABCE5AD0C05EFF70EDA1257235",
+            pem: include_str!("../../ca/live/EID_Q_2024R.pem.crt"),
         },
         SkCa {
             file: "NQ-SK_2016.pem.crt",
             common_name: "NQ-SK 2016",
             sha256: "B5CFE6B0B2AA861A0B367C0C05395A538AD493A9DF011544A8EFC4687FDB2CC8",
+            pem: include_str!("../../ca/live/NQ-SK_2016.pem.crt"),
         },
         SkCa {
             file: "SK_ID_Solutions_ROOT_G1E.pem.crt",
             common_name: "SK ID Solutions ROOT G1E",
             sha256: "A272DE102A8038F7E100EACFB6DB1C930D3CB9F51D76B218DE3A4A433BCFD182",
+            pem: include_str!("../../ca/live/SK_ID_Solutions_ROOT_G1E.pem.crt"),
         },
         SkCa {
             file: "SK_ID_Solutions_ROOT_G1R.pem.crt",
             common_name: "SK ID Solutions ROOT G1R",
             sha256: "D012DA1A62193928C5B4D89D2A72495B1F77EA5D54F23956BC1DF2F75528FEFB",
+            pem: include_str!("../../ca/live/SK_ID_Solutions_ROOT_G1R.pem.crt"),
         },
     ];
 
@@ -327,31 +376,43 @@ pub mod sk_ca {
             file: "TEST_EE_Certification_Centre_Root_CA.pem.crt",
             common_name: "TEST of EE Certification Centre Root CA",
             sha256: "8740698FA393E60179E94A18795EA7DBA3D081FDC15479A78FC561B42DA2C70D",
+            pem: include_str!("../../ca/demo/TEST_EE_Certification_Centre_Root_CA.pem.crt"),
         },
         SkCa {
             file: "TEST_EID-NQ_2021E.pem.crt",
             common_name: "TEST of SK ID Solutions EID-NQ 2021E",
             sha256: "1EDB56BF2B6314EB26D24744542795D17CE7874B3A70C80189E35741ADC4FAF2",
+            pem: include_str!("../../ca/demo/TEST_EID-NQ_2021E.pem.crt"),
         },
         SkCa {
             file: "TEST_EID-NQ_2021R.pem.crt",
             common_name: "TEST of SK ID Solutions EID-NQ 2021R",
             sha256: "EE3767DD291CEE3F4EE91461A1BF14F414778599A01A5BBC6F9EC107E68A5A5A",
+            pem: include_str!("../../ca/demo/TEST_EID-NQ_2021R.pem.crt"),
         },
         SkCa {
             file: "TEST_SK_ROOT_G1_2021E.pem.crt",
             common_name: "TEST of SK ID Solutions ROOT G1E",
             sha256: "84242DD8E1A1878F76FF2B5CA0C8EF22C8A8863CF072E56A9F0DC28ADD96B143",
+            pem: include_str!("../../ca/demo/TEST_SK_ROOT_G1_2021E.pem.crt"),
         },
         SkCa {
             file: "TEST_SK_ROOT_G1_2021R.pem.crt",
             common_name: "TEST of SK ID Solutions ROOT G1R",
             sha256: "97290DFB07895A3501A5E5564A0DD4D89CD6A9FDED5BAE7FF6E0E747002E23C9",
+            pem: include_str!("../../ca/demo/TEST_SK_ROOT_G1_2021R.pem.crt"),
         },
         SkCa {
             file: "TEST_of_SK_ID_Solutions_EID-Q_2024E.pem.crt",
             common_name: "TEST of SK ID Solutions EID-Q 2024E",
             sha256: "063A4E908785A2B45FBA27A22D45D9F2BBAA9A382E5B103E1D1036832CEE6AC2",
+            pem: include_str!("../../ca/demo/TEST_of_SK_ID_Solutions_EID-Q_2024E.pem.crt"),
+        },
+        SkCa {
+            file: "TEST_of_SK_ID_Solutions_EID-Q_2024R.pem.crt",
+            common_name: "TEST of SK ID Solutions EID-Q 2024R",
+            sha256: "913D3009B08E7CA3095F6732F38397B3132EB77F9905CF2C0DE82C780CCB64DF",
+            pem: include_str!("../../ca/demo/TEST_of_SK_ID_Solutions_EID-Q_2024R.pem.crt"),
         },
     ];
 
