@@ -1,6 +1,7 @@
 //! The one error type of the FFI surface (`SidkitException` in Kotlin, `SidkitError` in Swift).
 
-use sidkit_core::mobile::{FlowFailure, LinkRejection, RouteRejection};
+use sidkit_app::{AppError, FlowFailure, LinkRejection, RouteRejection};
+use sidkit_proto::ProtoError;
 
 /// Why a device link was refused before launch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -181,35 +182,43 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for SidkitError {
     }
 }
 
-impl From<sidkit_core::Error> for SidkitError {
-    fn from(e: sidkit_core::Error) -> Self {
-        use sidkit_core::Error as E;
-        let reason = match &e {
-            E::Flow(f) => f.to_string(),
-            E::LinkRejected(r) => r.to_string(),
-            E::ReturnUrlRejected(r) => r.to_string(),
-            other => other.to_string(),
-        };
+impl From<ProtoError> for SidkitError {
+    fn from(e: ProtoError) -> Self {
         match e {
-            E::InvalidInput { field, reason } => SidkitError::InvalidInput {
+            ProtoError::InvalidInput { field, reason } => SidkitError::InvalidInput {
                 field: field.to_owned(),
                 reason,
             },
-            E::Flow(FlowFailure::Transport { retryable, reason }) => {
-                SidkitError::Transport { reason, retryable }
-            }
-            E::Flow(f) => SidkitError::Flow {
-                kind: match f {
+        }
+    }
+}
+
+/// Every variant of the phone layer's error is mapped explicitly: a new kind in `sidkit-app`
+/// is a compile error here, never a silently misfiled value.
+impl From<AppError> for SidkitError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::InvalidInput { field, reason } => SidkitError::InvalidInput {
+                field: field.to_owned(),
+                reason,
+            },
+            AppError::Flow(f) => {
+                let reason = f.to_string();
+                let kind = match f {
+                    FlowFailure::Transport { retryable, reason } => {
+                        return SidkitError::Transport { reason, retryable }
+                    }
                     FlowFailure::Cancelled => FlowErrorKind::Cancelled,
                     FlowFailure::Expired => FlowErrorKind::Expired,
+                    FlowFailure::InvalidState { .. } => FlowErrorKind::InvalidState,
                     FlowFailure::Busy(_) => FlowErrorKind::Busy,
                     FlowFailure::BadResponse(_) => FlowErrorKind::BadResponse,
                     FlowFailure::Snapshot(_) => FlowErrorKind::Snapshot,
-                    _ => FlowErrorKind::InvalidState,
-                },
-                reason,
-            },
-            E::LinkRejected(r) => SidkitError::LinkRejected {
+                };
+                SidkitError::Flow { kind, reason }
+            }
+            AppError::LinkRejected(r) => SidkitError::LinkRejected {
+                reason: r.to_string(),
                 kind: match r {
                     LinkRejection::Malformed(_) => LinkRejectionKind::Malformed,
                     LinkRejection::BaseNotAllowed(_) => LinkRejectionKind::BaseNotAllowed,
@@ -218,26 +227,21 @@ impl From<sidkit_core::Error> for SidkitError {
                         LinkRejectionKind::SessionTypeMismatch
                     }
                     LinkRejection::SessionChanged => LinkRejectionKind::SessionChanged,
-                    _ => LinkRejectionKind::Stale,
+                    LinkRejection::Stale => LinkRejectionKind::Stale,
                 },
-                reason,
             },
-            E::ReturnUrlRejected(r) => SidkitError::ReturnUrlRejected {
+            AppError::ReturnUrlRejected(r) => SidkitError::ReturnUrlRejected {
+                reason: r.to_string(),
                 kind: match r {
                     RouteRejection::Malformed(_) => ReturnUrlRejectionKind::Malformed,
                     RouteRejection::ForeignBase => ReturnUrlRejectionKind::ForeignBase,
                     RouteRejection::UnknownFlow => ReturnUrlRejectionKind::UnknownFlow,
                     RouteRejection::Replayed => ReturnUrlRejectionKind::Replayed,
                     RouteRejection::Stale => ReturnUrlRejectionKind::Stale,
-                    _ => ReturnUrlRejectionKind::SessionTypeMismatch,
+                    RouteRejection::SessionTypeMismatch => {
+                        ReturnUrlRejectionKind::SessionTypeMismatch
+                    }
                 },
-                reason,
-            },
-            // Callback checks and Smart-ID session results belong to the backend; nothing on
-            // the phone's code paths produces them.
-            _ => SidkitError::InvalidInput {
-                field: "input".to_owned(),
-                reason,
             },
         }
     }
@@ -249,7 +253,7 @@ mod tests {
 
     #[test]
     fn codes_match_the_core_codes() {
-        let cases: Vec<sidkit_core::Error> = vec![
+        let cases: Vec<AppError> = vec![
             FlowFailure::Cancelled.into(),
             FlowFailure::Expired.into(),
             FlowFailure::Busy("poll").into(),
@@ -265,20 +269,20 @@ mod tests {
             RouteRejection::Stale.into(),
             RouteRejection::SessionTypeMismatch.into(),
             RouteRejection::Malformed("x".into()).into(),
-            sidkit_core::Error::invalid("lang", "x"),
+            AppError::invalid("lang", "x"),
         ];
         for e in cases {
             let code = e.code();
             let ffi = SidkitError::from(e);
             assert_eq!(ffi.code(), code, "{ffi:?}");
         }
-        let t = SidkitError::from(sidkit_core::Error::from(FlowFailure::Transport {
+        let t = SidkitError::from(AppError::from(FlowFailure::Transport {
             retryable: true,
             reason: "offline".into(),
         }));
         assert!(t.is_retryable());
         assert_eq!(t.code(), "transport");
-        assert!(SidkitError::from(sidkit_core::Error::from(FlowFailure::Busy("x"))).is_retryable());
-        assert!(!SidkitError::from(sidkit_core::Error::from(FlowFailure::Expired)).is_retryable());
+        assert!(SidkitError::from(AppError::from(FlowFailure::Busy("x"))).is_retryable());
+        assert!(!SidkitError::from(AppError::from(FlowFailure::Expired)).is_retryable());
     }
 }

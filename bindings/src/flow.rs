@@ -1,13 +1,13 @@
 //! The objects the app holds: [`SidkitClient`] (one per app) and [`SidkitFlow`] (one per
-//! Smart-ID flow). They drive the sans-IO state machine of `sidkit_core::mobile` with the app's
+//! Smart-ID flow). They drive the sans-IO state machine of `sidkit_app` with the app's
 //! [`BackendTransport`].
 
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sidkit_core::mobile::{
-    DeviceLinkPolicy, Flow, FlowConfig, FlowFailure, FlowSnapshot, FlowSpec, FlowState, NextStep,
-    PollDisposition, PollProgress, ReturnDisposition, ReturnUrl, RouteRejection,
+use sidkit_app::{
+    AppError, DeviceLinkPolicy, Flow, FlowConfig, FlowFailure, FlowSnapshot, FlowSpec, FlowState,
+    NextStep, PollDisposition, PollProgress, ReturnDisposition, ReturnUrl, RouteRejection,
 };
 
 use crate::error::SidkitError;
@@ -32,9 +32,9 @@ fn now_ms() -> u64 {
 }
 
 /// The code of a core error as [`SidkitError::code`] reports it.
-fn ffi_code(e: &sidkit_core::Error) -> String {
+fn ffi_code(e: &AppError) -> String {
     match e {
-        sidkit_core::Error::Flow(FlowFailure::Transport { .. }) => "transport".to_owned(),
+        AppError::Flow(FlowFailure::Transport { .. }) => "transport".to_owned(),
         other => other.code().to_owned(),
     }
 }
@@ -291,7 +291,7 @@ impl SidkitFlow {
         loop {
             let (disp, gen) = self.update_watch(|f| {
                 let ret = ReturnUrl::parse(f.config().callback_base(), &return_url)
-                    .map_err(sidkit_core::Error::from)?;
+                    .map_err(AppError::from)?;
                 f.accept_return_url(&ret, now_ms())
             });
             match disp? {
@@ -383,7 +383,7 @@ impl SidkitFlow {
 impl SidkitFlow {
     async fn send_completion(
         &self,
-        req: sidkit_core::mobile::contract::CompleteFlowRequest,
+        req: sidkit_contract::CompleteFlowRequest,
         gen: u64,
     ) -> Result<FlowOutcome, SidkitError> {
         let mut guard = InFlight::new(self, Pending::Completion);
@@ -543,8 +543,8 @@ impl SidkitClient {
     /// `ReturnUrlRejected`: `ForeignBase` (not a Smart-ID return: handle it elsewhere),
     /// `Malformed`, or `UnknownFlow`.
     pub fn find_flow(&self, return_url: String) -> Result<Arc<SidkitFlow>, SidkitError> {
-        let ret = ReturnUrl::parse(self.config.callback_base(), &return_url)
-            .map_err(sidkit_core::Error::from)?;
+        let ret =
+            ReturnUrl::parse(self.config.callback_base(), &return_url).map_err(AppError::from)?;
         let flows: Vec<Arc<SidkitFlow>> = lock(&self.flows).clone();
         let candidates: Vec<(Arc<SidkitFlow>, [u8; 32])> = flows
             .into_iter()
@@ -553,7 +553,7 @@ impl SidkitClient {
         let found = ret.find(candidates.iter().map(|(_, c)| c));
         match found.and_then(|i| candidates.get(i)) {
             Some((flow, _)) => Ok(flow.clone()),
-            None => Err(sidkit_core::Error::from(RouteRejection::UnknownFlow).into()),
+            None => Err(AppError::from(RouteRejection::UnknownFlow).into()),
         }
     }
 

@@ -3,7 +3,7 @@
 //! Encoders never fail. Decoders check everything the contract requires and fail with
 //! `SidkitError.Flow(kind = BadResponse)`.
 
-use sidkit_core::mobile::contract as c;
+use sidkit_contract as c;
 
 use crate::error::{FlowErrorKind, SidkitError};
 use crate::types::{
@@ -24,7 +24,7 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, S
     serde_json::from_str(json).map_err(|e| bad(format!("{what} is not valid contract JSON: {e}")))
 }
 
-fn checked<T>(r: sidkit_core::Result<()>, v: T) -> Result<T, SidkitError> {
+fn checked<T>(r: sidkit_proto::Result<()>, v: T) -> Result<T, SidkitError> {
     r.map_err(|e| SidkitError::Flow {
         kind: FlowErrorKind::BadResponse,
         reason: e.to_string(),

@@ -1,7 +1,7 @@
 //! QR codes of device links for tablets and kiosks (Smart-ID asks for error correction L or M
 //! and a quiet zone; this always adds 4 modules).
 
-use sidkit_core::mobile::qr::{self as core_qr, QrErrorCorrection as CoreEc};
+use sidkit_proto::qr::{self as core_qr, QrErrorCorrection as CoreEc};
 
 use crate::error::SidkitError;
 

@@ -1,12 +1,12 @@
 //! FFI records and enums, and their conversions to and from the core types.
 //!
-//! The contract types mirror `sidkit_core::mobile::contract` field for field, so that a
+//! The contract types mirror `sidkit_contract` field for field, so that a
 //! transport can pass them straight to its HTTP layer through the JSON helpers in
 //! [`crate::json`].
 
-use sidkit_core::device_link::SessionType as CoreSessionType;
-use sidkit_core::mobile::contract as c;
-use sidkit_core::models::{CertificateLevel as CoreLevel, EndResult};
+use sidkit_contract as c;
+use sidkit_proto::device_link::SessionType as CoreSessionType;
+use sidkit_proto::models::{CertificateLevel as CoreLevel, EndResult};
 
 /// What the user does in the Smart-ID app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
-use sidkit_core::mobile::{CallbackBase, ReturnUrl};
+use sidkit_app::{CallbackBase, ReturnUrl};
 
 fn bases() -> &'static [CallbackBase; 2] {
     static B: OnceLock<[CallbackBase; 2]> = OnceLock::new();

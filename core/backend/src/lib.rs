@@ -1,0 +1,1503 @@
+//! # sidkit-backend
+//!
+//! The backend kit: everything a Rust RP backend needs to serve the app ↔
+//! backend contract (`docs/openapi.yaml`, [`sidkit_contract`]) to the mobile SDK.
+//!
+//! [`Backend`] creates the Smart-ID session with the [`SmartIdClient`], keeps the
+//! secret-bearing state in a [`SessionStore`], builds App2App and QR device links (a fresh QR
+//! link on every poll, never precomputed), checks the return URL (§7.3: token binding and
+//! `sessionSecretDigest`) before it claims the flow, claims it exactly once across instances
+//! (a compare-and-set in the store), polls Smart-ID, verifies the response fully
+//! ([`sidkit_verify`], against an explicit trust store), and answers with the outcome.
+//! [`Backend::router`] mounts it as an axum [`Router`](axum::Router).
+//!
+//! `certificateChoiceAndSignature` flows start a device-link certificate choice (C2); a
+//! background task (and every poll or completion, on any instance) verifies the choice once it
+//! ends `OK` (its callback deferred, spec §7.2), creates the linked notification signature (S5)
+//! on the chosen document exactly once (a compare-and-set claim in the store), and waits for
+//! it. The App2App return URL is C2's callback, checked against C2's binding; it finishes the
+//! flow with S5 verified (`signed`).
+//!
+//! Security properties:
+//! * the app receives only the opaque flow handle (144 random bits, `fh_…`), the device link,
+//!   the callback base and `token_commitment(token)`; never `sessionID`, `sessionSecret`,
+//!   `rpChallenge`, the digest or the callback token;
+//! * the store is keyed by `SHA-256(handle)`, so a store dump does not reveal live handles;
+//! * a return URL that fails the callback checks is rejected (`callback_rejected`) without
+//!   touching the flow, so a forger cannot burn a legitimate flow;
+//! * completion is one-shot: the first valid return URL claims the flow; the identical URL
+//!   again gets the identical answer (idempotent), any other URL `callback_rejected`;
+//! * after a successful completion the handle is retired: it starts, completes, polls and
+//!   cancels nothing any more; only the identical completion (or a repeated poll of a QR flow)
+//!   returns the same outcome until the flow expires. The outcome carries a fresh, one-time
+//!   session reference in `appData` (`sr1.` + 256 random bits), which the backend redeems
+//!   with [`Backend::redeem_session_ref`] to learn who authenticated.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod router;
+mod store;
+
+#[cfg(feature = "redis-store")]
+mod redis_store;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+pub use error::{BackendError, StoreError};
+pub use router::router;
+pub use store::{MemoryStore, SessionStore, Versioned};
+
+#[cfg(feature = "redis-store")]
+pub use redis_store::RedisStore;
+
+use sidkit_client::ClientError;
+use sidkit_client::{PollOptions, SmartIdClient};
+use sidkit_contract::{
+    error_codes as codes, CompleteFlowRequest, ErrorBody, FlowKind, FlowOutcome, Identity,
+    PollFlowResponse, Presentation, SignatureResult, StartFlowRequest, StartFlowResponse,
+    MAX_EXPIRES_IN_MS,
+};
+use sidkit_proto::b64;
+use sidkit_proto::callback::{create_callback_url, CallbackBinding, DEFAULT_TOKEN_PARAM};
+use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, DeviceLinkType, SessionType};
+use sidkit_proto::env::RelyingParty;
+use sidkit_proto::ident::DocumentNumber;
+use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
+use sidkit_proto::models::{
+    CertificateLevel, DeviceLinkAuthenticationRequest, DeviceLinkCertificateChoiceRequest,
+    DeviceLinkSignatureRequest, EndResult, FlowType, HashAlgorithm,
+    LinkedNotificationSignatureRequest, SessionState, Subject,
+};
+use sidkit_proto::request::{
+    AuthenticationRequestBuilder, CertificateChoiceRequestBuilder, SignatureRequestBuilder,
+};
+use sidkit_proto::secret::{ct_eq, random_bytes, SessionSecret};
+use sidkit_proto::{ProtoError, SessionEnded};
+use sidkit_verify::VerifyError;
+use sidkit_verify::{
+    verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
+    CallbackCheck, CertificateChoiceSession, OfferedFlows, SignatureSession, TrustStore,
+    VerificationContext,
+};
+
+/// Prefix of the session references the backend puts in `appData`.
+pub const SESSION_REF_PREFIX: &str = "sr1.";
+/// Prefix of flow handles.
+pub const FLOW_HANDLE_PREFIX: &str = "fh_";
+
+/// A contract error: the RFC 9457 problem the router answers with.
+pub type Problem = ErrorBody;
+
+fn problem(code: &str, detail: impl Into<String>) -> Problem {
+    ErrorBody::new(code, detail)
+}
+
+fn internal(e: impl std::fmt::Display) -> Problem {
+    problem(codes::INTERNAL, format!("{e}"))
+}
+
+/// What the backend asks Smart-ID for, decided by the RP's [`FlowPolicy`] for each start.
+#[derive(Debug, Clone)]
+pub struct FlowPlan {
+    /// Who: `Anonymous` for authentication of an unknown user, or the person / account.
+    /// Signatures need a known person or account.
+    pub subject: Subject,
+    /// What the Smart-ID app shows (a device-link interaction list).
+    pub interactions: Interactions,
+    /// Requested certificate level (default `QUALIFIED`).
+    pub certificate_level: Option<CertificateLevel>,
+    /// For signature flows: what to sign.
+    pub sign: Option<SignPlan>,
+}
+
+/// The data of a signature flow.
+#[derive(Debug, Clone)]
+pub struct SignPlan {
+    /// The hash of the data to be signed.
+    pub digest: Vec<u8>,
+    /// The algorithm that produced `digest`.
+    pub hash_algorithm: HashAlgorithm,
+}
+
+/// The RP's decisions for each flow an app starts: who is asked, what is shown, what is signed.
+/// The app sends only an opaque `context`; the policy resolves it (e.g. the document to sign and
+/// the signer known from the app's login) and may refuse with a [`Problem`].
+pub trait FlowPolicy: Send + Sync + 'static {
+    /// The plan for `request`, or the problem to answer with.
+    fn plan(&self, request: &StartFlowRequest) -> Result<FlowPlan, Problem>;
+}
+
+/// A policy for demos and tests: anonymous authentication; signatures by the account whose
+/// document number is the `context` (e.g. `PNOEE-40404040009-MOCK-Q`), over SHA-256 of
+/// `"sidkit demo document for <context>"`; certificate choice and signature by whoever picks a
+/// certificate, over SHA-256 of `"sidkit demo document for <context>"` (`context` optional,
+/// default `the chosen certificate`). Real backends resolve the signer and the document from
+/// their own session instead.
+#[derive(Debug, Clone)]
+pub struct DemoPolicy {
+    /// The text shown in the Smart-ID app (at most 60 characters).
+    pub display_text: String,
+}
+
+impl Default for DemoPolicy {
+    fn default() -> Self {
+        DemoPolicy {
+            display_text: "Log in to the sidkit demo".to_owned(),
+        }
+    }
+}
+
+impl FlowPolicy for DemoPolicy {
+    fn plan(&self, request: &StartFlowRequest) -> Result<FlowPlan, Problem> {
+        let bad = |e: ProtoError| problem(codes::BAD_REQUEST, e.to_string());
+        let text = match request.kind {
+            FlowKind::Authentication => self.display_text.clone(),
+            _ => "Sign the sidkit demo document".to_owned(),
+        };
+        let interactions = Interactions::new(
+            InteractionFlow::DeviceLink,
+            vec![Interaction::display_text_and_pin(text).map_err(bad)?],
+        )
+        .map_err(bad)?;
+        match request.kind {
+            FlowKind::Authentication => Ok(FlowPlan {
+                subject: Subject::Anonymous,
+                interactions,
+                certificate_level: None,
+                sign: None,
+            }),
+            FlowKind::Signature => {
+                let Some(ctx) = &request.context else {
+                    return Err(problem(
+                        codes::BAD_REQUEST,
+                        "a signature flow needs the signer's document number as context",
+                    ));
+                };
+                let doc = DocumentNumber::new(ctx.as_str()).map_err(bad)?;
+                let digest = Sha256::digest(format!("sidkit demo document for {ctx}")).to_vec();
+                Ok(FlowPlan {
+                    subject: Subject::Document(doc),
+                    interactions,
+                    certificate_level: None,
+                    sign: Some(SignPlan {
+                        digest,
+                        hash_algorithm: HashAlgorithm::Sha256,
+                    }),
+                })
+            }
+            FlowKind::CertificateChoiceAndSignature => {
+                // The signer is whoever picks a certificate; the document is the RP's choice.
+                let what = request
+                    .context
+                    .as_deref()
+                    .unwrap_or("the chosen certificate");
+                let digest = Sha256::digest(format!("sidkit demo document for {what}")).to_vec();
+                Ok(FlowPlan {
+                    subject: Subject::Anonymous,
+                    interactions,
+                    certificate_level: None,
+                    sign: Some(SignPlan {
+                        digest,
+                        hash_algorithm: HashAlgorithm::Sha256,
+                    }),
+                })
+            }
+        }
+    }
+}
+
+/// Everything a [`Backend`] needs.
+#[derive(Clone)]
+pub struct BackendConfig {
+    /// The RP API client.
+    pub client: SmartIdClient,
+    /// `relyingPartyUUID` and `relyingPartyName`.
+    pub relying_party: RelyingParty,
+    /// The CA certificates Smart-ID user certificates must chain to.
+    pub trust_store: Arc<TrustStore>,
+    /// The app's App2App callback base (its App Link / Universal Link); the backend appends
+    /// `?value=<token>` per session. Must equal the mobile SDK's configured callback base.
+    pub callback_base: String,
+    /// Where flows live.
+    pub store: Arc<dyn SessionStore>,
+    /// Who is asked and what is shown or signed.
+    pub policy: Arc<dyn FlowPolicy>,
+    /// How long a flow stays open (default 5 minutes; at most 30 minutes).
+    pub flow_ttl: Duration,
+    /// How long a completion waits for the Smart-ID session to end (default 30 s).
+    pub completion_timeout: Duration,
+}
+
+impl std::fmt::Debug for BackendConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendConfig")
+            .field("relying_party", &self.relying_party.name)
+            .field("callback_base", &self.callback_base)
+            .field("flow_ttl", &self.flow_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BackendConfig {
+    /// A configuration with an in-memory store, the [`DemoPolicy`] and default timings.
+    pub fn new(
+        client: SmartIdClient,
+        relying_party: RelyingParty,
+        trust_store: TrustStore,
+        callback_base: impl Into<String>,
+    ) -> Self {
+        BackendConfig {
+            client,
+            relying_party,
+            trust_store: Arc::new(trust_store),
+            callback_base: callback_base.into(),
+            store: Arc::new(MemoryStore::new()),
+            policy: Arc::new(DemoPolicy::default()),
+            flow_ttl: Duration::from_secs(300),
+            completion_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Uses `store`.
+    pub fn with_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Uses `policy`.
+    pub fn with_policy(mut self, policy: Arc<dyn FlowPolicy>) -> Self {
+        self.policy = policy;
+        self
+    }
+}
+
+/// The backend half of the contract. Cheap to clone; see the [module documentation](self).
+#[derive(Clone, Debug)]
+pub struct Backend {
+    cfg: Arc<BackendConfig>,
+}
+
+/// Where a flow is, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "s", rename_all = "camelCase")]
+enum Stage {
+    Pending,
+    /// A valid return URL (its SHA-256) claimed the flow; verification runs.
+    Completing {
+        fp: String,
+    },
+    /// Finished: the outcome or the problem, and the return URL that finished it (None for
+    /// QR flows, which finish by polling).
+    Done {
+        fp: Option<String>,
+        outcome: Option<Box<FlowOutcome>>,
+        problem: Option<Box<ErrorBody>>,
+    },
+    Cancelled,
+}
+
+/// The secret-bearing state of one flow. Never leaves the backend.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowRecord {
+    kind: FlowKind,
+    presentation: Presentation,
+    request_fp: String,
+    session_id: String,
+    session_secret: String,
+    device_link_base: String,
+    session_token: String,
+    lang: String,
+    auth_request: Option<DeviceLinkAuthenticationRequest>,
+    sign_request: Option<DeviceLinkSignatureRequest>,
+    subject_document: Option<String>,
+    subject_etsi: Option<String>,
+    callback_token: Option<String>,
+    /// `certificateChoiceAndSignature`: the certificate choice (C2) request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cert_request: Option<DeviceLinkCertificateChoiceRequest>,
+    /// `certificateChoiceAndSignature`: the linked signature (S5) request, built at the start
+    /// (its `linkedSessionID` is the C2 `sessionID`; the digest is the policy's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    linked_request: Option<LinkedNotificationSignatureRequest>,
+    /// `certificateChoiceAndSignature`: set once C2 ended `OK` and was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    linked: Option<LinkedStage>,
+    received_at_ms: u64,
+    expires_at_ms: u64,
+    start_response: StartFlowResponse,
+    stage: Stage,
+}
+
+impl Drop for FlowRecord {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.session_secret.zeroize();
+        self.callback_token.zeroize();
+    }
+}
+
+/// The linked signature of a `certificateChoiceAndSignature` flow, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LinkedStage {
+    /// The document number of the verified certificate choice.
+    document: String,
+    /// The `flowType` the certificate choice completed with.
+    choice_flow: FlowType,
+    /// The S5 `sessionID`, once created. `None` while the instance that won the
+    /// compare-and-set creates it.
+    session_id: Option<String>,
+}
+
+/// How far [`Backend::advance_linked`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkedProgress {
+    /// Still waiting for the user (C2 or S5 running) or for another instance.
+    Running,
+    /// S5 ended `OK`; an App2App flow now waits for the return URL.
+    AwaitCallback,
+    /// The flow is no longer pending (finished, cancelled, completing or expired).
+    Settled,
+}
+
+/// Idempotency-key entry: the request's fingerprint and, once created, the flow's handle.
+#[derive(Serialize, Deserialize)]
+struct IdemEntry {
+    fp: String,
+    handle: Option<String>,
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn hash_hex(domain: &str, s: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(domain.as_bytes());
+    h.update([0]);
+    h.update(s.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn flow_key(handle: &str) -> String {
+    format!("flow:{}", hash_hex("sidkit flow handle", handle))
+}
+
+fn idem_key(key: &str) -> String {
+    format!("idem:{}", hash_hex("sidkit idempotency key", key))
+}
+
+fn ref_key(r: &str) -> String {
+    format!("ref:{}", hash_hex("sidkit session ref", r))
+}
+
+fn request_fp(r: &StartFlowRequest) -> String {
+    hash_hex(
+        "sidkit start request",
+        &format!(
+            "{}\n{}\n{}\n{}",
+            r.kind,
+            r.presentation,
+            r.lang,
+            r.context.as_deref().unwrap_or("\u{0}")
+        ),
+    )
+}
+
+fn map_client_error(e: ClientError) -> Problem {
+    if e.is_retryable() {
+        problem(codes::UNAVAILABLE, format!("Smart-ID is unavailable: {e}"))
+    } else if matches!(e, ClientError::InvalidInput { .. }) {
+        problem(codes::BAD_REQUEST, e.to_string())
+    } else {
+        problem(codes::INTERNAL, format!("Smart-ID call failed: {e}"))
+    }
+}
+
+impl FlowRecord {
+    fn secret(&self) -> Result<SessionSecret, Problem> {
+        SessionSecret::from_base64(&self.session_secret).map_err(internal)
+    }
+
+    fn session_type(&self) -> SessionType {
+        self.kind.session_type()
+    }
+
+    fn subject(&self) -> Result<Subject, Problem> {
+        if let Some(d) = &self.subject_document {
+            return Ok(Subject::Document(
+                DocumentNumber::new(d.as_str()).map_err(internal)?,
+            ));
+        }
+        if let Some(e) = &self.subject_etsi {
+            return Ok(Subject::Etsi(e.parse().map_err(internal)?));
+        }
+        Ok(Subject::Anonymous)
+    }
+
+    fn signer(&self, scheme: sidkit_proto::env::SchemeName) -> Result<DeviceLinkSigner, Problem> {
+        let (challenge, rp_name, interactions, callback) =
+            match (&self.auth_request, &self.sign_request) {
+                _ if self.cert_request.is_some() => {
+                    let c = self
+                        .cert_request
+                        .as_ref()
+                        .ok_or_else(|| internal("no C2"))?;
+                    (
+                        String::new(),
+                        c.relying_party_name.clone(),
+                        String::new(),
+                        c.initial_callback_url.clone(),
+                    )
+                }
+                (Some(a), _) => (
+                    a.signature_protocol_parameters
+                        .rp_challenge
+                        .expose_base64()
+                        .to_owned(),
+                    a.relying_party_name.clone(),
+                    a.interactions.as_base64().to_owned(),
+                    a.initial_callback_url.clone(),
+                ),
+                (None, Some(s)) => (
+                    s.signature_protocol_parameters.digest.clone(),
+                    s.relying_party_name.clone(),
+                    s.interactions.as_base64().to_owned(),
+                    s.initial_callback_url.clone(),
+                ),
+                (None, None) => return Err(internal("flow record without a request")),
+            };
+        let params = DeviceLinkParams {
+            scheme_name: scheme,
+            device_link_base: self.device_link_base.clone(),
+            session_token: self.session_token.clone(),
+            session_type: self.session_type(),
+            rp_challenge_or_digest: challenge,
+            relying_party_name: rp_name,
+            brokered_rp_name: None,
+            interactions,
+            initial_callback_url: callback,
+            lang: self.lang.clone(),
+        };
+        DeviceLinkSigner::new(&params, &self.secret()?).map_err(internal)
+    }
+
+    fn initial_callback_url(&self) -> Option<&str> {
+        if let Some(c) = &self.cert_request {
+            return c.initial_callback_url.as_deref();
+        }
+        self.auth_request
+            .as_ref()
+            .and_then(|a| a.initial_callback_url.as_deref())
+            .or_else(|| {
+                self.sign_request
+                    .as_ref()
+                    .and_then(|s| s.initial_callback_url.as_deref())
+            })
+    }
+}
+
+/// How long the background driver of a `certificateChoiceAndSignature` flow long-polls.
+const LINKED_LONG_POLL: Duration = Duration::from_secs(10);
+
+/// `Failed` for a completed session whose `endResult` is not `OK`.
+fn failed_outcome(status: &sidkit_proto::models::SessionStatus) -> Option<FlowOutcome> {
+    let end = status
+        .result
+        .as_ref()
+        .map(|r| r.end_result.clone())
+        .unwrap_or(EndResult::ServerError);
+    if end == EndResult::Ok {
+        return None;
+    }
+    let interaction = status
+        .result
+        .as_ref()
+        .and_then(|r| r.details.as_ref())
+        .and_then(|d| d.interaction.clone());
+    Some(FlowOutcome::Failed {
+        end_result: end,
+        interaction,
+    })
+}
+
+/// A fresh one-time session reference for `appData`: `sr1.` + 256 random bits, Base64URL.
+fn new_session_ref() -> Result<String, Problem> {
+    Ok(format!(
+        "{SESSION_REF_PREFIX}{}",
+        b64::encode_url(&random_bytes(32).map_err(internal)?)
+    ))
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<String>, Problem> {
+    serde_json::to_string(v)
+        .map(Zeroizing::new)
+        .map_err(internal)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Problem> {
+    serde_json::from_str(s).map_err(|e| internal(format!("corrupt store entry: {e}")))
+}
+
+impl Backend {
+    /// A backend; checks the configuration (callback base, trust store, TTL).
+    pub fn new(config: BackendConfig) -> Result<Self, BackendError> {
+        sidkit_contract::validate_callback_base(&config.callback_base)?;
+        if config.trust_store.is_empty() {
+            return Err(BackendError::invalid(
+                "trustStore",
+                "is empty: responses cannot be verified",
+            ));
+        }
+        let ttl = config.flow_ttl.as_millis() as u64;
+        if !(1000..=MAX_EXPIRES_IN_MS).contains(&ttl) {
+            return Err(BackendError::invalid(
+                "flowTtl",
+                format!("must be 1 s to {} ms", MAX_EXPIRES_IN_MS),
+            ));
+        }
+        Ok(Backend {
+            cfg: Arc::new(config),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &BackendConfig {
+        &self.cfg
+    }
+
+    /// An axum router serving the contract (see [`router`]).
+    pub fn router(&self) -> axum::Router {
+        router(self.clone())
+    }
+
+    fn ttl_left(&self, rec: &FlowRecord) -> Duration {
+        Duration::from_millis(rec.expires_at_ms.saturating_sub(now_ms()).max(1))
+    }
+
+    async fn load(&self, handle: &str) -> Result<(Versioned, FlowRecord), Problem> {
+        sidkit_contract::validate_flow_handle(handle)
+            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+        let v = self
+            .cfg
+            .store
+            .get(&flow_key(handle))
+            .await
+            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?
+            .ok_or_else(|| problem(codes::FLOW_NOT_FOUND, "no flow has this handle"))?;
+        let rec: FlowRecord = from_json(&v.value)?;
+        Ok((v, rec))
+    }
+
+    async fn save(&self, handle: &str, version: u64, rec: &FlowRecord) -> Result<bool, Problem> {
+        let json = to_json(rec)?;
+        self.cfg
+            .store
+            .replace(&flow_key(handle), version, &json, self.ttl_left(rec))
+            .await
+            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))
+    }
+
+    fn expired(rec: &FlowRecord) -> bool {
+        now_ms() >= rec.expires_at_ms
+    }
+
+    /// `POST /flows`: starts a Smart-ID session for the app. `idempotency_header` is the
+    /// `Idempotency-Key` header, which must equal the body's `idempotencyKey` when present. A
+    /// retry with the same key and body returns the same answer; the same key with another
+    /// body is `idempotency_conflict`.
+    pub async fn start_flow(
+        &self,
+        request: StartFlowRequest,
+        idempotency_header: Option<&str>,
+    ) -> Result<StartFlowResponse, Problem> {
+        request
+            .validate()
+            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+        if let Some(h) = idempotency_header {
+            if !ct_eq(h.as_bytes(), request.idempotency_key.as_bytes()) {
+                return Err(problem(
+                    codes::BAD_REQUEST,
+                    "the Idempotency-Key header differs from the body's idempotencyKey",
+                ));
+            }
+        }
+        let fp = request_fp(&request);
+        let store = &self.cfg.store;
+        let ikey = idem_key(&request.idempotency_key);
+        let entry = to_json(&IdemEntry {
+            fp: fp.clone(),
+            handle: None,
+        })?;
+        let unavailable = |e: StoreError| problem(codes::UNAVAILABLE, e.to_string());
+        if !store
+            .insert(&ikey, &entry, self.cfg.flow_ttl)
+            .await
+            .map_err(unavailable)?
+        {
+            // A retry: answer as the first time.
+            let Some(v) = store.get(&ikey).await.map_err(unavailable)? else {
+                return Err(problem(
+                    codes::UNAVAILABLE,
+                    "the earlier start with this key just expired; retry",
+                ));
+            };
+            let e: IdemEntry = from_json(&v.value)?;
+            if !ct_eq(e.fp.as_bytes(), fp.as_bytes()) {
+                return Err(problem(
+                    codes::IDEMPOTENCY_CONFLICT,
+                    "this Idempotency-Key was used for a different flow",
+                ));
+            }
+            let Some(handle) = e.handle else {
+                return Err(problem(
+                    codes::UNAVAILABLE,
+                    "a start with this Idempotency-Key is in progress; retry",
+                ));
+            };
+            let (_, rec) = self.load(&handle).await?;
+            let mut resp = rec.start_response.clone();
+            resp.expires_in_ms = rec.expires_at_ms.saturating_sub(now_ms()).max(1);
+            if rec.presentation == Presentation::Qr {
+                resp.device_link = self.qr_link(&rec)?;
+            }
+            return Ok(resp);
+        }
+        let result = self.create(&request, fp.clone()).await;
+        match result {
+            Ok((handle, resp)) => {
+                let e = to_json(&IdemEntry {
+                    fp,
+                    handle: Some(handle),
+                })?;
+                // Version 1 is ours (we inserted it above).
+                let _ = store.replace(&ikey, 1, &e, self.cfg.flow_ttl).await;
+                Ok(resp)
+            }
+            Err(p) => {
+                let _ = store.remove(&ikey).await;
+                Err(p)
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        request: &StartFlowRequest,
+        fp: String,
+    ) -> Result<(String, StartFlowResponse), Problem> {
+        let plan = self.cfg.policy.plan(request)?;
+        let rp = &self.cfg.relying_party;
+        let app2app = request.presentation == Presentation::App2App;
+        let callback = if app2app {
+            Some(create_callback_url(&self.cfg.callback_base).map_err(internal)?)
+        } else {
+            None
+        };
+        let bad = |e: ProtoError| problem(codes::BAD_REQUEST, e.to_string());
+        let client = &self.cfg.client;
+        let mut cert_request = None;
+        let mut linked_request = None;
+        let (session, auth_request, sign_request) = match request.kind {
+            FlowKind::Authentication => {
+                let mut b = AuthenticationRequestBuilder::new(rp).interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_authentication(&plan.subject, &req)
+                    .await
+                    .map_err(map_client_error)?;
+                (s, Some(req), None)
+            }
+            FlowKind::Signature => {
+                let sign = plan
+                    .sign
+                    .as_ref()
+                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                let mut b = SignatureRequestBuilder::new(
+                    rp,
+                    b64::encode_std(&sign.digest),
+                    sign.hash_algorithm,
+                )
+                .interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_signature(&plan.subject, &req)
+                    .await
+                    .map_err(map_client_error)?;
+                (s, None, Some(req))
+            }
+            FlowKind::CertificateChoiceAndSignature => {
+                let sign = plan
+                    .sign
+                    .as_ref()
+                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                if plan.subject != Subject::Anonymous {
+                    return Err(internal(
+                        "a certificate choice is anonymous: the user picks the signer",
+                    ));
+                }
+                let mut b = CertificateChoiceRequestBuilder::new(rp);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_certificate_choice(&req)
+                    .await
+                    .map_err(map_client_error)?;
+                let mut lb = SignatureRequestBuilder::new(
+                    rp,
+                    b64::encode_std(&sign.digest),
+                    sign.hash_algorithm,
+                )
+                .interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    lb = lb.certificate_level(l);
+                }
+                linked_request = Some(
+                    lb.build_linked(s.response.session_id.clone())
+                        .map_err(bad)?,
+                );
+                cert_request = Some(req);
+                (s, None, None)
+            }
+        };
+        let received_at_ms = now_ms();
+        let handle = format!(
+            "{FLOW_HANDLE_PREFIX}{}",
+            b64::encode_url(&random_bytes(18).map_err(internal)?)
+        );
+        let (subject_document, subject_etsi) = match &plan.subject {
+            Subject::Document(d) => (Some(d.to_string()), None),
+            Subject::Etsi(e) => (None, Some(e.to_string())),
+            Subject::Anonymous => (None, None),
+        };
+        let mut rec = FlowRecord {
+            kind: request.kind,
+            presentation: request.presentation,
+            request_fp: fp,
+            session_id: session.response.session_id.clone(),
+            session_secret: session.response.session_secret.expose_base64().to_owned(),
+            device_link_base: session.response.device_link_base.clone(),
+            session_token: session.response.session_token.clone(),
+            lang: request.lang.clone(),
+            auth_request,
+            sign_request,
+            subject_document,
+            subject_etsi,
+            callback_token: callback.as_ref().map(|c| c.token().expose().to_owned()),
+            cert_request,
+            linked_request,
+            linked: None,
+            received_at_ms,
+            expires_at_ms: received_at_ms + self.cfg.flow_ttl.as_millis() as u64,
+            start_response: StartFlowResponse {
+                flow_handle: handle.clone(),
+                session_type: request.kind.session_type(),
+                device_link: String::new(),
+                callback_base: callback.as_ref().map(|_| self.cfg.callback_base.clone()),
+                callback_commitment: callback.as_ref().map(|c| c.token().commitment()),
+                expires_in_ms: self.cfg.flow_ttl.as_millis() as u64,
+            },
+            stage: Stage::Pending,
+        };
+        let link = if app2app {
+            rec.signer(self.cfg.client.environment().scheme_name)?
+                .same_device_link(DeviceLinkType::App2App)
+                .map_err(internal)?
+                .into_string()
+        } else {
+            self.qr_link(&rec)?
+        };
+        rec.start_response.device_link = link;
+        let json = to_json(&rec)?;
+        let inserted = self
+            .cfg
+            .store
+            .insert(&flow_key(&handle), &json, self.cfg.flow_ttl)
+            .await
+            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?;
+        if !inserted {
+            return Err(internal("flow handle collision"));
+        }
+        if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            self.spawn_linked_driver(handle.clone());
+        }
+        Ok((handle, rec.start_response.clone()))
+    }
+
+    /// Drives a `certificateChoiceAndSignature` flow in the background until its linked
+    /// signature ends (or the flow settles otherwise): the Smart-ID app opens the certificate
+    /// choice's callback only after the linked signature, so nobody else may be asking. Polls
+    /// and completions drive the flow as well (on any instance); the store's compare-and-set
+    /// makes every step happen once.
+    fn spawn_linked_driver(&self, handle: String) {
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let backend = self.clone();
+        rt.spawn(async move {
+            let deadline = std::time::Instant::now() + backend.cfg.flow_ttl;
+            while std::time::Instant::now() < deadline {
+                let started = std::time::Instant::now();
+                match backend.advance_linked(&handle, LINKED_LONG_POLL).await {
+                    Ok(LinkedProgress::Running) => {}
+                    Ok(_) => break,
+                    Err(p) if p.code == codes::FLOW_NOT_FOUND || p.code == codes::FLOW_EXPIRED => {
+                        break
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                }
+                if started.elapsed() < Duration::from_millis(100) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        });
+    }
+
+    /// Applies `f` to the pending flow `handle` with compare-and-set, retrying on conflicts.
+    /// Does nothing once the flow is no longer pending (a completion owns a `Completing`
+    /// record; finished and cancelled flows stay as they are).
+    async fn update_pending(
+        &self,
+        handle: &str,
+        f: impl Fn(&mut FlowRecord),
+    ) -> Result<bool, Problem> {
+        for _ in 0..16 {
+            let (v, mut rec) = self.load(handle).await?;
+            if !matches!(rec.stage, Stage::Pending) {
+                return Ok(false);
+            }
+            f(&mut rec);
+            if self.save(handle, v.version, &rec).await? {
+                return Ok(true);
+            }
+        }
+        Err(problem(
+            codes::UNAVAILABLE,
+            "the flow is changing too often; retry",
+        ))
+    }
+
+    /// Finishes the pending flow (version `v`) with `result` (QR and failures: no return URL).
+    async fn finish_pending(
+        &self,
+        handle: &str,
+        v: &Versioned,
+        rec: &FlowRecord,
+        result: Result<FlowOutcome, Problem>,
+    ) -> Result<bool, Problem> {
+        let mut done = rec.clone();
+        let (outcome, p) = match result {
+            Ok(o) => (Some(o), None),
+            Err(p) => (None, Some(p)),
+        };
+        done.stage = Stage::Done {
+            fp: None,
+            outcome: outcome.clone().map(Box::new),
+            problem: p.map(Box::new),
+        };
+        let saved = self.save(handle, v.version, &done).await?;
+        if saved {
+            if let Some(o) = &outcome {
+                self.store_session_ref(o, rec).await;
+            }
+        }
+        Ok(saved)
+    }
+
+    /// One step of a `certificateChoiceAndSignature` flow: waits (at most `long_poll`) for the
+    /// certificate choice (C2); once it ended `OK`, verifies it (its callback is deferred to
+    /// the linked signature, spec §7.2), claims the creation of the linked signature (S5) in
+    /// the store, creates it on the chosen document and records its `sessionID`; then waits
+    /// for S5. Failures of C2 or S5 finish the flow as `failed`; a QR flow is verified and
+    /// finished here, an App2App flow waits for the return URL.
+    async fn advance_linked(
+        &self,
+        handle: &str,
+        long_poll: Duration,
+    ) -> Result<LinkedProgress, Problem> {
+        let (v, rec) = self.load(handle).await?;
+        if !matches!(rec.stage, Stage::Pending) || Self::expired(&rec) {
+            return Ok(LinkedProgress::Settled);
+        }
+        let client = &self.cfg.client;
+        let app2app = rec.presentation == Presentation::App2App;
+        match rec.linked.clone() {
+            None => {
+                let status = client
+                    .session_status(&rec.session_id, long_poll)
+                    .await
+                    .map_err(map_client_error)?;
+                if status.state != SessionState::Complete {
+                    return Ok(LinkedProgress::Running);
+                }
+                if let Some(failed) = failed_outcome(&status) {
+                    self.finish_pending(handle, &v, &rec, Ok(failed)).await?;
+                    return Ok(LinkedProgress::Settled);
+                }
+                let (Some(cert_req), Some(linked_req)) = (&rec.cert_request, &rec.linked_request)
+                else {
+                    return Err(internal("certificate-choice flow without its requests"));
+                };
+                let flow = if app2app {
+                    FlowType::App2App
+                } else {
+                    FlowType::Qr
+                };
+                let ctx = VerificationContext::new(
+                    client.environment().scheme_name,
+                    &self.cfg.trust_store,
+                    SystemTime::now(),
+                );
+                let check = if app2app {
+                    CallbackCheck::DeferredToLinkedSignature
+                } else {
+                    CallbackCheck::None
+                };
+                let chosen = match verify_certificate_choice(
+                    &ctx,
+                    &CertificateChoiceSession::device_link(cert_req, OfferedFlows::of(&[flow])),
+                    &status,
+                    check,
+                )
+                .and_then(|c| {
+                    DocumentNumber::new(c.document_number.as_str())
+                        .map(|d| (c, d))
+                        .map_err(VerifyError::from)
+                }) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let p = problem(codes::VERIFICATION_FAILED, e.to_string());
+                        self.finish_pending(handle, &v, &rec, Err(p)).await?;
+                        return Ok(LinkedProgress::Settled);
+                    }
+                };
+                let (chosen, document) = chosen;
+                // Claim the creation: exactly one caller (on any instance) creates S5.
+                let mut claimed = rec.clone();
+                claimed.linked = Some(LinkedStage {
+                    document: chosen.document_number.clone(),
+                    choice_flow: chosen.flow_type,
+                    session_id: None,
+                });
+                if !self.save(handle, v.version, &claimed).await? {
+                    return Ok(LinkedProgress::Running);
+                }
+                match client
+                    .create_linked_notification_signature(&document, linked_req)
+                    .await
+                {
+                    Ok(created) => {
+                        let sid = created.session_id.clone();
+                        self.update_pending(handle, |r| {
+                            if let Some(l) = &mut r.linked {
+                                l.session_id = Some(sid.clone());
+                            }
+                        })
+                        .await?;
+                        Ok(LinkedProgress::Running)
+                    }
+                    Err(e) => {
+                        let p = map_client_error(e);
+                        self.update_pending(handle, |r| {
+                            r.stage = Stage::Done {
+                                fp: None,
+                                outcome: None,
+                                problem: Some(Box::new(p.clone())),
+                            };
+                        })
+                        .await?;
+                        Ok(LinkedProgress::Settled)
+                    }
+                }
+            }
+            Some(LinkedStage {
+                session_id: None, ..
+            }) => {
+                // Another caller is creating S5.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                Ok(LinkedProgress::Running)
+            }
+            Some(LinkedStage {
+                session_id: Some(sid),
+                ..
+            }) => {
+                let status = client
+                    .session_status(&sid, long_poll)
+                    .await
+                    .map_err(map_client_error)?;
+                if status.state != SessionState::Complete {
+                    return Ok(LinkedProgress::Running);
+                }
+                if let Some(failed) = failed_outcome(&status) {
+                    self.finish_pending(handle, &v, &rec, Ok(failed)).await?;
+                    return Ok(LinkedProgress::Settled);
+                }
+                if app2app {
+                    return Ok(LinkedProgress::AwaitCallback);
+                }
+                let result = self
+                    .verify(&rec, &status, CallbackCheck::None, FlowType::Qr)
+                    .await;
+                self.finish_pending(handle, &v, &rec, result).await?;
+                Ok(LinkedProgress::Settled)
+            }
+        }
+    }
+
+    /// The current QR link: `elapsedSeconds` counted from when the session response arrived,
+    /// computed now (never in advance).
+    fn qr_link(&self, rec: &FlowRecord) -> Result<String, Problem> {
+        let elapsed = now_ms().saturating_sub(rec.received_at_ms) / 1000;
+        Ok(rec
+            .signer(self.cfg.client.environment().scheme_name)?
+            .qr_link(elapsed)
+            .into_string())
+    }
+
+    /// `POST /flows/{flowHandle}/complete`: checks the return URL against the flow (§7.3),
+    /// claims the flow once, waits for the Smart-ID session, verifies the response and answers
+    /// with the outcome. See the [module documentation](self) for idempotency and rotation.
+    pub async fn complete_flow(
+        &self,
+        path_handle: &str,
+        request: CompleteFlowRequest,
+    ) -> Result<FlowOutcome, Problem> {
+        request
+            .validate()
+            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+        if !ct_eq(path_handle.as_bytes(), request.flow_handle.as_bytes()) {
+            return Err(problem(
+                codes::BAD_REQUEST,
+                "the body's flowHandle differs from the path's",
+            ));
+        }
+        let (v, mut rec) = self.load(path_handle).await?;
+        if rec.presentation != Presentation::App2App {
+            return Err(problem(
+                codes::BAD_REQUEST,
+                "QR flows finish by polling, not with a return URL",
+            ));
+        }
+        // §7.3 before anything changes: a forged or foreign URL must not burn the flow.
+        let (Some(cb_url), Some(token)) = (rec.initial_callback_url(), &rec.callback_token) else {
+            return Err(internal("App2App flow without a callback"));
+        };
+        let binding = CallbackBinding::from_parts(
+            cb_url,
+            DEFAULT_TOKEN_PARAM,
+            token,
+            rec.secret()?.digest(),
+            rec.session_type(),
+        );
+        let verified = binding
+            .check(&request.return_url)
+            .map_err(|e| problem(codes::CALLBACK_REJECTED, e.to_string()))?;
+        let fp = hash_hex("sidkit return url", &request.return_url);
+        let mut v = v;
+        let wait_until =
+            std::time::Instant::now() + self.cfg.completion_timeout + Duration::from_secs(5);
+        loop {
+            match &rec.stage {
+                Stage::Done {
+                    fp: done_fp,
+                    outcome,
+                    problem: p,
+                } => {
+                    let same = done_fp
+                        .as_ref()
+                        .is_some_and(|d| ct_eq(d.as_bytes(), fp.as_bytes()));
+                    if !same {
+                        return Err(problem(
+                            codes::CALLBACK_REJECTED,
+                            "the flow was already completed with another return URL",
+                        ));
+                    }
+                    return match (outcome, p) {
+                        (Some(o), _) => Ok(o.as_ref().clone()),
+                        (None, Some(p)) => Err(p.as_ref().clone()),
+                        _ => Err(internal("finished flow without a result")),
+                    };
+                }
+                Stage::Cancelled => {
+                    return Err(problem(codes::FLOW_NOT_FOUND, "the flow was cancelled"))
+                }
+                Stage::Completing { fp: c } => {
+                    if !ct_eq(c.as_bytes(), fp.as_bytes()) {
+                        return Err(problem(
+                            codes::CALLBACK_REJECTED,
+                            "the flow is being completed with another return URL",
+                        ));
+                    }
+                    // The same URL is being verified (here or on another instance): wait,
+                    // boundedly (the claimer may have died; the client retries).
+                    if std::time::Instant::now() >= wait_until {
+                        return Err(problem(
+                            codes::UNAVAILABLE,
+                            "the completion is still being verified; retry",
+                        ));
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let (nv, nrec) = self.load(path_handle).await?;
+                    if nv.version == v.version && Self::expired(&nrec) {
+                        return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+                    }
+                    v = nv;
+                    rec = nrec;
+                }
+                Stage::Pending => {
+                    if Self::expired(&rec) {
+                        return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+                    }
+                    if rec.kind == FlowKind::CertificateChoiceAndSignature
+                        && rec
+                            .linked
+                            .as_ref()
+                            .and_then(|l| l.session_id.as_ref())
+                            .is_none()
+                    {
+                        // The linked signature is not recorded yet (the app calls back only
+                        // after it, so another instance is about to): drive, then look again.
+                        if std::time::Instant::now() >= wait_until {
+                            return Err(problem(
+                                codes::UNAVAILABLE,
+                                "the linked signature is not recorded yet; retry",
+                            ));
+                        }
+                        self.advance_linked(path_handle, sidkit_client::MIN_LONG_POLL)
+                            .await?;
+                        let (nv, nrec) = self.load(path_handle).await?;
+                        v = nv;
+                        rec = nrec;
+                        continue;
+                    }
+                    let mut claimed = rec.clone();
+                    claimed.stage = Stage::Completing { fp: fp.clone() };
+                    if self.save(path_handle, v.version, &claimed).await? {
+                        let result = self.finish_app2app(&claimed, &verified).await;
+                        if let Ok(o) = &result {
+                            self.store_session_ref(o, &claimed).await;
+                        }
+                        let (outcome, p) = match result {
+                            Ok(o) => (Some(o), None),
+                            Err(p) => (None, Some(p)),
+                        };
+                        claimed.stage = Stage::Done {
+                            fp: Some(fp.clone()),
+                            outcome: outcome.clone().map(Box::new),
+                            problem: p.clone().map(Box::new),
+                        };
+                        // Version v+1 is ours: nobody else writes a Completing record.
+                        let _ = self.save(path_handle, v.version + 1, &claimed).await?;
+                        return match (outcome, p) {
+                            (Some(o), _) => Ok(o),
+                            (_, Some(p)) => Err(p),
+                            _ => Err(internal("no result")),
+                        };
+                    }
+                    let (nv, nrec) = self.load(path_handle).await?;
+                    v = nv;
+                    rec = nrec;
+                }
+            }
+        }
+    }
+
+    async fn finish_app2app(
+        &self,
+        rec: &FlowRecord,
+        verified: &sidkit_proto::callback::VerifiedCallback,
+    ) -> Result<FlowOutcome, Problem> {
+        let options = PollOptions {
+            deadline: self.cfg.completion_timeout,
+            ..PollOptions::default()
+        };
+        // A certificate choice's return URL finishes its linked signature.
+        let session_id = if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            rec.linked
+                .as_ref()
+                .and_then(|l| l.session_id.clone())
+                .ok_or_else(|| internal("the linked signature was not created"))?
+        } else {
+            rec.session_id.clone()
+        };
+        match self
+            .cfg
+            .client
+            .poll_until_complete(&session_id, &options)
+            .await
+        {
+            Ok(status) => {
+                self.verify(
+                    rec,
+                    &status,
+                    CallbackCheck::Verified(verified),
+                    FlowType::App2App,
+                )
+                .await
+            }
+            Err(ClientError::SessionEnded(SessionEnded {
+                end_result,
+                interaction,
+            })) => Ok(FlowOutcome::Failed {
+                end_result,
+                interaction,
+            }),
+            Err(e) => Err(map_client_error(e)),
+        }
+    }
+
+    async fn verify(
+        &self,
+        rec: &FlowRecord,
+        status: &sidkit_proto::models::SessionStatus,
+        callback: CallbackCheck<'_>,
+        flow: FlowType,
+    ) -> Result<FlowOutcome, Problem> {
+        let trust = &self.cfg.trust_store;
+        let ctx = VerificationContext::new(
+            self.cfg.client.environment().scheme_name,
+            trust,
+            SystemTime::now(),
+        );
+        let offered = OfferedFlows::of(&[flow]);
+        let subject = rec.subject()?;
+        let vf = |e: VerifyError| match e {
+            VerifyError::SessionEnded(_) => internal(e),
+            other => problem(codes::VERIFICATION_FAILED, other.to_string()),
+        };
+        let app_data = Some(new_session_ref()?);
+        let outcome = if let (Some(req), Some(l)) = (&rec.linked_request, &rec.linked) {
+            let document = DocumentNumber::new(l.document.as_str()).map_err(internal)?;
+            let session = SignatureSession::linked(req, document, rec.initial_callback_url())
+                .with_certificate_choice_flow(l.choice_flow);
+            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
+            FlowOutcome::Signed {
+                signature: SignatureResult {
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
+                    signature_value: b64::encode_std(&r.signature_value),
+                    certificate: Some(b64::encode_std(&r.certificate.der)),
+                },
+                app_data,
+            }
+        } else if let Some(req) = &rec.auth_request {
+            let session = AuthenticationSession::device_link(req, subject, offered);
+            let r = verify_authentication(&ctx, &session, status, callback).map_err(vf)?;
+            let id = r.identity;
+            FlowOutcome::Authenticated {
+                identity: Identity {
+                    given_name: id.given_name.clone().unwrap_or_else(|| "-".to_owned()),
+                    surname: id.surname.clone().unwrap_or_else(|| "-".to_owned()),
+                    identifier: id.identity_code.clone(),
+                    country: id.country.clone(),
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    date_of_birth: id.date_of_birth.map(|d| d.to_string()),
+                },
+                app_data,
+            }
+        } else if let Some(req) = &rec.sign_request {
+            let session = SignatureSession::device_link(req, subject, offered);
+            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
+            FlowOutcome::Signed {
+                signature: SignatureResult {
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
+                    signature_value: b64::encode_std(&r.signature_value),
+                    certificate: Some(b64::encode_std(&r.certificate.der)),
+                },
+                app_data,
+            }
+        } else {
+            return Err(internal("flow record without a request"));
+        };
+        Ok(outcome)
+    }
+
+    async fn store_session_ref(&self, outcome: &FlowOutcome, rec: &FlowRecord) {
+        let app_data = match outcome {
+            FlowOutcome::Authenticated { app_data, .. } | FlowOutcome::Signed { app_data, .. } => {
+                app_data.clone()
+            }
+            FlowOutcome::Failed { .. } => None,
+        };
+        if let (Some(r), Ok(json)) = (app_data, to_json(outcome)) {
+            let _ = self
+                .cfg
+                .store
+                .insert(&ref_key(&r), &json, self.ttl_left(rec))
+                .await;
+        }
+    }
+
+    /// Redeems a session reference from an outcome's `appData` (one time): the verified
+    /// outcome it stands for, or `None` if unknown, already redeemed or expired. The app sends
+    /// it to the backend's own login endpoint, which calls this to learn who authenticated.
+    pub async fn redeem_session_ref(
+        &self,
+        app_data: &str,
+    ) -> Result<Option<FlowOutcome>, StoreError> {
+        if !app_data.starts_with(SESSION_REF_PREFIX) || app_data.len() > 128 {
+            return Ok(None);
+        }
+        match self.cfg.store.take(&ref_key(app_data)).await? {
+            Some(json) => Ok(serde_json::from_str(&json).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// `GET /flows/{flowHandle}`: the flow's status. Pending QR flows get a QR link computed
+    /// now; a finished Smart-ID session is verified (QR) or reported (App2App failures, which
+    /// may come without a callback).
+    pub async fn poll_flow(&self, handle: &str) -> Result<PollFlowResponse, Problem> {
+        let (v, rec) = self.load(handle).await?;
+        match &rec.stage {
+            Stage::Done {
+                outcome,
+                problem: p,
+                ..
+            } => {
+                return match (outcome, p) {
+                    (Some(o), _) => Ok(PollFlowResponse::Finished {
+                        outcome: o.as_ref().clone(),
+                    }),
+                    (None, Some(p)) => Err(p.as_ref().clone()),
+                    _ => Err(internal("finished flow without a result")),
+                }
+            }
+            Stage::Cancelled => {
+                return Err(problem(codes::FLOW_NOT_FOUND, "the flow was cancelled"))
+            }
+            Stage::Completing { .. } => return Ok(PollFlowResponse::Pending { device_link: None }),
+            Stage::Pending => {}
+        }
+        if Self::expired(&rec) {
+            return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+        }
+        if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            let progress = self
+                .advance_linked(handle, sidkit_client::MIN_LONG_POLL)
+                .await?;
+            if progress == LinkedProgress::Settled {
+                return Box::pin(self.poll_flow(handle)).await;
+            }
+            let (_, rec) = self.load(handle).await?;
+            // A pending QR flow carries the current link (as for the other kinds, also after
+            // the scan, while the user signs).
+            let device_link = match rec.presentation {
+                Presentation::Qr => Some(self.qr_link(&rec)?),
+                Presentation::App2App => None,
+            };
+            return Ok(PollFlowResponse::Pending { device_link });
+        }
+        let status = self
+            .cfg
+            .client
+            .session_status(&rec.session_id, sidkit_client::MIN_LONG_POLL)
+            .await
+            .map_err(map_client_error)?;
+        if status.state == SessionState::Complete {
+            let end = status
+                .result
+                .as_ref()
+                .map(|r| r.end_result.clone())
+                .unwrap_or(EndResult::ServerError);
+            let (outcome, p) = if end != EndResult::Ok {
+                let interaction = status
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.details.as_ref())
+                    .and_then(|d| d.interaction.clone());
+                (
+                    Some(FlowOutcome::Failed {
+                        end_result: end,
+                        interaction,
+                    }),
+                    None,
+                )
+            } else if rec.presentation == Presentation::App2App {
+                // Needs the callback: wait for the app's completion.
+                return Ok(PollFlowResponse::Pending { device_link: None });
+            } else {
+                match self
+                    .verify(&rec, &status, CallbackCheck::None, FlowType::Qr)
+                    .await
+                {
+                    Ok(o) => (Some(o), None),
+                    Err(p) => (None, Some(p)),
+                }
+            };
+            let mut done = rec.clone();
+            done.stage = Stage::Done {
+                fp: None,
+                outcome: outcome.clone().map(Box::new),
+                problem: p.clone().map(Box::new),
+            };
+            if self.save(handle, v.version, &done).await? {
+                if let Some(o) = &outcome {
+                    self.store_session_ref(o, &rec).await;
+                }
+                return match (outcome, p) {
+                    (Some(o), _) => Ok(PollFlowResponse::Finished { outcome: o }),
+                    (_, Some(p)) => Err(p),
+                    _ => Err(internal("no result")),
+                };
+            }
+            // Another poll finished it first: answer with its result.
+            return Box::pin(self.poll_flow(handle)).await;
+        }
+        let device_link = match rec.presentation {
+            Presentation::Qr => Some(self.qr_link(&rec)?),
+            Presentation::App2App => None,
+        };
+        Ok(PollFlowResponse::Pending { device_link })
+    }
+
+    /// Checks that `handle` names a live flow (for the QR event stream).
+    pub(crate) async fn peek(&self, handle: &str) -> Result<(), Problem> {
+        self.load(handle).await.map(|_| ())
+    }
+
+    /// `DELETE /flows/{flowHandle}`: the user cancelled. A pending flow is closed (its return
+    /// URL will be refused); a finished one is left as it is.
+    pub async fn cancel_flow(&self, handle: &str) -> Result<(), Problem> {
+        let (v, rec) = self.load(handle).await?;
+        if matches!(rec.stage, Stage::Pending) {
+            let mut c = rec.clone();
+            c.stage = Stage::Cancelled;
+            let _ = self.save(handle, v.version, &c).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,216 @@
+//! The axum router of the contract (`docs/openapi.yaml`).
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+
+use super::{Backend, Problem};
+use sidkit_contract::{
+    error_codes as codes, CompleteFlowRequest, ErrorBody, PollFlowResponse, StartFlowRequest,
+    CONTRACT_VERSION, CONTRACT_VERSION_HEADER, PROBLEM_JSON,
+};
+
+/// Largest accepted request body.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The contract's routes on `backend`:
+///
+/// | route | handler |
+/// |---|---|
+/// | `POST /flows` | [`Backend::start_flow`] (`201`) |
+/// | `GET /flows/{flowHandle}` | [`Backend::poll_flow`] |
+/// | `DELETE /flows/{flowHandle}` | [`Backend::cancel_flow`] (`204`) |
+/// | `POST /flows/{flowHandle}/complete` | [`Backend::complete_flow`] |
+/// | `GET /flows/{flowHandle}/qr` | server-sent events: one [`Backend::poll_flow`] answer per second (`event: pending` with the QR link of that second, then `event: finished` or `event: problem`), for web and tablet pages |
+///
+/// Every answer carries `Sidkit-Contract: 1` and `Cache-Control: no-store`; errors are
+/// `application/problem+json` ([`ErrorBody`]). Nest it under any prefix
+/// (`Router::new().nest("/smart-id", backend.router())`) and add your own authentication
+/// layer in front of it.
+pub fn router(backend: Backend) -> Router {
+    Router::new()
+        .route("/flows", post(start))
+        .route("/flows/{handle}", get(poll).delete(cancel))
+        .route("/flows/{handle}/complete", post(complete))
+        .route("/flows/{handle}/qr", get(qr_events))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(stamp))
+        .with_state(backend)
+}
+
+async fn stamp(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    h.insert(
+        CONTRACT_VERSION_HEADER,
+        HeaderValue::from_str(&CONTRACT_VERSION.to_string())
+            .unwrap_or(HeaderValue::from_static("1")),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn problem_response(p: Problem) -> Response {
+    let status = StatusCode::from_u16(p.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::to_vec(&p).unwrap_or_default();
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    if p.retryable {
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    r
+}
+
+fn json_response<T: Serialize>(status: StatusCode, v: &T) -> Response {
+    match serde_json::to_vec(v) {
+        Ok(body) => {
+            let mut r = (status, body).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
+        Err(e) => problem_response(ErrorBody::new(codes::INTERNAL, e.to_string())),
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Problem> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct.starts_with("application/json") {
+        return Err(ErrorBody::new(
+            codes::BAD_REQUEST,
+            "Content-Type must be application/json",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| ErrorBody::new(codes::BAD_REQUEST, format!("invalid request body: {e}")))
+}
+
+async fn start(State(b): State<Backend>, headers: HeaderMap, body: Bytes) -> Response {
+    let req: StartFlowRequest = match parse(&headers, &body) {
+        Ok(r) => r,
+        Err(p) => return problem_response(p),
+    };
+    let idem = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
+    match b.start_flow(req, idem).await {
+        Ok(r) => json_response(StatusCode::CREATED, &r),
+        Err(p) => problem_response(p),
+    }
+}
+
+async fn complete(
+    State(b): State<Backend>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req: CompleteFlowRequest = match parse(&headers, &body) {
+        Ok(r) => r,
+        Err(p) => return problem_response(p),
+    };
+    match b.complete_flow(&handle, req).await {
+        Ok(o) => json_response(StatusCode::OK, &o),
+        Err(p) => problem_response(p),
+    }
+}
+
+async fn poll(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
+    match b.poll_flow(&handle).await {
+        Ok(r) => json_response(StatusCode::OK, &r),
+        Err(p) => problem_response(p),
+    }
+}
+
+async fn cancel(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
+    match b.cancel_flow(&handle).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(p) => problem_response(p),
+    }
+}
+
+type PollFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<PollFlowResponse, Problem>> + Send>>;
+
+/// The QR event stream: a poll per second until the flow is over.
+struct QrEvents {
+    backend: Backend,
+    handle: String,
+    interval: tokio::time::Interval,
+    pending: Option<PollFuture>,
+    done: bool,
+}
+
+impl futures_core::Stream for QrEvents {
+    type Item = Result<Event, std::convert::Infallible>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.pending.is_none() {
+            if self.interval.poll_tick(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let b = self.backend.clone();
+            let h = self.handle.clone();
+            self.pending = Some(Box::pin(async move { b.poll_flow(&h).await }));
+        }
+        let Some(fut) = self.pending.as_mut() else {
+            return Poll::Pending;
+        };
+        let r = match fut.as_mut().poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(r) => r,
+        };
+        self.pending = None;
+        let event = match r {
+            Ok(resp @ PollFlowResponse::Pending { .. }) => Event::default()
+                .event("pending")
+                .data(serde_json::to_string(&resp).unwrap_or_default()),
+            Ok(resp) => {
+                self.done = true;
+                Event::default()
+                    .event("finished")
+                    .data(serde_json::to_string(&resp).unwrap_or_default())
+            }
+            Err(p) => {
+                self.done = true;
+                Event::default()
+                    .event("problem")
+                    .data(serde_json::to_string(&p).unwrap_or_default())
+            }
+        };
+        Poll::Ready(Some(Ok(event)))
+    }
+}
+
+async fn qr_events(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
+    // Check the handle first so that an unknown flow is a plain problem response.
+    if let Err(p) = b.peek(&handle).await {
+        return problem_response(p);
+    }
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Sse::new(QrEvents {
+        backend: b,
+        handle,
+        interval,
+        pending: None,
+        done: false,
+    })
+    .into_response()
+}

@@ -1,0 +1,542 @@
+//! Callback URLs of same-device flows (spec §7).
+//!
+//! 1. [`create_callback_url`] appends a fresh random `value` token (256 bits) to the RP's
+//!    callback base, giving the `initialCallbackUrl` of one session.
+//! 2. When the Smart-ID app opens `initialCallbackUrl&sessionSecretDigest=…[&userChallengeVerifier=…]`,
+//!    the backend checks it with [`CallbackBinding::check`] (steps 1–2 of §7.3, and the format of
+//!    the verifier), wrapped in [`OneShotCallback`] so that it is accepted at most once.
+//! 3. After polling, [`VerifiedCallback::check_user_challenge`] performs step 3 against
+//!    `signature.userChallenge`.
+//!
+//! Every comparison of a token, digest or challenge runs in constant time.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::b64;
+use crate::error::{CallbackFailure, ProtoError, Result};
+use crate::models::SessionType;
+use crate::secret::{ct_eq, random_bytes, SessionSecret, SessionSecretDigest, REDACTED};
+use crate::url::{parse_https, HttpsUrl};
+
+/// Longest allowed `initialCallbackUrl` (OpenAPI `maxLength`).
+pub const MAX_CALLBACK_URL_LEN: usize = 1800;
+/// Name of the random per-session parameter.
+pub const DEFAULT_TOKEN_PARAM: &str = "value";
+/// Random bytes in a callback token (256 bits; the spec asks for an unpredictable value, and
+/// this project requires at least 128 bits).
+pub const TOKEN_BYTES: usize = 32;
+/// Query parameter names the Smart-ID app appends.
+pub const PARAM_SESSION_SECRET_DIGEST: &str = "sessionSecretDigest";
+/// Query parameter names the Smart-ID app appends (authentication only).
+pub const PARAM_USER_CHALLENGE_VERIFIER: &str = "userChallengeVerifier";
+
+/// Checks an `initialCallbackUrl` as the RP API does (`^https://([^|#]+)$`, at most 1800
+/// characters) plus this crate's stricter URL syntax, and requires a query (the per-session
+/// random parameter lives there).
+pub fn validate_initial_callback_url(url: &str) -> Result<()> {
+    if url.len() > MAX_CALLBACK_URL_LEN {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            format!(
+                "must be at most {MAX_CALLBACK_URL_LEN} characters, got {}",
+                url.len()
+            ),
+        ));
+    }
+    let u = parse_https("initialCallbackUrl", url)?;
+    if u.query.is_none_or(str::is_empty) {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            "must carry a random per-session query parameter (e.g. ?value=…)",
+        ));
+    }
+    Ok(())
+}
+
+/// The random per-session token placed in the callback URL.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct CallbackToken(String);
+
+impl CallbackToken {
+    /// A fresh token: 32 bytes from the OS CSPRNG, Base64URL (43 characters).
+    pub fn random() -> Result<Self> {
+        Ok(CallbackToken(b64::encode_url(&random_bytes(TOKEN_BYTES)?)))
+    }
+
+    /// Wraps an existing token (at least 22 Base64URL characters, i.e. ≥128 bits).
+    pub fn from_string(s: impl Into<String>) -> Result<Self> {
+        let s = s.into();
+        if s.len() < 22 || s.len() > 128 || !b64::is_url_alphabet(&s) {
+            return Err(ProtoError::invalid(
+                "value",
+                "callback token must be 22 to 128 Base64URL characters (at least 128 bits)",
+            ));
+        }
+        Ok(CallbackToken(s))
+    }
+
+    /// The token text.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// `BASE64URL_NOPAD(SHA-256(token))`: a commitment the backend may give the phone so that it
+    /// can recognise its own return URL without learning the token in advance.
+    pub fn commitment(&self) -> String {
+        token_commitment(&self.0)
+    }
+}
+
+/// `BASE64URL_NOPAD(SHA-256(UTF-8 token))`.
+pub fn token_commitment(token: &str) -> String {
+    b64::encode_url(&Sha256::digest(token.as_bytes()))
+}
+
+impl fmt::Debug for CallbackToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+/// An `initialCallbackUrl` together with its token.
+#[derive(Clone)]
+pub struct InitialCallback {
+    url: String,
+    token: CallbackToken,
+}
+
+impl InitialCallback {
+    /// The full `initialCallbackUrl` to put in the session request.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The token that was appended.
+    pub fn token(&self) -> &CallbackToken {
+        &self.token
+    }
+}
+
+impl fmt::Debug for InitialCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InitialCallback")
+            .field("url", &"[redacted: contains the token]")
+            .finish()
+    }
+}
+
+/// Builds an `initialCallbackUrl` from the RP's callback base by appending `value=<token>` with a
+/// fresh 256-bit token. Any `|` in the base is percent-encoded as `%7C`; the base must be
+/// `https`, without fragment, and must not already carry a `value` parameter.
+pub fn create_callback_url(base: &str) -> Result<InitialCallback> {
+    create_callback_url_with(base, DEFAULT_TOKEN_PARAM, CallbackToken::random()?)
+}
+
+/// Like [`create_callback_url`] with a custom parameter name and a given token.
+pub fn create_callback_url_with(
+    base: &str,
+    param: &str,
+    token: CallbackToken,
+) -> Result<InitialCallback> {
+    if param.is_empty() || !b64::is_url_alphabet(param) {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            "token parameter name must be non-empty and URL-safe",
+        ));
+    }
+    if [PARAM_SESSION_SECRET_DIGEST, PARAM_USER_CHALLENGE_VERIFIER].contains(&param) {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            "token parameter name collides with a parameter the Smart-ID app appends",
+        ));
+    }
+    let encoded = base.replace('|', "%7C");
+    let u = parse_https("initialCallbackUrl", &encoded)?;
+    if u.query_pairs().any(|(n, _)| {
+        n == param || n == PARAM_SESSION_SECRET_DIGEST || n == PARAM_USER_CHALLENGE_VERIFIER
+    }) {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            format!("callback base already has a `{param}`, `sessionSecretDigest` or `userChallengeVerifier` parameter"),
+        ));
+    }
+    let sep = match u.query {
+        None => "?",
+        Some("") => "",
+        Some(q) if q.ends_with('&') => "",
+        Some(_) => "&",
+    };
+    let url = format!("{encoded}{sep}{param}={}", token.expose());
+    validate_initial_callback_url(&url)?;
+    Ok(InitialCallback { url, token })
+}
+
+/// Checks that the App2App and Web2App callback bases differ (spec §7.1): otherwise a Web2App
+/// callback can be routed into the app. Bases on the same host also must not be path prefixes of
+/// each other, since App Links / Universal Links match path prefixes.
+pub fn check_callback_bases_differ(app2app_base: &str, web2app_base: &str) -> Result<()> {
+    let a = parse_https("app2appCallbackBase", app2app_base)?;
+    let w = parse_https("web2appCallbackBase", web2app_base)?;
+    if a.origin_key() != w.origin_key() {
+        return Ok(());
+    }
+    let norm = |p: &str| {
+        let mut s = p.trim_end_matches('/').to_owned();
+        s.push('/');
+        s
+    };
+    let (pa, pw) = (norm(a.path), norm(w.path));
+    if pa == pw {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            "App2App and Web2App callbacks must use different bases (same host and path)",
+        ));
+    }
+    if pa.starts_with(&pw) || pw.starts_with(&pa) {
+        return Err(ProtoError::invalid(
+            "initialCallbackUrl",
+            "App2App and Web2App callback paths on the same host must not be prefixes of each other",
+        ));
+    }
+    Ok(())
+}
+
+/// What the backend keeps from session creation to check a callback. Holds no secret: only the
+/// callback URL, its token, and the SHA-256 digest of the session secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackBinding {
+    /// The `initialCallbackUrl` sent in the session request.
+    pub initial_callback_url: String,
+    /// Name of the token parameter (`value`).
+    pub token_param: String,
+    /// The token.
+    pub token: String,
+    /// Base64URL SHA-256 of the decoded session secret.
+    pub session_secret_digest: String,
+    /// `auth`, `sign` or `cert`: only `auth` callbacks carry a `userChallengeVerifier`.
+    pub session_type: String,
+}
+
+impl fmt::Debug for CallbackBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackBinding")
+            .field("token_param", &self.token_param)
+            .field("token", &REDACTED)
+            .field("session_type", &self.session_type)
+            .finish()
+    }
+}
+
+/// The result of a successful [`CallbackBinding::check`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifiedCallback {
+    user_challenge_verifier: Option<String>,
+}
+
+impl fmt::Debug for VerifiedCallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedCallback")
+            .field(
+                "has_user_challenge_verifier",
+                &self.user_challenge_verifier.is_some(),
+            )
+            .finish()
+    }
+}
+
+impl VerifiedCallback {
+    /// The `userChallengeVerifier` (authentication only), as received.
+    pub fn user_challenge_verifier(&self) -> Option<&str> {
+        self.user_challenge_verifier.as_deref()
+    }
+
+    /// Step 3 of §7.3: `BASE64URL(SHA-256(ASCII(userChallengeVerifier))) == signature.userChallenge`,
+    /// in constant time. Fails if there is no verifier.
+    pub fn check_user_challenge(
+        &self,
+        signature_user_challenge: &str,
+    ) -> Result<(), CallbackFailure> {
+        let v =
+            self.user_challenge_verifier
+                .as_deref()
+                .ok_or(CallbackFailure::MissingParameter(
+                    PARAM_USER_CHALLENGE_VERIFIER,
+                ))?;
+        check_user_challenge(v, signature_user_challenge)
+    }
+}
+
+/// `BASE64URL_NOPAD(SHA-256(ASCII bytes of userChallengeVerifier))`: the `userChallenge` that
+/// the session status must report.
+pub fn user_challenge_of(verifier: &str) -> String {
+    b64::encode_url(&Sha256::digest(verifier.as_bytes()))
+}
+
+/// Compares `SHA-256(verifier)` with `signature.userChallenge` in constant time.
+pub fn check_user_challenge(
+    verifier: &str,
+    signature_user_challenge: &str,
+) -> Result<(), CallbackFailure> {
+    let expected = user_challenge_of(verifier);
+    if ct_eq(expected.as_bytes(), signature_user_challenge.as_bytes()) {
+        Ok(())
+    } else {
+        Err(CallbackFailure::UserChallengeMismatch)
+    }
+}
+
+/// The parameters of a received callback URL.
+struct ReceivedParams<'a> {
+    url: HttpsUrl<'a>,
+    token: Option<&'a str>,
+    digest: Option<&'a str>,
+    verifier: Option<&'a str>,
+}
+
+fn parse_received<'a>(
+    received: &'a str,
+    token_param: &str,
+) -> Result<ReceivedParams<'a>, CallbackFailure> {
+    if received.len() > MAX_CALLBACK_URL_LEN + 512 {
+        return Err(CallbackFailure::Malformed("URL too long".into()));
+    }
+    let url = parse_https("callbackUrl", received)
+        .map_err(|e| CallbackFailure::Malformed(e.reason().to_owned()))?;
+    let mut out = ReceivedParams {
+        url,
+        token: None,
+        digest: None,
+        verifier: None,
+    };
+    for (name, value) in url.query_pairs() {
+        let slot = if name == token_param {
+            &mut out.token
+        } else if name == PARAM_SESSION_SECRET_DIGEST {
+            &mut out.digest
+        } else if name == PARAM_USER_CHALLENGE_VERIFIER {
+            &mut out.verifier
+        } else {
+            continue;
+        };
+        if slot.is_some() {
+            return Err(CallbackFailure::DuplicateParameter(
+                name.chars().take(40).collect(),
+            ));
+        }
+        *slot = Some(value);
+    }
+    Ok(out)
+}
+
+impl CallbackBinding {
+    /// Records what is needed to check the callback of a session.
+    pub fn new(
+        initial: &InitialCallback,
+        secret: &SessionSecret,
+        session_type: SessionType,
+    ) -> Self {
+        Self::from_parts(
+            initial.url(),
+            DEFAULT_TOKEN_PARAM,
+            initial.token().expose(),
+            secret.digest(),
+            session_type,
+        )
+    }
+
+    /// Records a binding from its parts.
+    pub fn from_parts(
+        initial_callback_url: &str,
+        token_param: &str,
+        token: &str,
+        session_secret_digest: SessionSecretDigest,
+        session_type: SessionType,
+    ) -> Self {
+        CallbackBinding {
+            initial_callback_url: initial_callback_url.to_owned(),
+            token_param: token_param.to_owned(),
+            token: token.to_owned(),
+            session_secret_digest: session_secret_digest.to_base64url(),
+            session_type: session_type.as_str().to_owned(),
+        }
+    }
+
+    /// The session type recorded in the binding.
+    pub fn session_type(&self) -> Result<SessionType> {
+        self.session_type.parse()
+    }
+
+    /// Stateless checks of a received callback URL (steps 1 and 2 of §7.3, and the presence and
+    /// format of `userChallengeVerifier` for authentication):
+    ///
+    /// * it is the session's `initialCallbackUrl` (same scheme, host, path and original query
+    ///   parameters) with only `sessionSecretDigest` and, for `auth`, `userChallengeVerifier`
+    ///   appended, each exactly once;
+    /// * `value` equals the session's token (constant time);
+    /// * `sessionSecretDigest` equals SHA-256 of the session secret (constant time).
+    ///
+    /// This does **not** make the callback single-use; use [`OneShotCallback`] or an atomic
+    /// take from a session store for that.
+    pub fn check(&self, received: &str) -> Result<VerifiedCallback, CallbackFailure> {
+        let p = parse_received(received, &self.token_param)?;
+        let initial =
+            parse_https("initialCallbackUrl", &self.initial_callback_url).map_err(|_| {
+                CallbackFailure::Malformed("stored initialCallbackUrl is invalid".into())
+            })?;
+        if p.url.without_query() != initial.without_query() {
+            return Err(CallbackFailure::WrongBase);
+        }
+        // The original query parameters must come back unchanged; nothing but the two
+        // documented parameters may be added.
+        let original: Vec<(&str, &str)> = initial.query_pairs().collect();
+        for (name, value) in p.url.query_pairs() {
+            if name == PARAM_SESSION_SECRET_DIGEST || name == PARAM_USER_CHALLENGE_VERIFIER {
+                continue;
+            }
+            if name == self.token_param {
+                continue; // compared in constant time below
+            }
+            if !original.iter().any(|&(n, v)| n == name && v == value) {
+                return Err(CallbackFailure::WrongBase);
+            }
+        }
+        for &(name, value) in &original {
+            if name == self.token_param {
+                continue;
+            }
+            if p.url
+                .query_pairs()
+                .filter(|&(n, v)| n == name && v == value)
+                .count()
+                != 1
+            {
+                return Err(CallbackFailure::WrongBase);
+            }
+        }
+        let token = p.token.ok_or(CallbackFailure::MissingParameter("value"))?;
+        if !ct_eq(token.as_bytes(), self.token.as_bytes()) {
+            return Err(CallbackFailure::TokenMismatch);
+        }
+        let digest = p.digest.ok_or(CallbackFailure::MissingParameter(
+            PARAM_SESSION_SECRET_DIGEST,
+        ))?;
+        let expected =
+            SessionSecretDigest::from_base64url(&self.session_secret_digest).map_err(|_| {
+                CallbackFailure::Malformed("stored sessionSecretDigest is invalid".into())
+            })?;
+        if !expected.matches_base64url(digest) {
+            return Err(CallbackFailure::SessionSecretDigestMismatch);
+        }
+        let is_auth = self.session_type == SessionType::Auth.as_str();
+        let verifier = match (is_auth, p.verifier) {
+            (true, None) => {
+                return Err(CallbackFailure::MissingParameter(
+                    PARAM_USER_CHALLENGE_VERIFIER,
+                ))
+            }
+            (true, Some(v)) => {
+                if v.is_empty() || v.len() > 256 || !b64::is_url_alphabet(v) {
+                    return Err(CallbackFailure::Malformed(
+                        "userChallengeVerifier must be 1 to 256 Base64URL characters".into(),
+                    ));
+                }
+                Some(v.to_owned())
+            }
+            (false, Some(_)) => {
+                return Err(CallbackFailure::UnexpectedParameter(
+                    PARAM_USER_CHALLENGE_VERIFIER,
+                ))
+            }
+            (false, None) => None,
+        };
+        Ok(VerifiedCallback {
+            user_challenge_verifier: verifier,
+        })
+    }
+}
+
+/// A [`CallbackBinding`] that accepts at most one callback (spec §7.3 step 5).
+///
+/// The first call whose token matches consumes the binding, whether or not the remaining checks
+/// pass: a callback with the right token and a wrong digest is an attack, and the session must
+/// not be completable afterwards.
+#[derive(Debug)]
+pub struct OneShotCallback {
+    binding: CallbackBinding,
+    used: AtomicBool,
+}
+
+impl OneShotCallback {
+    /// Wraps a binding.
+    pub fn new(binding: CallbackBinding) -> Self {
+        OneShotCallback {
+            binding,
+            used: AtomicBool::new(false),
+        }
+    }
+
+    /// The wrapped binding.
+    pub fn binding(&self) -> &CallbackBinding {
+        &self.binding
+    }
+
+    /// Whether a callback with the right token has been presented.
+    pub fn is_used(&self) -> bool {
+        self.used.load(Ordering::Acquire)
+    }
+
+    /// Checks `received` and consumes the binding. A second call with the right token fails
+    /// with [`CallbackFailure::AlreadyUsed`].
+    pub fn accept(&self, received: &str) -> Result<VerifiedCallback, CallbackFailure> {
+        let p = parse_received(received, &self.binding.token_param)?;
+        let token = p.token.ok_or(CallbackFailure::MissingParameter("value"))?;
+        if !ct_eq(token.as_bytes(), self.binding.token.as_bytes()) {
+            return Err(CallbackFailure::TokenMismatch);
+        }
+        if self
+            .used
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Err(CallbackFailure::AlreadyUsed);
+        }
+        self.binding.check(received)
+    }
+}
+
+/// Checks a callback URL against an expected token and session secret without a stored
+/// `initialCallbackUrl` (what `smartid verify-callback` does): the URL is `https`, carries
+/// `value` == `expected_token`, `sessionSecretDigest` matching `secret`, and, if
+/// `user_challenge` is given, a `userChallengeVerifier` whose SHA-256 equals it. All
+/// comparisons are constant-time.
+pub fn verify_callback_url(
+    received: &str,
+    expected_token: &str,
+    secret: &SessionSecret,
+    user_challenge: Option<&str>,
+) -> Result<VerifiedCallback, CallbackFailure> {
+    let p = parse_received(received, DEFAULT_TOKEN_PARAM)?;
+    let token = p.token.ok_or(CallbackFailure::MissingParameter("value"))?;
+    if !ct_eq(token.as_bytes(), expected_token.as_bytes()) {
+        return Err(CallbackFailure::TokenMismatch);
+    }
+    let digest = p.digest.ok_or(CallbackFailure::MissingParameter(
+        PARAM_SESSION_SECRET_DIGEST,
+    ))?;
+    if !secret.digest().matches_base64url(digest) {
+        return Err(CallbackFailure::SessionSecretDigestMismatch);
+    }
+    let verified = VerifiedCallback {
+        user_challenge_verifier: p.verifier.map(str::to_owned),
+    };
+    if let Some(uc) = user_challenge {
+        verified.check_user_challenge(uc)?;
+    }
+    Ok(verified)
+}

@@ -1,0 +1,238 @@
+//! Smart-ID environments: LIVE, DEMO and custom (e.g. the local simulator).
+//!
+//! An environment fixes three things that must agree with each other (spec §1): the RP API base
+//! URL, the scheme name used in the authCode and ACSP_V2 payloads (`smart-id` / `smart-id-demo`),
+//! and the device-link bases the Smart-ID app of that environment claims.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ProtoError, Result};
+
+/// The scheme name of an environment: the first field of the authCode payload (spec §5) and of
+/// the ACSP_V2 signed payload (spec §8.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SchemeName {
+    /// `smart-id`: LIVE.
+    #[serde(rename = "smart-id")]
+    SmartId,
+    /// `smart-id-demo`: DEMO.
+    #[serde(rename = "smart-id-demo")]
+    SmartIdDemo,
+}
+
+impl SchemeName {
+    /// The exact protocol string.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SchemeName::SmartId => "smart-id",
+            SchemeName::SmartIdDemo => "smart-id-demo",
+        }
+    }
+}
+
+impl fmt::Display for SchemeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SchemeName {
+    type Err = ProtoError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "smart-id" => Ok(SchemeName::SmartId),
+            "smart-id-demo" => Ok(SchemeName::SmartIdDemo),
+            other => Err(ProtoError::invalid(
+                "schemeName",
+                format!("expected `smart-id` or `smart-id-demo`, got `{other}`"),
+            )),
+        }
+    }
+}
+
+/// The LIVE RP API v3 base URL.
+pub const LIVE_BASE_URL: &str = "https://rp-api.smart-id.com/v3/";
+/// The DEMO RP API v3 base URL.
+pub const DEMO_BASE_URL: &str = "https://sid.demo.sk.ee/smart-id-rp/v3/";
+/// The DEMO Mock Service base (spec §11).
+pub const DEMO_MOCK_URL: &str = "https://sid.demo.sk.ee/mock/";
+/// The device-link base of LIVE (documentation example response).
+pub const LIVE_DEVICE_LINK_BASE: &str = "https://smart-id.com/device-link";
+/// The device-link base observed in DEMO.
+pub const DEMO_DEVICE_LINK_BASE: &str = "https://sid.demo.sk.ee/device-link";
+/// The public `relyingPartyUUID` of the DEMO environment.
+pub const DEMO_RELYING_PARTY_UUID: &str = "00000000-0000-4000-8000-000000000000";
+/// The public `relyingPartyName` of the DEMO environment.
+pub const DEMO_RELYING_PARTY_NAME: &str = "DEMO";
+
+/// A relying party's identity towards the RP API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelyingParty {
+    /// `relyingPartyUUID`, issued by SK.
+    pub uuid: String,
+    /// `relyingPartyName`, pre-registered with SK. Used byte-for-byte in authCode and ACSP_V2.
+    pub name: String,
+}
+
+impl RelyingParty {
+    /// The public DEMO relying party (`00000000-0000-4000-8000-000000000000` / `DEMO`).
+    pub fn demo() -> Self {
+        RelyingParty {
+            uuid: DEMO_RELYING_PARTY_UUID.to_owned(),
+            name: DEMO_RELYING_PARTY_NAME.to_owned(),
+        }
+    }
+
+    /// Validates both fields: a canonical UUID and a name of 1–32 UTF-8 bytes.
+    pub fn new(uuid: impl Into<String>, name: impl Into<String>) -> Result<Self> {
+        let rp = RelyingParty {
+            uuid: uuid.into(),
+            name: name.into(),
+        };
+        crate::validate::relying_party_uuid(&rp.uuid)?;
+        crate::validate::relying_party_name(&rp.name)?;
+        Ok(rp)
+    }
+}
+
+/// A Smart-ID environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Environment {
+    /// A short label for logs (`LIVE`, `DEMO`, or a custom name).
+    pub name: String,
+    /// The RP API v3 base URL, ending in `/`.
+    pub base_url: String,
+    /// The scheme name used in authCode and ACSP_V2 payloads.
+    pub scheme_name: SchemeName,
+    /// Device-link bases the Smart-ID app of this environment claims; links built on another base
+    /// are rejected by the mobile link check.
+    pub device_link_bases: Vec<String>,
+}
+
+impl Environment {
+    /// LIVE: `https://rp-api.smart-id.com/v3/`, scheme `smart-id`.
+    pub fn live() -> Self {
+        Environment {
+            name: "LIVE".into(),
+            base_url: LIVE_BASE_URL.into(),
+            scheme_name: SchemeName::SmartId,
+            device_link_bases: vec![LIVE_DEVICE_LINK_BASE.into()],
+        }
+    }
+
+    /// DEMO: `https://sid.demo.sk.ee/smart-id-rp/v3/`, scheme `smart-id-demo`.
+    pub fn demo() -> Self {
+        Environment {
+            name: "DEMO".into(),
+            base_url: DEMO_BASE_URL.into(),
+            scheme_name: SchemeName::SmartIdDemo,
+            device_link_bases: vec![DEMO_DEVICE_LINK_BASE.into()],
+        }
+    }
+
+    /// A custom environment, e.g. a local simulator. `base_url` must be `https://` (or
+    /// `http://` on a loopback host, for tests) and gets a trailing `/` if it has none.
+    pub fn custom(
+        name: impl Into<String>,
+        base_url: impl Into<String>,
+        scheme_name: SchemeName,
+        device_link_bases: Vec<String>,
+    ) -> Result<Self> {
+        let mut base_url = base_url.into();
+        let lower = base_url.to_ascii_lowercase();
+        let loopback_http = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| {
+                lower.starts_with(p)
+                    && matches!(
+                        lower.as_bytes().get(p.len()),
+                        None | Some(b':') | Some(b'/')
+                    )
+            });
+        if !lower.starts_with("https://") && !loopback_http {
+            return Err(ProtoError::invalid(
+                "baseUrl",
+                "must be https:// (plain http is accepted only for loopback hosts)",
+            ));
+        }
+        if base_url.contains(['#', '?']) {
+            return Err(ProtoError::invalid(
+                "baseUrl",
+                "must not contain a query or fragment",
+            ));
+        }
+        if !base_url.ends_with('/') {
+            base_url.push('/');
+        }
+        Ok(Environment {
+            name: name.into(),
+            base_url,
+            scheme_name,
+            device_link_bases,
+        })
+    }
+
+    /// Looks up a preset by name: `live` or `demo` (case-insensitive).
+    pub fn preset(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "live" | "prod" | "production" => Ok(Self::live()),
+            "demo" => Ok(Self::demo()),
+            other => Err(ProtoError::invalid(
+                "environment",
+                format!("unknown preset `{other}` (expected `live` or `demo`)"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets() {
+        assert_eq!(Environment::live().scheme_name.as_str(), "smart-id");
+        assert_eq!(Environment::demo().scheme_name.as_str(), "smart-id-demo");
+        assert_eq!(Environment::preset("DEMO").unwrap(), Environment::demo());
+        assert!(Environment::preset("staging").is_err());
+        assert_eq!(
+            RelyingParty::demo(),
+            RelyingParty::new("00000000-0000-4000-8000-000000000000", "DEMO").unwrap()
+        );
+    }
+
+    #[test]
+    fn custom_base_url_rules() {
+        let e = Environment::custom(
+            "sim",
+            "http://127.0.0.1:8080/v3",
+            SchemeName::SmartIdDemo,
+            vec![],
+        )
+        .unwrap();
+        assert_eq!(e.base_url, "http://127.0.0.1:8080/v3/");
+        assert!(
+            Environment::custom("x", "http://example.com/", SchemeName::SmartId, vec![]).is_err()
+        );
+        assert!(Environment::custom(
+            "x",
+            "http://127.0.0.1.evil.com/",
+            SchemeName::SmartId,
+            vec![]
+        )
+        .is_err());
+        assert!(Environment::custom("x", "https://a/#x", SchemeName::SmartId, vec![]).is_err());
+    }
+
+    #[test]
+    fn scheme_parse() {
+        assert_eq!(
+            "smart-id".parse::<SchemeName>().unwrap(),
+            SchemeName::SmartId
+        );
+        assert!("Smart-ID".parse::<SchemeName>().is_err());
+    }
+}

@@ -1,0 +1,631 @@
+//! # sidkit-simulator
+//!
+//! An offline stand-in for the Smart-ID RP API v3, for tests and demos: it implements every
+//! endpoint of spec §2 and the long-polled `GET session/{id}`, validates requests as the spec
+//! says (answering `400`/`401`/`403`/`404` with RFC 9457 bodies), and has a mock device
+//! compatible with SK's Mock Service (`POST /mock/device-link`, spec §11) that checks device
+//! links and their authCode exactly as the server would, then signs with test keys whose
+//! certificates chain to a generated Smart-ID-like test CA.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use sidkit_simulator::{Outcome, Simulator, SimulatorConfig};
+//!
+//! let sim = Simulator::start(SimulatorConfig::default()).await?;
+//! println!("RP API at {}", sim.base_url());          // http://127.0.0.1:PORT/smart-id-rp/v3/
+//! println!("mock device at {}", sim.mock_url());     // http://127.0.0.1:PORT/mock/device-link
+//! sim.set_outcome("PNOEE-40404040009-MOCK-Q", Outcome::UserRefused)?;
+//! let ca_pem = sim.user_ca_pem();                    // trust this to verify the certificates
+//! # let _ = ca_pem;
+//! sim.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! See `docs/simulator.md` for the scripted accounts, the faults and the QR freshness window.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod accounts;
+mod faults;
+mod routes;
+mod server;
+mod state;
+mod tls;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sidkit_proto::device_link::SessionType;
+use sidkit_proto::env::{Environment, RelyingParty, SchemeName, DEMO_DEVICE_LINK_BASE};
+use sidkit_proto::models::FlowType;
+use sidkit_testpki::TestPki;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use accounts::{default_accounts, AccountInfo, AccountSpec, Outcome};
+pub use faults::{Fault, FaultKind, FaultScope};
+pub use routes::{MockDeviceRequest, MockDeviceResponse};
+
+/// Path of the RP API under the simulator's origin (like DEMO's `/smart-id-rp/v3/`).
+pub const RP_API_PATH: &str = "/smart-id-rp/v3/";
+/// Path of the mock device endpoint.
+pub const MOCK_DEVICE_PATH: &str = "/mock/device-link";
+
+/// Errors of starting or scripting the simulator.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimulatorError {
+    /// Binding the socket or writing files failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// A protocol value was invalid (e.g. an account's document number).
+    #[error(transparent)]
+    Protocol(#[from] sidkit_proto::ProtoError),
+    /// Generating the TLS identity failed.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    /// An account, relying party or setting does not exist or conflicts.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A relying party the simulator accepts, with its permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingPartyPermissions {
+    /// `relyingPartyUUID` and `relyingPartyName` (the name is compared case-insensitively, as
+    /// SK does).
+    pub relying_party: RelyingParty,
+    /// May request `ADVANCED` certificates (otherwise `403`, like the DEMO UUID).
+    pub allow_advanced: bool,
+    /// May set `shareMdClientIpAddress` (otherwise `403`).
+    pub allow_ip_sharing: bool,
+}
+
+impl RelyingPartyPermissions {
+    /// A relying party with every permission.
+    pub fn full(relying_party: RelyingParty) -> Self {
+        RelyingPartyPermissions {
+            relying_party,
+            allow_advanced: true,
+            allow_ip_sharing: true,
+        }
+    }
+}
+
+/// One callback the simulated Smart-ID app opened (Web2App/App2App), as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackEvent {
+    /// The full URL: `initialCallbackUrl&sessionSecretDigest=…[&userChallengeVerifier=…]`.
+    pub url: String,
+    /// The session whose secret backs `sessionSecretDigest` (for tests; a real app never
+    /// learns it). For a linked signature this is the certificate-choice session.
+    pub session_id: String,
+    /// `auth`, `sign` or `cert`.
+    pub session_type: SessionType,
+    /// `Web2App` or `App2App`.
+    pub flow_type: FlowType,
+    /// The document number of the user.
+    pub document_number: String,
+    /// The `browserCookie` of the mock request (sent as `Cookie` by the GET mode).
+    pub browser_cookie: Option<String>,
+    /// The HTTP status of the GET ([`CallbackMode::HttpGet`] only).
+    pub http_status: Option<u16>,
+    /// Why delivery failed, if it did.
+    pub error: Option<String>,
+}
+
+/// A function that receives every callback in-process.
+pub type CallbackHandler = Arc<dyn Fn(&CallbackEvent) + Send + Sync>;
+
+/// How the simulated app delivers callbacks (they are always also recorded; see
+/// [`Simulator::callbacks`] and [`Simulator::next_callback`]).
+#[derive(Clone, Default)]
+pub enum CallbackMode {
+    /// Only record them.
+    #[default]
+    Record,
+    /// Call a function (in the simulator's task; keep it short).
+    Handler(CallbackHandler),
+    /// `GET` the callback URL like SK's Mock Service, with the `browserCookie` as `Cookie`.
+    /// Only loopback hosts (`127.0.0.1`, `localhost`, `[::1]`) are contacted; anything else is
+    /// recorded with an error. `plain_http` rewrites `https://` to `http://` (for an RP
+    /// backend that listens without TLS on loopback); otherwise the simulator's TLS CA and
+    /// `extra_ca_pem` are trusted.
+    HttpGet {
+        /// Use `http://` instead of `https://`.
+        plain_http: bool,
+        /// More CA certificates (PEM) to trust for the RP backend.
+        extra_ca_pem: Vec<String>,
+    },
+}
+
+impl std::fmt::Debug for CallbackMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallbackMode::Record => f.write_str("Record"),
+            CallbackMode::Handler(_) => f.write_str("Handler(..)"),
+            CallbackMode::HttpGet { plain_http, .. } => f
+                .debug_struct("HttpGet")
+                .field("plain_http", plain_http)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// How a simulator is started. `SimulatorConfig::default()` gives an `http` server on a free
+/// loopback port that behaves like DEMO (`smart-id-demo`, the DEMO relying party, SK's DEMO
+/// test accounts).
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    /// Address to bind (default `127.0.0.1:0`, a free port).
+    pub bind: SocketAddr,
+    /// Serve HTTPS with a generated CA and loopback server certificate (for pinning tests).
+    pub https: bool,
+    /// Scheme name the simulated server and app use in authCode and ACSP_V2 payloads.
+    pub scheme_name: SchemeName,
+    /// `deviceLinkBase` returned for device-link sessions.
+    pub device_link_base: String,
+    /// Accepted relying parties (default: the DEMO one, without ADVANCED or IP sharing).
+    pub relying_parties: Vec<RelyingPartyPermissions>,
+    /// Accounts to create (default: [`default_accounts`]).
+    pub accounts: Vec<AccountSpec>,
+    /// How long the simulated user takes in notification flows and linked signatures before
+    /// the scripted outcome (default 1 s; per-account override in [`AccountSpec`]).
+    pub user_delay: Duration,
+    /// A running session nobody completes ends with `TIMEOUT` after this (default 120 s).
+    pub session_lifetime: Duration,
+    /// Completed sessions answer `404` after this (default 10 minutes).
+    pub completed_retention: Duration,
+    /// QR freshness window: how far a QR link's `elapsedSeconds` may lag behind the
+    /// simulator's own count (default 5 s; see `docs/simulator.md`).
+    pub qr_max_age: Duration,
+    /// How callbacks are delivered.
+    pub callbacks: CallbackMode,
+    /// Also open the callback (with `sessionSecretDigest` only) when a same-device session
+    /// ends with something other than `OK` (default `false`; the spec leaves this open).
+    pub callback_on_failure: bool,
+    /// Name prefix of the generated Smart-ID test CA.
+    pub pki_name: String,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            bind: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            https: false,
+            scheme_name: SchemeName::SmartIdDemo,
+            device_link_base: DEMO_DEVICE_LINK_BASE.to_owned(),
+            relying_parties: vec![RelyingPartyPermissions {
+                relying_party: RelyingParty::demo(),
+                allow_advanced: false,
+                allow_ip_sharing: false,
+            }],
+            accounts: default_accounts(),
+            user_delay: Duration::from_secs(1),
+            session_lifetime: Duration::from_secs(120),
+            completed_retention: Duration::from_secs(600),
+            qr_max_age: Duration::from_secs(5),
+            callbacks: CallbackMode::Record,
+            callback_on_failure: false,
+            pki_name: "TEST of sidkit simulator".to_owned(),
+        }
+    }
+}
+
+impl SimulatorConfig {
+    /// Binds to `port` on loopback (0 = any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.bind.set_port(port);
+        self
+    }
+
+    /// Serves HTTPS.
+    pub fn https(mut self, on: bool) -> Self {
+        self.https = on;
+        self
+    }
+
+    /// Sets the notification user delay.
+    pub fn user_delay(mut self, d: Duration) -> Self {
+        self.user_delay = d;
+        self
+    }
+
+    /// Sets the callback delivery.
+    pub fn callbacks(mut self, mode: CallbackMode) -> Self {
+        self.callbacks = mode;
+        self
+    }
+
+    /// Adds an accepted relying party.
+    pub fn relying_party(mut self, rp: RelyingPartyPermissions) -> Self {
+        self.relying_parties.push(rp);
+        self
+    }
+}
+
+/// A running simulator. Dropping it stops the server; [`shutdown`](Self::shutdown) also
+/// waits for it.
+pub struct Simulator {
+    state: Arc<state::SimState>,
+    addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .field("https", &self.state.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Generates the test PKI (and TLS identity), creates the accounts, binds the socket and
+    /// starts serving on the current tokio runtime.
+    pub async fn start(config: SimulatorConfig) -> Result<Simulator, SimulatorError> {
+        let state = Arc::new(state::SimState::new(config)?);
+        let listener = tokio::net::TcpListener::bind(state.cfg.bind).await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, state.clone(), rx));
+        Ok(Simulator {
+            state,
+            addr,
+            shutdown: tx,
+            task: Some(task),
+        })
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http(s)://127.0.0.1:PORT` (the loopback origin, also when bound to all interfaces).
+    pub fn origin(&self) -> String {
+        let scheme = if self.state.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let ip = if self.addr.ip().is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            self.addr.ip()
+        };
+        format!("{scheme}://{}", SocketAddr::new(ip, self.addr.port()))
+    }
+
+    /// The RP API v3 base URL, ending in `/`.
+    pub fn base_url(&self) -> String {
+        format!("{}{RP_API_PATH}", self.origin())
+    }
+
+    /// The mock device endpoint URL.
+    pub fn mock_url(&self) -> String {
+        format!("{}{MOCK_DEVICE_PATH}", self.origin())
+    }
+
+    /// An [`Environment`] for clients of this simulator (custom base URL, the simulator's
+    /// scheme name and device-link base).
+    pub fn environment(&self) -> Environment {
+        Environment {
+            name: "SIMULATOR".to_owned(),
+            base_url: self.base_url(),
+            scheme_name: self.state.cfg.scheme_name,
+            device_link_bases: vec![self.state.cfg.device_link_base.clone()],
+        }
+    }
+
+    /// The first configured relying party (the DEMO one by default).
+    pub fn relying_party(&self) -> RelyingParty {
+        self.state.cfg.relying_parties[0].relying_party.clone()
+    }
+
+    /// PEM of the Smart-ID test CA (root, then intermediate) that issued every user
+    /// certificate: what a response verifier must trust.
+    pub fn user_ca_pem(&self) -> String {
+        format!(
+            "{}{}",
+            self.state.pki.root.pem(),
+            self.state.pki.intermediate.pem()
+        )
+    }
+
+    /// The test PKI (root and intermediate CA).
+    pub fn pki(&self) -> &TestPki {
+        &self.state.pki
+    }
+
+    /// PEM of the CA that issued the HTTPS server certificate (HTTPS mode only).
+    pub fn tls_ca_pem(&self) -> Option<String> {
+        self.state.tls.as_ref().map(|t| t.ca_pem())
+    }
+
+    /// PEM of the HTTPS server certificate presented now (HTTPS mode only).
+    pub fn tls_server_cert_pem(&self) -> Option<String> {
+        self.state.tls.as_ref().map(|t| t.current_cert_pem())
+    }
+
+    /// `sha256//…` pin of the HTTPS server key presented now (HTTPS mode only).
+    pub fn tls_pin(&self) -> Option<String> {
+        self.state.tls.as_ref().map(|t| t.current_pin())
+    }
+
+    /// The pin of the key the server will present after [`rotate_tls_key`](Self::rotate_tls_key):
+    /// publish it in the clients' configuration before rotating.
+    pub fn next_tls_pin(&self) -> Option<String> {
+        self.state.tls.as_ref().map(|t| t.next_pin())
+    }
+
+    /// Switches the HTTPS server to the pre-announced next key (new connections only) and
+    /// returns its pin.
+    pub fn rotate_tls_key(&self) -> Result<String, SimulatorError> {
+        match &self.state.tls {
+            Some(t) => t.rotate(),
+            None => Err(SimulatorError::Config("not in HTTPS mode".into())),
+        }
+    }
+
+    /// Writes the CA certificates as PEM into `dir`: `root.pem.crt` and
+    /// `intermediate.pem.crt` (the Smart-ID test CA, for response verification) and, in HTTPS
+    /// mode, `tls-ca.pem.crt` (for the RP API connection). Returns the paths.
+    pub fn write_ca_files(&self, dir: &Path) -> Result<Vec<PathBuf>, SimulatorError> {
+        let mut files = self.state.pki.write_pem_files(dir)?;
+        if let Some(t) = &self.state.tls {
+            let p = dir.join("tls-ca.pem.crt");
+            std::fs::write(&p, t.ca_pem())?;
+            files.push(p);
+        }
+        Ok(files)
+    }
+
+    /// Information about an account, by document number or semantics identifier.
+    pub fn account(&self, key: &str) -> Option<AccountInfo> {
+        self.state.lock().account(key).map(|a| a.info())
+    }
+
+    /// Every account.
+    pub fn accounts(&self) -> Vec<AccountInfo> {
+        self.state
+            .lock()
+            .accounts
+            .iter()
+            .map(|a| a.info())
+            .collect()
+    }
+
+    /// Creates another account (its document number must be new).
+    pub fn add_account(&self, spec: AccountSpec) -> Result<AccountInfo, SimulatorError> {
+        let account = accounts::Account::create(&self.state.pki, spec)?;
+        let mut inner = self.state.lock();
+        if inner.account(&account.spec.document_number).is_some() {
+            return Err(SimulatorError::Config(format!(
+                "account {} exists already",
+                account.spec.document_number
+            )));
+        }
+        let info = account.info();
+        inner.accounts.push(account);
+        Ok(info)
+    }
+
+    /// Changes what the user of an account (document number or identity) does from now on.
+    pub fn set_outcome(&self, key: &str, outcome: Outcome) -> Result<(), SimulatorError> {
+        self.with_account(key, |a| a.spec.outcome = outcome)
+    }
+
+    /// Changes how long the user of an account takes in notification flows.
+    pub fn set_user_delay(&self, key: &str, delay: Duration) -> Result<(), SimulatorError> {
+        self.with_account(key, |a| a.spec.user_delay = Some(delay))
+    }
+
+    fn with_account(
+        &self,
+        key: &str,
+        f: impl FnOnce(&mut accounts::Account),
+    ) -> Result<(), SimulatorError> {
+        let mut inner = self.state.lock();
+        match inner.account_mut(key) {
+            Some(a) => {
+                f(a);
+                Ok(())
+            }
+            None => Err(SimulatorError::Config(format!("no account {key}"))),
+        }
+    }
+
+    /// Queues a fault (see [`Fault`]).
+    pub fn inject_fault(&self, fault: Fault) {
+        self.state.lock().faults.push(fault);
+    }
+
+    /// Removes every queued fault.
+    pub fn clear_faults(&self) {
+        self.state.lock().faults.clear();
+    }
+
+    /// Moves the simulator's clock forward: QR freshness and session lifetime see `by` more
+    /// elapsed time. Timers (notification users, long polls) still run in real time.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.lock().clock_offset += by;
+    }
+
+    /// How many `GET session/{id}` requests this session received (counted before faults).
+    pub fn status_requests(&self, session_id: &str) -> u32 {
+        self.state
+            .lock()
+            .sessions
+            .get(session_id)
+            .map_or(0, |s| s.status_requests)
+    }
+
+    /// TCP connections accepted so far (to observe connection reuse).
+    pub fn connections(&self) -> u64 {
+        self.state
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How long after its creation the session completed (`None` while it runs): the user
+    /// time of poll-count measurements.
+    pub fn completion_time(&self, session_id: &str) -> Option<Duration> {
+        let inner = self.state.lock();
+        let s = inner.sessions.get(session_id)?;
+        Some(s.completed_at?.saturating_duration_since(s.created))
+    }
+
+    /// Every callback delivered so far.
+    pub fn callbacks(&self) -> Vec<CallbackEvent> {
+        self.state.lock().callbacks.clone()
+    }
+
+    /// Waits for the next callback not yet returned by this method.
+    pub async fn next_callback(&self) -> CallbackEvent {
+        loop {
+            let notified = self.state.callback_notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut inner = self.state.lock();
+                if let Some(ev) = inner.callbacks.get(inner.callback_cursor).cloned() {
+                    inner.callback_cursor += 1;
+                    return ev;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// The mock device in-process: the same checks and effects as `POST /mock/device-link`.
+    /// `Err` carries the `400` reason.
+    pub async fn mock_device(
+        &self,
+        request: MockDeviceRequest,
+    ) -> Result<MockDeviceResponse, String> {
+        routes::mock_device(&self.state, request).await
+    }
+
+    /// The simulated Smart-ID app opens a device link on the user's phone: like
+    /// [`mock_device`](Self::mock_device), but for a same-device link it takes the session's
+    /// `initialCallbackUrl` from the simulated server (as the real app does) instead of from
+    /// the caller, who in an App2App flow is the RP app and must not know it. Returns the mock
+    /// device's answer and, when the app opened one, the callback URL (the return URL the OS
+    /// hands to the RP app).
+    pub async fn open_device_link(
+        &self,
+        document_number: &str,
+        device_link: &str,
+    ) -> Result<(MockDeviceResponse, Option<String>), String> {
+        let parsed =
+            sidkit_proto::device_link::parse_device_link(device_link).map_err(|e| e.to_string())?;
+        let (session_id, callback) = {
+            let inner = self.state.lock();
+            let id = inner
+                .tokens
+                .get(&parsed.session_token)
+                .cloned()
+                .ok_or("no session has this sessionToken (unknown or expired)")?;
+            let cb = inner
+                .sessions
+                .get(&id)
+                .and_then(|s| s.data.initial_callback_url.clone());
+            (id, cb)
+        };
+        let same_device = parsed.link_type != sidkit_proto::device_link::DeviceLinkType::Qr;
+        let request = MockDeviceRequest {
+            document_number: document_number.to_owned(),
+            device_link: device_link.to_owned(),
+            flow_type: parsed.link_type.as_str().to_owned(),
+            browser_cookie: same_device.then(|| "sidkit-sim=1".to_owned()),
+            initial_callback_url: if same_device { callback } else { None },
+        };
+        let resp = self.mock_device(request).await?;
+        let url = self
+            .callbacks()
+            .into_iter()
+            .rev()
+            .find(|e| e.session_id == session_id)
+            .map(|e| e.url);
+        Ok((resp, url))
+    }
+
+    /// Like [`open_device_link`](Self::open_device_link), but when the callback is deferred (a
+    /// device-link certificate choice, whose callback the app opens only after the linked
+    /// signature, spec §7.2) waits up to `max_wait` for it, as the user stays in the Smart-ID
+    /// app until the RP's linked signature is signed too. The answer's `callback` is then
+    /// `delivered` with the URL, `none` if the linked signature ended without a callback, or
+    /// still `deferred` when `max_wait` passed.
+    pub async fn open_device_link_and_wait(
+        &self,
+        document_number: &str,
+        device_link: &str,
+        max_wait: Duration,
+    ) -> Result<(MockDeviceResponse, Option<String>), String> {
+        let (mut resp, url) = self.open_device_link(document_number, device_link).await?;
+        if resp.callback != "deferred" {
+            return Ok((resp, url));
+        }
+        let parsed =
+            sidkit_proto::device_link::parse_device_link(device_link).map_err(|e| e.to_string())?;
+        let deadline = tokio::time::Instant::now() + max_wait;
+        let mut linked_done_at: Option<tokio::time::Instant> = None;
+        loop {
+            {
+                let inner = self.state.lock();
+                let session_id = inner.tokens.get(&parsed.session_token).cloned();
+                if let Some(id) = session_id {
+                    if let Some(ev) = inner.callbacks.iter().rev().find(|e| e.session_id == id) {
+                        resp.callback = if ev.error.is_some() {
+                            "failed"
+                        } else {
+                            "delivered"
+                        }
+                        .into();
+                        resp.callback_http_status = ev.http_status;
+                        resp.callback_error = ev.error.clone();
+                        return Ok((resp, Some(ev.url.clone())));
+                    }
+                    let linked_done = inner
+                        .sessions
+                        .get(&id)
+                        .and_then(|c| c.linked_by.as_ref())
+                        .and_then(|l| inner.sessions.get(l))
+                        .is_some_and(|l| l.status.is_some());
+                    if linked_done && linked_done_at.is_none() {
+                        linked_done_at = Some(tokio::time::Instant::now());
+                    }
+                }
+            }
+            let now = tokio::time::Instant::now();
+            // The linked signature ended: its callback (if any) follows at once.
+            if linked_done_at.is_some_and(|t| now >= t + Duration::from_secs(2)) {
+                resp.callback = "none".into();
+                return Ok((resp, None));
+            }
+            if now >= deadline {
+                return Ok((resp, None));
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Stops accepting connections, closes open ones and waits for the server task.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}

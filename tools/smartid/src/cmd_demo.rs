@@ -1,0 +1,533 @@
+//! `smartid demo` and `smartid serve`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use sidkit_app::{NextStep, PollDisposition, PollProgress};
+use sidkit_backend::SessionStore;
+use sidkit_cli::demo_env::{DemoEnvArgs, DemoEnvConfig, EnvName};
+use sidkit_cli::http_transport::BackendTransport;
+use sidkit_cli::phone::{now_ms, Phone};
+use sidkit_cli::reference::{Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
+use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
+use sidkit_proto::qr::{device_link_qr, QrErrorCorrection};
+
+use crate::{CliError, CmdResult};
+
+/// Same device (App2App) or another device (dynamic QR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoFlow {
+    /// App2App on the same phone.
+    App2app,
+    /// Dynamic QR code shown on this screen, scanned by the phone.
+    Qr,
+}
+
+/// Arguments of `smartid demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Run a signature flow instead of an authentication.
+    #[arg(long)]
+    sign: bool,
+    /// Sign after a certificate choice (kind `certificateChoiceAndSignature`): the user picks
+    /// the certificate in the Smart-ID app, the backend verifies the choice and signs with a
+    /// linked notification signature on it, and the choice's callback arrives after that
+    /// signature (spec §7.2). Implies `--sign`.
+    #[arg(long)]
+    cert_choice: bool,
+    /// App2App (default) or a dynamic QR code shown in the terminal.
+    #[arg(long, value_enum, default_value = "app2app")]
+    flow: DemoFlow,
+    /// Use a running reference backend (`smartid serve`) instead of the embedded one.
+    #[arg(long)]
+    backend_url: Option<String>,
+    /// Environment: `sim` (embedded simulator, default) or `demo` (SK DEMO, sid.demo.sk.ee:
+    /// needs network, `--ca-dir`, `--tls-ca`, `--tls-pin`, and a real Smart-ID DEMO app that
+    /// scans the QR code shown here; only `--flow qr`, since App2App needs the RP app on the
+    /// phone).
+    #[arg(long, value_enum, default_value = "sim")]
+    env: EnvName,
+    #[command(flatten)]
+    demo_env: DemoEnvArgs,
+    /// The simulated user's account.
+    #[arg(long, default_value = DEMO_ACCOUNT)]
+    account: String,
+    /// How many seconds the QR code is shown before the phone scans it.
+    #[arg(long, default_value_t = 3)]
+    qr_seconds: u64,
+}
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+/// `smartid demo`: prints each step, ends with the verified identity (or signature).
+pub fn demo(a: DemoArgs) -> CmdResult {
+    if a.env == EnvName::Demo {
+        let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
+        let callback_base = sidkit_cli::demo_env::default_callback_base();
+        if a.demo_env.check_config {
+            // Builds the TLS client and the backend (reads the CA files); no request.
+            cfg.backend(callback_base, None).map_err(CliError::Input)?;
+            return Ok(cfg.describe(callback_base));
+        }
+        if a.backend_url.is_some() {
+            return Err(CliError::Input(
+                "--env demo runs its own backend kit against SK DEMO; drop --backend-url".into(),
+            ));
+        }
+        if a.flow == DemoFlow::App2app {
+            return Err(CliError::Input(
+                "--env demo --flow app2app: App2App runs between the RP app and the Smart-ID \
+                 DEMO app on the same phone, which this terminal cannot play; use `--flow qr` \
+                 (scan with a real Smart-ID DEMO app), or run `smartid serve --env demo` for \
+                 the phone app"
+                    .into(),
+            ));
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(fail)?;
+        return rt.block_on(run_demo_env_qr(a, cfg));
+    } else if a.demo_env.check_config {
+        return Err(CliError::Input(
+            "--check-config checks the --env demo configuration; add --env demo".into(),
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(run_demo(a))
+}
+
+fn demo_kind(a: &DemoArgs) -> FlowKind {
+    if a.cert_choice {
+        FlowKind::CertificateChoiceAndSignature
+    } else if a.sign {
+        FlowKind::Signature
+    } else {
+        FlowKind::Authentication
+    }
+}
+
+/// `smartid demo --env demo --flow qr`: the backend kit on loopback against SK DEMO; the QR code
+/// is redrawn every second until a real Smart-ID DEMO app scans it and the user confirms.
+async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
+    let t0 = Instant::now();
+    let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
+    let kind = demo_kind(&a);
+    let backend = cfg
+        .backend(sidkit_cli::demo_env::default_callback_base(), None)
+        .map_err(CliError::Input)?;
+    let server = sidkit_cli::reference::Server::start(
+        backend.router(),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .map_err(fail)?;
+    say(&format!(
+        "backend  backend kit at {} against {} ({}), relying party {}",
+        server.base_url(),
+        cfg.client.environment.name,
+        cfg.client.environment.base_url,
+        cfg.relying_party.name
+    ));
+    let phone = Phone::new(&server.base_url(), &a.account).map_err(fail)?;
+    let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
+    let (mut flow, next) = phone
+        .start(kind, Presentation::Qr, context)
+        .await
+        .map_err(fail)?;
+    let NextStep::ShowQr { mut device_link } = next else {
+        return Err(fail("expected a QR link"));
+    };
+    say("scan the QR code with the Smart-ID DEMO app (it is redrawn every second)");
+    let outcome = loop {
+        // Clear the screen and redraw: the link changes every second (elapsedSeconds).
+        print!("\x1b[2J\x1b[H");
+        say(&format!("tablet   {device_link}"));
+        print_qr(&device_link)?;
+        let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
+            return Err(fail("unexpected poll disposition"));
+        };
+        let resp = phone.transport.poll_flow(&req).await.map_err(fail)?;
+        match flow.on_poll_response(resp).map_err(fail)? {
+            PollProgress::Waiting { device_link: l } => device_link = l,
+            PollProgress::Finished(o) => break o,
+        }
+    };
+    let summary = print_outcome(&outcome, &say)?;
+    server.shutdown().await;
+    Ok(summary)
+}
+
+async fn run_demo(a: DemoArgs) -> CmdResult {
+    let t0 = Instant::now();
+    let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
+    let kind = demo_kind(&a);
+    let (stack, base) = match &a.backend_url {
+        Some(url) => {
+            say(&format!("backend  using the reference backend at {url}"));
+            (None, url.clone())
+        }
+        None => {
+            let stack = Stack::start(0, 0, None).await.map_err(fail)?;
+            say(&format!(
+                "sim      Smart-ID simulator (RP API v3 + mock device) at {}",
+                stack.sim.base_url()
+            ));
+            say(&format!(
+                "backend  reference backend at {} (in-memory SessionStore; trust anchor: the simulator's test CA)",
+                stack.server.base_url()
+            ));
+            let base = stack.server.base_url();
+            (Some(stack), base)
+        }
+    };
+    let phone = Phone::new(&base, &a.account).map_err(fail)?;
+    // A plain signature names the signer; a certificate choice lets the user pick it.
+    let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
+    let outcome = match a.flow {
+        DemoFlow::App2app => {
+            let mut log = |s: &str| say(s);
+            let (mut flow, run) = phone.app2app(kind, context, &mut log).await.map_err(fail)?;
+            if let Some(url) = &run.return_url {
+                // Idempotent repeat and a replay with another URL.
+                let again = phone
+                    .deliver_return_url(&mut flow, url)
+                    .await
+                    .map_err(fail)?;
+                say(&format!(
+                    "phone    the same return URL again gives the same outcome: {}",
+                    again == run.outcome
+                ));
+                let forged = url.replace("value=", "value=x");
+                let probe = sidkit_contract::CompleteFlowRequest {
+                    flow_handle: run.flow_handle.clone(),
+                    return_url: forged,
+                };
+                match phone.transport.complete_flow(&probe).await {
+                    Err(e) => say(&format!("backend  a forged return URL is refused: {e}")),
+                    Ok(_) => return Err(fail("the backend accepted a forged return URL")),
+                }
+            }
+            run.outcome
+        }
+        DemoFlow::Qr => run_qr(&phone, kind, context, a.qr_seconds, &say).await?,
+    };
+    let summary = print_outcome(&outcome, &say)?;
+    if let Some(stack) = stack {
+        stack.server.shutdown().await;
+    }
+    say(&format!("done in {:.2} s", t0.elapsed().as_secs_f64()));
+    Ok(summary)
+}
+
+async fn run_qr(
+    phone: &Phone,
+    kind: FlowKind,
+    context: Option<&str>,
+    seconds: u64,
+    say: &dyn Fn(&str),
+) -> Result<FlowOutcome, CliError> {
+    say(&format!(
+        "tablet   POST /flows  {{kind: {kind}, presentation: qr}}"
+    ));
+    let (mut flow, next) = phone
+        .start(kind, Presentation::Qr, context)
+        .await
+        .map_err(fail)?;
+    let NextStep::ShowQr { mut device_link } = next else {
+        return Err(fail("expected a QR link"));
+    };
+    say(&format!(
+        "backend  201 flowHandle {}; a fresh QR link is computed on every poll",
+        flow.flow_handle().unwrap_or_default()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut shown = 0;
+    loop {
+        shown += 1;
+        say(&format!("tablet   QR frame {shown}: {device_link}"));
+        if shown == 1 || Instant::now() >= deadline {
+            print_qr(&device_link)?;
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        // GET /flows/{handle} long-polls Smart-ID for up to a second, then answers with the
+        // link for this second.
+        let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
+            return Err(fail("unexpected poll disposition"));
+        };
+        let resp = phone.transport.poll_flow(&req).await.map_err(fail)?;
+        match flow.on_poll_response(resp).map_err(fail)? {
+            PollProgress::Waiting { device_link: l } => device_link = l,
+            PollProgress::Finished(o) => return Ok(o),
+        }
+    }
+    say(&format!(
+        "phone    the Smart-ID app scans the QR code (simulated user {})",
+        phone.account
+    ));
+    let app = phone.smart_id_app(&device_link).await.map_err(fail)?;
+    say(&format!("smart-id endResult {}", app.end_result));
+    say("tablet   polling GET /flows/{flowHandle} until finished");
+    phone.poll_until_finished(&mut flow).await.map_err(fail)
+}
+
+fn print_qr(link: &str) -> Result<(), CliError> {
+    let m = device_link_qr(link, QrErrorCorrection::Low).map_err(fail)?;
+    let w = m.width();
+    let mut out = String::new();
+    // Two module rows per text line, light on dark terminals inverted: '█' = light module.
+    let mut y = 0;
+    while y < w {
+        for x in 0..w {
+            let top = m.is_dark(x, y);
+            let bottom = y + 1 < w && m.is_dark(x, y + 1);
+            out.push(match (top, bottom) {
+                (false, false) => '█',
+                (false, true) => '▀',
+                (true, false) => '▄',
+                (true, true) => ' ',
+            });
+        }
+        out.push('\n');
+        y += 2;
+    }
+    print!("{out}");
+    Ok(())
+}
+
+fn print_outcome(outcome: &FlowOutcome, say: &dyn Fn(&str)) -> CmdResult {
+    match outcome {
+        FlowOutcome::Authenticated { identity, app_data } => {
+            say("backend  response verified: ACSP_V2 signature, chain to the trust store, Smart-ID profile, identity (App2App also: callback token binding, sessionSecretDigest, userChallengeVerifier)");
+            say("phone    verified identity:");
+            println!(
+                "  givenName:        {}\n  surname:          {}\n  identifier:       {}\n  country:          {}\n  documentNumber:   {}\n  certificateLevel: {}\n  dateOfBirth:      {}\n  appData:          {} (one-time session reference for the app's own login)",
+                identity.given_name,
+                identity.surname,
+                identity.identifier,
+                identity.country,
+                identity.document_number,
+                identity.certificate_level.as_str(),
+                identity.date_of_birth.as_deref().unwrap_or("-"),
+                app_data.as_deref().unwrap_or("-"),
+            );
+            Ok(format!(
+                "verified identity: {} {} ({}, {})",
+                identity.given_name,
+                identity.surname,
+                identity.identifier,
+                identity.document_number
+            ))
+        }
+        FlowOutcome::Signed {
+            signature,
+            app_data,
+        } => {
+            say("backend  response verified (RAW_DIGEST_SIGNATURE over the digest, chain to the trust store, Smart-ID profile, signer)");
+            say("phone    verified signature:");
+            println!(
+                "  documentNumber:     {}\n  certificateLevel:   {}\n  signatureAlgorithm: {}\n  signatureValue:     {}…\n  appData:            {}",
+                signature.document_number,
+                signature.certificate_level.as_str(),
+                signature.signature_algorithm,
+                &signature.signature_value[..signature.signature_value.len().min(48)],
+                app_data.as_deref().unwrap_or("-"),
+            );
+            Ok(format!(
+                "verified signature by {} ({})",
+                signature.document_number, signature.signature_algorithm
+            ))
+        }
+        FlowOutcome::Failed {
+            end_result,
+            interaction,
+        } => Err(CliError::Failed(format!(
+            "the Smart-ID session ended with {end_result}{}",
+            interaction
+                .as_deref()
+                .map(|i| format!(" ({i})"))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+/// Arguments of `smartid serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port of the reference backend (the contract and the dev route).
+    #[arg(long, default_value_t = 8090)]
+    port: u16,
+    /// Port of the simulator's RP API.
+    #[arg(long, default_value_t = 8089)]
+    sim_port: u16,
+    /// Address to bind: loopback only (an Android emulator reaches the host's loopback as
+    /// 10.0.2.2; the iOS simulator shares it).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Share flows through Redis (`redis://127.0.0.1:6379/`; feature `redis-store`).
+    #[arg(long)]
+    redis: Option<String>,
+    /// Environment: `sim` (embedded simulator and the `/dev/smart-id-app` route, default) or
+    /// `demo` (SK DEMO, sid.demo.sk.ee: needs `--ca-dir`, `--tls-ca`, `--tls-pin`; no dev
+    /// route, a real phone with the Smart-ID DEMO app plays Smart-ID).
+    #[arg(long, value_enum, default_value = "sim")]
+    env: EnvName,
+    /// The App2App callback base: the App Link / Universal Link your app claims (its
+    /// `SidkitConfig` callback base). The default is the demo phone's.
+    #[arg(long, default_value = DEMO_CALLBACK_BASE)]
+    callback_base: String,
+    #[command(flatten)]
+    demo_env: DemoEnvArgs,
+}
+
+/// `smartid serve`: runs until Ctrl-C.
+pub fn serve(a: ServeArgs) -> CmdResult {
+    if !a.bind.is_loopback() {
+        return Err(CliError::Input(format!(
+            "--bind {} is not a loopback address; the reference backend is a development tool",
+            a.bind
+        )));
+    }
+    if a.env == EnvName::Demo {
+        return serve_demo_env(a);
+    } else if a.demo_env.check_config {
+        return Err(CliError::Input(
+            "--check-config checks the --env demo configuration; add --env demo".into(),
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    sidkit_app::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    rt.block_on(async move {
+        let store = open_store(a.redis.as_deref()).await?;
+        let sim = Arc::new(
+            sidkit_cli::reference::start_simulator(a.sim_port)
+                .await
+                .map_err(fail)?,
+        );
+        let backend =
+            sidkit_cli::reference::backend_with_callback_base(&sim, store, &a.callback_base)
+                .map_err(fail)?;
+        let server = sidkit_cli::reference::Server::start(
+            sidkit_cli::reference::app(&backend, sim.clone()),
+            SocketAddr::new(a.bind, a.port),
+        )
+        .await
+        .map_err(fail)?;
+        println!("backend-url: {}", server.base_url());
+        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("dev-smart-id-app: POST {}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}", server.base_url().trim_end_matches('/'));
+        println!("callback-base: {}", a.callback_base);
+        println!("device-link-base: {}", sidkit_proto::env::DEMO_DEVICE_LINK_BASE);
+        println!("rp-api-base-url: {}", sim.base_url());
+        println!("default-account: {DEMO_ACCOUNT}");
+        println!("Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(fail)?;
+        server.shutdown().await;
+        Ok(String::new())
+    })
+}
+
+/// `smartid serve --env demo`: the contract router on SK DEMO, no development route.
+fn serve_demo_env(a: ServeArgs) -> CmdResult {
+    let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
+    sidkit_app::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    if a.demo_env.check_config {
+        // Builds the TLS client and the backend (reads the CA files); no request.
+        cfg.backend(&a.callback_base, None)
+            .map_err(CliError::Input)?;
+        return Ok(cfg.describe(&a.callback_base));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(async move {
+        let store = open_store(a.redis.as_deref()).await?;
+        let backend = cfg
+            .backend(&a.callback_base, store)
+            .map_err(CliError::Input)?;
+        let server = sidkit_cli::reference::Server::start(
+            backend.router(),
+            SocketAddr::new(a.bind, a.port),
+        )
+        .await
+        .map_err(fail)?;
+        println!("backend-url: {}", server.base_url());
+        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("{}", cfg.describe(&a.callback_base));
+        println!("Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).");
+        println!("Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(fail)?;
+        server.shutdown().await;
+        Ok(String::new())
+    })
+}
+
+#[cfg(feature = "redis-store")]
+async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
+    match url {
+        Some(u) => {
+            let s = sidkit_backend::RedisStore::connect(u, "sidkit:")
+                .await
+                .map_err(fail)?;
+            Ok(Some(Arc::new(s)))
+        }
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(feature = "redis-store"))]
+async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
+    match url {
+        Some(_) => Err(CliError::Input(
+            "--redis needs the `redis-store` feature (cargo run -p sidkit-cli --features redis-store)".into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Arguments of `smartid load`.
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Concurrent flows (1 to 5000).
+    #[arg(long, default_value_t = 500)]
+    flows: usize,
+}
+
+/// `smartid load`.
+pub fn load(a: LoadArgs) -> CmdResult {
+    if !(1..=5000).contains(&a.flows) {
+        return Err(CliError::Input("--flows must be 1 to 5000".into()));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    let report = rt.block_on(sidkit_cli::load::run(a.flows)).map_err(fail)?;
+    if report.authenticated != report.flows {
+        return Err(fail(format!(
+            "only {} of {} flows authenticated",
+            report.authenticated, report.flows
+        )));
+    }
+    Ok(report.to_string())
+}

@@ -1,0 +1,196 @@
+//! Protocol commands: device-link, verification-code, session-secret-digest, verify-callback.
+
+use clap::Args;
+use sidkit_proto::callback::verify_callback_url;
+use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, DeviceLinkType, SessionType};
+use sidkit_proto::env::SchemeName;
+use sidkit_proto::secret::{RpChallenge, SessionSecret};
+use sidkit_proto::vc;
+
+use crate::{CliError, CmdResult};
+
+/// Arguments of `smartid device-link`.
+#[derive(Debug, Args)]
+pub struct DeviceLinkArgs {
+    /// deviceLinkBase from the session response, used verbatim.
+    #[arg(long)]
+    device_link_base: String,
+    /// QR, Web2App or App2App.
+    #[arg(long)]
+    link_type: String,
+    /// auth, sign or cert.
+    #[arg(long)]
+    session_type: String,
+    /// sessionToken from the session response.
+    #[arg(long)]
+    session_token: String,
+    /// sessionSecret (standard Base64) from the session response.
+    #[arg(long)]
+    session_secret: String,
+    /// smart-id (LIVE) or smart-id-demo (DEMO).
+    #[arg(long)]
+    scheme: String,
+    /// relyingPartyName exactly as sent.
+    #[arg(long)]
+    rp_name: String,
+    /// Brokered RP name, if the RP is a broker.
+    #[arg(long)]
+    brokered_rp_name: Option<String>,
+    /// rpChallenge (auth sessions), Base64 as sent.
+    #[arg(long, conflicts_with = "digest")]
+    rp_challenge: Option<String>,
+    /// digest (sign sessions), Base64 as sent.
+    #[arg(long)]
+    digest: Option<String>,
+    /// interactions Base64 as sent (auth and sign sessions).
+    #[arg(long)]
+    interactions: Option<String>,
+    /// initialCallbackUrl of the session (required for Web2App/App2App; accepted for QR and
+    /// left out of the QR payload).
+    #[arg(long)]
+    callback_url: Option<String>,
+    /// elapsedSeconds since the session response was received (QR only).
+    #[arg(long)]
+    elapsed_seconds: Option<u64>,
+    /// ISO 639-2 language of the fallback page.
+    #[arg(long, default_value = "eng")]
+    lang: String,
+}
+
+fn input(msg: impl Into<String>) -> CliError {
+    CliError::Input(msg.into())
+}
+
+/// `smartid device-link`: prints the device link.
+pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
+    let link_type: DeviceLinkType = a.link_type.parse()?;
+    let session_type: SessionType = a.session_type.parse()?;
+    let scheme: SchemeName = a.scheme.parse()?;
+    let secret = SessionSecret::from_base64(&a.session_secret)?;
+    let challenge_or_digest = match (session_type, a.rp_challenge, a.digest) {
+        (SessionType::Auth, Some(c), None) => {
+            RpChallenge::from_base64(&c)?;
+            c
+        }
+        (SessionType::Auth, _, Some(_)) => {
+            return Err(input(
+                "--digest is for sign sessions; auth sessions take --rp-challenge",
+            ))
+        }
+        (SessionType::Auth, None, None) => return Err(input("auth sessions need --rp-challenge")),
+        (SessionType::Sign, None, Some(d)) => d,
+        (SessionType::Sign, Some(_), _) => {
+            return Err(input(
+                "--rp-challenge is for auth sessions; sign sessions take --digest",
+            ))
+        }
+        (SessionType::Sign, None, None) => return Err(input("sign sessions need --digest")),
+        (SessionType::Cert, None, None) => String::new(),
+        (SessionType::Cert, _, _) => {
+            return Err(input(
+                "cert sessions take neither --rp-challenge nor --digest",
+            ))
+        }
+    };
+    let interactions = match (session_type, a.interactions) {
+        (SessionType::Cert, Some(_)) => return Err(input("cert sessions take no --interactions")),
+        (SessionType::Cert, None) => String::new(),
+        (_, Some(i)) => i,
+        (t, None) => return Err(input(format!("{t} sessions need --interactions"))),
+    };
+    match (link_type, a.elapsed_seconds, &a.callback_url) {
+        (DeviceLinkType::Qr, None, _) => return Err(input("QR links need --elapsed-seconds")),
+        (t, Some(_), _) if t.is_same_device() => {
+            return Err(input(format!(
+                "--elapsed-seconds is allowed only for QR links, not {t}"
+            )))
+        }
+        (t, None, None) if t.is_same_device() => {
+            return Err(input(format!("{t} links need --callback-url")))
+        }
+        _ => {}
+    }
+    let params = DeviceLinkParams {
+        scheme_name: scheme,
+        device_link_base: a.device_link_base,
+        session_token: a.session_token,
+        session_type,
+        rp_challenge_or_digest: challenge_or_digest,
+        relying_party_name: a.rp_name,
+        brokered_rp_name: a.brokered_rp_name,
+        interactions,
+        initial_callback_url: a.callback_url,
+        lang: a.lang,
+    };
+    let signer = DeviceLinkSigner::new(&params, &secret)?;
+    Ok(signer.link(link_type, a.elapsed_seconds)?.into_string())
+}
+
+/// Arguments of `smartid verification-code`.
+#[derive(Debug, Args)]
+pub struct VerificationCodeArgs {
+    /// rpChallenge, standard Base64 (32–64 bytes).
+    #[arg(long)]
+    rp_challenge: String,
+}
+
+/// `smartid verification-code`: prints the four digits.
+pub fn verification_code(a: VerificationCodeArgs) -> CmdResult {
+    let c = RpChallenge::from_base64(&a.rp_challenge)?;
+    Ok(vc::verification_code(&c))
+}
+
+/// Arguments of `smartid session-secret-digest`.
+#[derive(Debug, Args)]
+pub struct SessionSecretDigestArgs {
+    /// sessionSecret, standard Base64.
+    #[arg(long)]
+    session_secret: String,
+}
+
+/// `smartid session-secret-digest`: prints the Base64URL digest.
+pub fn session_secret_digest(a: SessionSecretDigestArgs) -> CmdResult {
+    let s = SessionSecret::from_base64(&a.session_secret)?;
+    Ok(s.digest().to_base64url())
+}
+
+/// Arguments of `smartid verify-callback`.
+#[derive(Debug, Args)]
+pub struct VerifyCallbackArgs {
+    /// The full callback URL the Smart-ID app opened.
+    #[arg(long)]
+    callback_url: String,
+    /// sessionSecret of the session, standard Base64.
+    #[arg(long)]
+    session_secret: String,
+    /// The random `value` token the session's initialCallbackUrl carried.
+    #[arg(long)]
+    expected_value: String,
+    /// signature.userChallenge from the session status (authentication): the callback's
+    /// userChallengeVerifier must hash to it.
+    #[arg(long)]
+    user_challenge: Option<String>,
+}
+
+/// `smartid verify-callback`: prints `valid` or fails with exit 1 naming the check.
+pub fn verify_callback(a: VerifyCallbackArgs) -> CmdResult {
+    let secret = SessionSecret::from_base64(&a.session_secret)?;
+    if a.expected_value.is_empty() {
+        return Err(input("--expected-value must not be empty"));
+    }
+    if let Some(uc) = &a.user_challenge {
+        let ok = uc.len() == 43 && sidkit_proto::b64::is_url_alphabet(uc);
+        if !ok {
+            return Err(input(
+                "--user-challenge must be 43 Base64URL characters (signature.userChallenge)",
+            ));
+        }
+    }
+    verify_callback_url(
+        &a.callback_url,
+        &a.expected_value,
+        &secret,
+        a.user_challenge.as_deref(),
+    )?;
+    Ok("valid".to_owned())
+}

@@ -1,0 +1,114 @@
+//! `smartid`: the command-line tool of sidkit.
+//!
+//! Every command prints its result alone on stdout and exits with
+//! * 0 on success,
+//! * 1 when a verification fails (the failed check is named on stderr),
+//! * 2 on bad input (one clear line on stderr).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd_demo;
+mod cmd_protocol;
+mod cmd_simulator;
+mod cmd_verify;
+
+/// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
+#[derive(Debug, Parser)]
+#[command(name = "smartid", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a device link (QR, Web2App or App2App) with its authCode.
+    DeviceLink(Box<cmd_protocol::DeviceLinkArgs>),
+    /// Compute the four-digit verification code of an authentication rpChallenge.
+    VerificationCode(cmd_protocol::VerificationCodeArgs),
+    /// Compute the sessionSecretDigest the Smart-ID app appends to callbacks.
+    SessionSecretDigest(cmd_protocol::SessionSecretDigestArgs),
+    /// Verify a callback URL: token binding, sessionSecretDigest, userChallengeVerifier.
+    VerifyCallback(cmd_protocol::VerifyCallbackArgs),
+    /// Verify a session status response against the request that created the session:
+    /// signature, certificate chain, Smart-ID profile, identity (spec §8).
+    VerifyResponse(Box<cmd_verify::VerifyResponseArgs>),
+    /// The end-to-end demo: the simulator and the reference backend on loopback, and a
+    /// simulated phone running an App2App (or QR) flow through the mobile flow API.
+    Demo(cmd_demo::DemoArgs),
+    /// The reference backend and the simulator as a local server for app development.
+    Serve(cmd_demo::ServeArgs),
+    /// Load harness: N concurrent App2App flows against the reference backend on loopback;
+    /// prints p50/p99 latencies and memory per pending flow.
+    Load(cmd_demo::LoadArgs),
+    /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
+    Simulator(cmd_simulator::SimulatorArgs),
+}
+
+/// How a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input: exit code 2.
+    Input(String),
+    /// A verification failed: exit code 1.
+    Failed(String),
+}
+
+/// Bad input of any layer is exit code 2, everything else (a failed check, a refused session,
+/// an unreachable service) exit code 1.
+macro_rules! cli_error_from {
+    ($($t:ty => |$e:ident| $is_input:expr),+ $(,)?) => {$(
+        impl From<$t> for CliError {
+            fn from($e: $t) -> Self {
+                if $is_input {
+                    CliError::Input($e.to_string())
+                } else {
+                    CliError::Failed($e.to_string())
+                }
+            }
+        }
+    )+};
+}
+
+cli_error_from! {
+    sidkit_proto::ProtoError => |e| matches!(e, sidkit_proto::ProtoError::InvalidInput { .. }),
+    sidkit_proto::CallbackFailure => |e| { let _ = &e; false },
+    sidkit_verify::VerifyError => |e| matches!(e, sidkit_verify::VerifyError::InvalidInput { .. }),
+    sidkit_client::ClientError => |e| matches!(e, sidkit_client::ClientError::InvalidInput { .. }),
+    sidkit_app::AppError => |e| matches!(e, sidkit_app::AppError::InvalidInput { .. }),
+    sidkit_backend::BackendError => |e| matches!(e, sidkit_backend::BackendError::InvalidInput { .. }),
+}
+
+/// The result of a command: the text to print on stdout.
+pub type CmdResult = Result<String, CliError>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::DeviceLink(a) => cmd_protocol::device_link(*a),
+        Command::VerificationCode(a) => cmd_protocol::verification_code(a),
+        Command::SessionSecretDigest(a) => cmd_protocol::session_secret_digest(a),
+        Command::VerifyCallback(a) => cmd_protocol::verify_callback(a),
+        Command::VerifyResponse(a) => cmd_verify::verify_response(*a),
+        Command::Simulator(a) => cmd_simulator::simulator(a),
+        Command::Demo(a) => cmd_demo::demo(a),
+        Command::Serve(a) => cmd_demo::serve(a),
+        Command::Load(a) => cmd_demo::load(a),
+    };
+    match result {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(CliError::Failed(msg)) => {
+            eprintln!("verification failed: {msg}");
+            ExitCode::from(1)
+        }
+        Err(CliError::Input(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

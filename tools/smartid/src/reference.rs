@@ -1,0 +1,224 @@
+//! The reference backend: the embedded Smart-ID simulator and the backend kit's router on
+//! loopback, plus a development-only route that plays the Smart-ID app.
+//!
+//! | route | what |
+//! |---|---|
+//! | `/flows…` | the contract ([`sidkit_backend::router`]) |
+//! | `POST /dev/smart-id-app` | development only: the simulated Smart-ID app opens a device link (`{"deviceLink","documentNumber"?}`) and answers `{"endResult","callback","returnUrl"?}`; the return URL is what the OS would hand to the RP app. For a certificate choice the answer waits (up to a minute) for the linked signature, whose end opens the choice's callback |
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use sidkit_backend::{Backend, BackendConfig, SessionStore};
+use sidkit_client::{ClientConfig, SmartIdClient};
+use sidkit_simulator::{Simulator, SimulatorConfig};
+use sidkit_verify::TrustStore;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The App2App callback base of the reference backend and the demo phone (an App Link the
+/// demo app would claim).
+pub const DEMO_CALLBACK_BASE: &str = "https://app.sidkit.example/smart-id/return";
+/// The account the simulated user has (SK's DEMO device-link test account).
+pub const DEMO_ACCOUNT: &str = "PNOEE-40404040009-MOCK-Q";
+/// Path of the development route that plays the Smart-ID app.
+pub const DEV_APP_PATH: &str = "/dev/smart-id-app";
+
+/// Body of `POST /dev/smart-id-app`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevAppRequest {
+    /// The device link the RP app would open (App2App) or show (QR).
+    pub device_link: String,
+    /// The simulated user's account (default [`DEMO_ACCOUNT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+}
+
+/// Answer of `POST /dev/smart-id-app`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DevAppResponse {
+    /// The session's `endResult`.
+    pub end_result: String,
+    /// `delivered`, `none`, ... (the simulator's callback report).
+    pub callback: String,
+    /// The callback URL the Smart-ID app opened: the return URL for the RP app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+}
+
+/// Starts a simulator for the reference backend (`user_delay` for notification-style waits).
+pub async fn start_simulator(port: u16) -> Result<Simulator, String> {
+    Simulator::start(
+        SimulatorConfig::default()
+            .port(port)
+            .user_delay(Duration::from_millis(300)),
+    )
+    .await
+    .map_err(|e| format!("cannot start the simulator: {e}"))
+}
+
+/// A backend on `sim` trusting only the simulator's test CA, with `store` (in-memory when
+/// `None`).
+pub fn backend_for(
+    sim: &Simulator,
+    store: Option<Arc<dyn SessionStore>>,
+) -> Result<Backend, String> {
+    backend_with_callback_base(sim, store, DEMO_CALLBACK_BASE)
+}
+
+/// [`backend_for`] with the app's own App2App callback base (its App Link / Universal Link).
+pub fn backend_with_callback_base(
+    sim: &Simulator,
+    store: Option<Arc<dyn SessionStore>>,
+    callback_base: &str,
+) -> Result<Backend, String> {
+    let client = SmartIdClient::new(ClientConfig::new(sim.environment()))
+        .map_err(|e| format!("client: {e}"))?;
+    let mut trust = TrustStore::new();
+    trust
+        .add_pem(sim.user_ca_pem().as_bytes())
+        .map_err(|e| format!("trust store: {e}"))?;
+    let mut config = BackendConfig::new(client, sim.relying_party(), trust, callback_base);
+    if let Some(s) = store {
+        config = config.with_store(s);
+    }
+    Backend::new(config).map_err(|e| format!("backend: {e}"))
+}
+
+/// The contract router plus the development route on `sim`.
+pub fn app(backend: &Backend, sim: Arc<Simulator>) -> Router {
+    backend.router().merge(
+        Router::new()
+            .route(DEV_APP_PATH, post(dev_app))
+            .with_state(sim),
+    )
+}
+
+async fn dev_app(State(sim): State<Arc<Simulator>>, Json(req): Json<DevAppRequest>) -> Response {
+    let doc = req.document_number.as_deref().unwrap_or(DEMO_ACCOUNT);
+    // A certificate choice's callback waits for the linked signature: the simulated user stays
+    // in the Smart-ID app and signs it too (up to a minute).
+    match sim
+        .open_device_link_and_wait(doc, &req.device_link, Duration::from_secs(60))
+        .await
+    {
+        Ok((r, url)) => Json(DevAppResponse {
+            end_result: r.end_result,
+            callback: r.callback,
+            return_url: url,
+        })
+        .into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e).into_response(),
+    }
+}
+
+/// A running HTTP server; dropping it stops the server.
+#[derive(Debug)]
+pub struct Server {
+    /// The bound address.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Serves `router` on `addr` (port 0: a free port).
+    pub async fn start(router: Router, addr: SocketAddr) -> Result<Server, String> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot bind {addr}: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(Server {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn shutdown(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.abort();
+        }
+    }
+}
+
+/// The whole reference stack: simulator, backend, HTTP server.
+#[derive(Debug)]
+pub struct Stack {
+    /// The simulator (shared with the dev route).
+    pub sim: Arc<Simulator>,
+    /// The backend.
+    pub backend: Backend,
+    /// The HTTP server of contract + dev route.
+    pub server: Server,
+}
+
+impl Stack {
+    /// Starts a simulator and a backend on loopback (ports 0 = free ones).
+    pub async fn start(
+        sim_port: u16,
+        backend_port: u16,
+        store: Option<Arc<dyn SessionStore>>,
+    ) -> Result<Stack, String> {
+        let sim = Arc::new(start_simulator(sim_port).await?);
+        Self::on(sim, backend_port, store).await
+    }
+
+    /// A backend and server on an existing simulator (e.g. a second instance).
+    pub async fn on(
+        sim: Arc<Simulator>,
+        backend_port: u16,
+        store: Option<Arc<dyn SessionStore>>,
+    ) -> Result<Stack, String> {
+        let backend = backend_for(&sim, store)?;
+        let server = Server::start(
+            app(&backend, sim.clone()),
+            SocketAddr::from(([127, 0, 0, 1], backend_port)),
+        )
+        .await?;
+        Ok(Stack {
+            sim,
+            backend,
+            server,
+        })
+    }
+}

@@ -1,0 +1,279 @@
+//! Two backend instances sharing a Redis `SessionStore` complete each other's flows (the return
+//! URL may reach another instance than the one that started the flow). The test starts its own
+//! `redis-server` on a random loopback port; a missing `redis-server` is a failure, not a skip
+//! (`scripts/bootstrap.sh` installs it).
+#![cfg(feature = "redis-store")]
+
+mod common;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use sidkit_app::NextStep;
+use sidkit_backend::{RedisStore, SessionStore};
+use sidkit_cli::http_transport::{BackendTransport, TransportError};
+use sidkit_cli::reference::Stack;
+use sidkit_contract::{
+    CompleteFlowRequest, FlowKind, FlowOutcome, PollFlowRequest, PollFlowResponse, Presentation,
+};
+
+const OK: &str = "PNOEE-40404040009-MOCK-Q";
+
+/// A private redis-server on a free loopback port, killed on drop.
+struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start() -> RedisServer {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (scripts/bootstrap.sh installs it)");
+        let server = RedisServer { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn store(redis: &RedisServer) -> Arc<dyn SessionStore> {
+    Arc::new(RedisStore::connect(&redis.url(), "test:").await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_semantics() {
+    let redis = RedisServer::start();
+    let s = store(&redis).await;
+    let ttl = Duration::from_secs(60);
+    assert!(s.insert("k", "a", ttl).await.unwrap());
+    assert!(!s.insert("k", "b", ttl).await.unwrap());
+    let v = s.get("k").await.unwrap().unwrap();
+    assert_eq!((v.version, v.value.as_str()), (1, "a"));
+    assert!(s.replace("k", 1, "c", ttl).await.unwrap());
+    assert!(!s.replace("k", 1, "d", ttl).await.unwrap());
+    assert_eq!(s.get("k").await.unwrap().unwrap().version, 2);
+    assert_eq!(s.take("k").await.unwrap().unwrap().as_str(), "c");
+    assert!(s.take("k").await.unwrap().is_none());
+    assert!(!s.replace("k", 2, "e", ttl).await.unwrap());
+    assert!(s.insert("x", "y", Duration::from_millis(50)).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert!(s.get("x").await.unwrap().is_none());
+    s.remove("nothing").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_complete_each_others_flows() {
+    let redis = RedisServer::start();
+    let a = Stack::start(0, 0, Some(store(&redis).await)).await.unwrap();
+    let b = Stack::on(a.sim.clone(), 0, Some(store(&redis).await))
+        .await
+        .unwrap();
+    let phone_a = phone(&a, OK);
+    let phone_b = phone(&b, OK);
+
+    // Started on A, completed on B; repeated on A gives the same outcome.
+    let (_flow, next) = phone_a
+        .start(FlowKind::Authentication, Presentation::App2App, None)
+        .await
+        .unwrap();
+    let NextStep::LaunchApp { device_link } = next else {
+        panic!()
+    };
+    let handle = _flow.flow_handle().unwrap().to_owned();
+    let url = phone_a
+        .smart_id_app(&device_link)
+        .await
+        .unwrap()
+        .return_url
+        .unwrap();
+    let req = CompleteFlowRequest {
+        flow_handle: handle.clone(),
+        return_url: url.clone(),
+    };
+    let on_b = phone_b.transport.complete_flow(&req).await.unwrap();
+    let on_a = phone_a.transport.complete_flow(&req).await.unwrap();
+    assert_eq!(on_a, on_b);
+    let FlowOutcome::Authenticated { app_data, .. } = &on_a else {
+        panic!("{on_a:?}")
+    };
+    // Forged on A after B completed: rejected.
+    let forged = CompleteFlowRequest {
+        flow_handle: handle.clone(),
+        return_url: url.replacen("value=", "value=A", 1),
+    };
+    match phone_a.transport.complete_flow(&forged).await {
+        Err(TransportError::Backend { problem, .. }) => {
+            assert_eq!(problem.code, "callback_rejected")
+        }
+        other => panic!("{other:?}"),
+    }
+    // The session reference issued by B is redeemed (once) through A.
+    let r = app_data.as_deref().unwrap();
+    assert!(a.backend.redeem_session_ref(r).await.unwrap().is_some());
+    assert!(b.backend.redeem_session_ref(r).await.unwrap().is_none());
+
+    // The same completion raced on both instances: one claims, both answer the same.
+    for _ in 0..5 {
+        let (flow, next) = phone_b
+            .start(FlowKind::Authentication, Presentation::App2App, None)
+            .await
+            .unwrap();
+        let NextStep::LaunchApp { device_link } = next else {
+            panic!()
+        };
+        let url = phone_b
+            .smart_id_app(&device_link)
+            .await
+            .unwrap()
+            .return_url
+            .unwrap();
+        let req = CompleteFlowRequest {
+            flow_handle: flow.flow_handle().unwrap().to_owned(),
+            return_url: url,
+        };
+        let (x, y) = tokio::join!(
+            phone_a.transport.complete_flow(&req),
+            phone_b.transport.complete_flow(&req)
+        );
+        assert_eq!(x.unwrap(), y.unwrap());
+    }
+
+    // A QR flow started on B is polled on A.
+    let (flow, next) = phone_b
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let NextStep::ShowQr { device_link } = next else {
+        panic!()
+    };
+    phone_a.smart_id_app(&device_link).await.unwrap();
+    let poll = PollFlowRequest {
+        flow_handle: flow.flow_handle().unwrap().to_owned(),
+    };
+    let mut finished = None;
+    for _ in 0..20 {
+        if let PollFlowResponse::Finished { outcome } =
+            phone_a.transport.poll_flow(&poll).await.unwrap()
+        {
+            finished = Some(outcome);
+            break;
+        }
+    }
+    let outcome = finished.expect("finished");
+    assert!(matches!(outcome, FlowOutcome::Authenticated { .. }));
+    assert_eq!(
+        phone_b.transport.poll_flow(&poll).await.unwrap(),
+        PollFlowResponse::Finished { outcome }
+    );
+
+    // An idempotent retry of a start may reach the other instance: same flow.
+    let req = sidkit_contract::StartFlowRequest {
+        kind: FlowKind::Authentication,
+        presentation: Presentation::App2App,
+        lang: "eng".into(),
+        context: None,
+        idempotency_key: "retry-key-0123456789".into(),
+    };
+    let r1 = phone_a.transport.start_flow(&req).await.unwrap();
+    let r2 = phone_b.transport.start_flow(&req).await.unwrap();
+    assert_eq!(r1.flow_handle, r2.flow_handle);
+    assert_eq!(r1.device_link, r2.device_link);
+    a.server.shutdown().await;
+    b.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_drive_a_certificate_choice_and_signature_once() {
+    let redis = RedisServer::start();
+    let a = Stack::start(0, 0, Some(store(&redis).await)).await.unwrap();
+    let b = Stack::on(a.sim.clone(), 0, Some(store(&redis).await))
+        .await
+        .unwrap();
+    let phone_a = phone(&a, OK);
+    let phone_b = phone(&b, OK);
+    for _ in 0..3 {
+        // Started on A (whose background task drives it), polled on B meanwhile (which drives
+        // it too): the linked signature is created once, and the completion on B verifies it.
+        let (flow, next) = phone_a
+            .start(
+                FlowKind::CertificateChoiceAndSignature,
+                Presentation::App2App,
+                None,
+            )
+            .await
+            .unwrap();
+        let NextStep::LaunchApp { device_link } = next else {
+            panic!()
+        };
+        let handle = flow.flow_handle().unwrap().to_owned();
+        let poll = PollFlowRequest {
+            flow_handle: handle.clone(),
+        };
+        let poller = {
+            let t = phone_b.transport.clone();
+            let poll = poll.clone();
+            tokio::spawn(async move {
+                for _ in 0..10 {
+                    let r = t.poll_flow(&poll).await.unwrap();
+                    assert!(matches!(r, PollFlowResponse::Pending { .. }), "{r:?}");
+                }
+            })
+        };
+        let app = within(40, phone_b.smart_id_app(&device_link))
+            .await
+            .unwrap();
+        poller.await.unwrap();
+        let url = app.return_url.expect("the certificate choice's callback");
+        let req = CompleteFlowRequest {
+            flow_handle: handle,
+            return_url: url,
+        };
+        let on_b = phone_b.transport.complete_flow(&req).await.unwrap();
+        let on_a = phone_a.transport.complete_flow(&req).await.unwrap();
+        assert_eq!(on_a, on_b);
+        let FlowOutcome::Signed { signature, .. } = &on_b else {
+            panic!("{on_b:?}")
+        };
+        assert_eq!(signature.document_number, OK);
+    }
+    a.server.shutdown().await;
+    b.server.shutdown().await;
+}
