@@ -7,10 +7,12 @@ host-built library in LIBRARY_DIR (libsidkit.a, libsidkit.so). Each check prints
 or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status is 1 on failure.
 
 1. shellcheck: every scripts/*.sh and tests/ios/run.sh.
-2. Syntax: every Swift file under ios/, Package.swift and tests/swift parses with
-   tree-sitter-swift without ERROR or MISSING nodes (the two UniFFI constructs the grammar does
-   not know are normalised first, as in tests/swift/check.py).
-3. Package.swift: the targets' paths exist, the binary target points at the script's output.
+2. Syntax: every Swift file under ios/ (sources, the test targets and their test support,
+   the sample) and Package.swift parses with tree-sitter-swift without ERROR or MISSING nodes
+   (the two UniFFI constructs the grammar does not know are normalised first, as in
+   tests/swift/check.py).
+3. Package.swift: the targets' paths exist, the binary target points at the script's output,
+   the Linux system library at the module map scripts/generate-bindings.sh writes.
 4. Generated Swift: ios/Sources/SidKit/Generated/SidKit.swift is byte-identical to a fresh
    generation (a stale copy would not match the XCFramework it ships with).
 5. Symbols: every uniffi_*/ffi_* function the generated Swift calls is declared in the header,
@@ -48,6 +50,9 @@ _spec.loader.exec_module(swiftcheck)
 
 GENERATED = os.path.join(ROOT, "ios", "Sources", "SidKit", "Generated", "SidKit.swift")
 WRAPPER_DIR = os.path.join(ROOT, "ios", "Sources", "SidKitUI")
+# Where scripts/generate-bindings.sh writes SidKitFFI.h and the Linux module.modulemap: the
+# system library SidKitFFI of Package.swift on Linux (generated, so not checked for existence).
+LINUX_FFI_DIR = "target/bindings/swift"
 
 # Apple / Swift standard library names the wrapper, tests and sample use. Only names that are
 # neither generated nor declared in ios/ belong here; keep it short and exact.
@@ -67,7 +72,7 @@ XCTAssertThrowsError XCTAssertTrue XCTFail XCTUnwrap fatalError min print withCh
 withTaskCancellationHandler defer onOpenURL Array Set String Data URL UUID Date Text Path CGRect CGFloat Canvas
 AsyncStream NSUserActivity HTTPURLResponse URLError URLRequest URLSession JSONDecoder CharacterSet
 NSLock CancellationError Int UInt16 Task StateObject Button VStack ProgressView WindowGroup
-SymmetricKey URLComponents
+SymmetricKey URLComponents withThrowingTaskGroup
 """.split())
 KNOWN_MEMBERS = set("""
 absoluteString addingPercentEncoding aspectRatio allSatisfy append accessibilityLabel
@@ -84,7 +89,7 @@ localizedDescription timedOut notConnectedToInternet networkConnectionLost
 cannotConnectToHost cannotFindHost dnsLookupFailed internationalRoamingOff callIsActive
 dataNotAllowed resourceUnavailable serverCertificateUntrusted badURL failure success init
 activityType self base64EncodedString values height width utf8 random hash max
-scheme host port path lowercased timeIntervalSince
+scheme host port path lowercased timeIntervalSince components prefix shuffled addTask waitForAll
 """.split())
 
 results = []
@@ -154,8 +159,7 @@ def syntax_problems_text(name, src):
 
 def swift_files():
     files = sorted(glob.glob(os.path.join(ROOT, "ios", "**", "*.swift"), recursive=True))
-    files += [os.path.join(ROOT, "Package.swift"), os.path.join(ROOT, "tests", "swift", "Package.swift")]
-    files += sorted(glob.glob(os.path.join(ROOT, "tests", "swift", "Tests", "**", "*.swift"), recursive=True))
+    files += [os.path.join(ROOT, "Package.swift")]
     return files
 
 
@@ -168,19 +172,24 @@ def package_problems(text=None):
     out = []
     if not text.startswith("// swift-tools-version:5.9"):
         out.append("Package.swift must start with // swift-tools-version:5.9")
-    for target in ["SidKitFFI", "SidKit", "SidKitUI", "SidKitUITests"]:
+    for target in ["SidKitFFI", "SidKit", "SidKitUI", "SidKitUITests", "SidKitTests", "SidKitTestSupport"]:
         if f'name: "{target}"' not in text:
             out.append(f"no target {target}")
     if 'path: "ios/build/SidKitFFI.xcframework"' not in text:
         out.append("the local binary target must be ios/build/SidKitFFI.xcframework (the script's output)")
+    if f'.systemLibrary(name: "SidKitFFI", path: "{LINUX_FFI_DIR}")' not in text:
+        out.append(f"the Linux system library SidKitFFI must be {LINUX_FFI_DIR} (scripts/generate-bindings.sh's output)")
     for path in re.findall(r'path:\s*"([^"]+)"', text):
-        if path.endswith(".xcframework"):
+        if path.endswith(".xcframework") or path == LINUX_FFI_DIR:
             continue
         if not os.path.isdir(os.path.join(ROOT, path)):
             out.append(f"target path {path} does not exist")
     for platform in [".iOS(.v15)"]:
         if platform not in text:
             out.append(f"platform {platform} missing")
+    gen = open(os.path.join(ROOT, "scripts", "generate-bindings.sh"), encoding="utf-8").read()
+    if not re.search(r"^OUT=target/bindings$", gen, re.M) or '"$OUT/swift/module.modulemap"' not in gen:
+        out.append(f"scripts/generate-bindings.sh no longer writes {LINUX_FFI_DIR}/module.modulemap by default")
     return out
 
 
