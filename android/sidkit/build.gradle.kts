@@ -8,6 +8,12 @@
 //   gradle :sidkit:assembleRelease                       # AAR in sidkit/build/outputs/aar/
 //   gradle :sidkit:publishReleasePublicationToMavenLocal # dev.sidkit:sidkit-android:<version>
 //   gradle -Psidkit.buildRust=true :sidkit:assembleRelease   # also (re)build the native libraries
+//   gradle :sidkit:testDebugUnitTest                     # the unit tests in src/test (below)
+//
+// The unit tests (src/test/kotlin: Robolectric + JUnit 4) run on the host JVM against the host
+// build of libsidkit (target/debug, which generateSidkitBindings builds with cargo) through the
+// desktop JNA jar. Without the Android SDK, tests/android/run.sh compiles and runs the same
+// folder with Maven (tests/android/pom.xml; keep its versions equal to the ones below).
 import org.jetbrains.kotlin.gradle.dsl.JvmTarget
 import javax.inject.Inject
 
@@ -115,6 +121,16 @@ val checkSidkitNative = tasks.register("checkSidkitNative") {
 if (buildRust) checkSidkitNative.configure { dependsOn(buildSidkitNative) }
 tasks.named("preBuild") { dependsOn(checkSidkitNative) }
 
+// Unit tests: the generated bindings load libsidkit for the host (not the jniLibs of the AAR).
+tasks.withType<Test>().configureEach {
+    dependsOn(generateSidkitBindings)
+    systemProperty("jna.library.path", sidkitRoot.resolve("target/debug").path)
+    // ProjectFilesTest reads the repository's build files.
+    systemProperty("sidkit.root", sidkitRoot.path)
+    systemProperty("robolectric.logging.enabled", "false")
+    maxHeapSize = "1g"
+}
+
 android {
     namespace = "dev.sidkit"
     compileSdk = 35
@@ -159,6 +175,12 @@ dependencies {
     // The generated bindings call libsidkit through JNA; the AAR carries JNA's Android natives.
     api("net.java.dev.jna:jna:5.17.0@aar")
     api("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+
+    // Unit tests (src/test/kotlin), as tests/android/pom.xml runs them. Robolectric brings
+    // androidx.test:monitor; the JNA jar carries the desktop natives the AAR lacks.
+    testImplementation("junit:junit:4.13.2")
+    testImplementation("org.robolectric:robolectric:4.17")
+    testImplementation("net.java.dev.jna:jna:5.17.0@jar")
 }
 
 publishing {

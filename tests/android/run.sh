@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Android wrapper tests: the Kotlin wrapper (android/sidkit/src/main/kotlin) and the generated
 # bindings compiled against the Android framework (Robolectric's android-all) and run under
-# Robolectric + JUnit 4 by Maven, against the host-built libsidkit through JNA.
+# Robolectric + JUnit 4 by Maven, against the host-built libsidkit through JNA. The tests are the
+# library module's unit tests in android/sidkit/src/test/kotlin (Gradle's testDebugUnitTest where
+# the Android SDK exists); Maven here compiles and runs that same folder (tests/android/pom.xml).
 # Prints "N passed, N failed" last; exits non-zero on any failure, and when fewer tests ran than
 # the sources declare (JUnit silently skips a @Test that does not return Unit).
 #   bash tests/android/run.sh [-Dtest=SomeTest]
@@ -9,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
 SUITE=$ROOT/tests/android
+TEST_SRC=$ROOT/android/sidkit/src/test/kotlin
 OUT=$ROOT/target/android-tests
 mkdir -p "$OUT"
 
@@ -45,13 +48,6 @@ fi
 scripts/generate-bindings.sh --out target/bindings >/dev/null || fail_build "generating the bindings failed"
 LIBDIR=$(dirname "$(cat target/bindings/lib)")
 
-# The fake RP backend of the JVM Kotlin suite is shared (only that file; the rest of that suite
-# is a main()-style harness).
-SHARED=$OUT/shared-test-src
-rm -rf "$SHARED"
-mkdir -p "$SHARED"
-cp tests/kotlin/src/FakeBackend.kt "$SHARED/"
-
 # A clean build every time: the Kotlin plugin compiles everything anyway, and stale classes of
 # deleted tests would otherwise still run.
 rm -rf "$OUT/build"
@@ -59,13 +55,13 @@ REPORTS=$OUT/build/surefire-reports
 rc=0
 "${MVN[@]}" -f "$SUITE/pom.xml" \
   -Dsidkit.build="$OUT/build" \
-  -Dsidkit.root="$ROOT" -Dsidkit.libdir="$LIBDIR" -Dsidkit.shared="$SHARED" \
+  -Dsidkit.root="$ROOT" -Dsidkit.libdir="$LIBDIR" \
   test "$@" >"$OUT/mvn.log" 2>&1 || rc=$?
 # Maven is quiet (-q): what is left is compiler errors, test failures and test output.
 grep -vE '^(WARNING: |\[WARNING\] |\[Robolectric\] WARN: Android SDK 3[67] requires Java 21)' "$OUT/mvn.log" || true
 
 # Count from the surefire XML reports, and compare with the @Test methods in the sources.
-expected=$(grep -rhoE '^\s*@Test\b' "$SUITE/src/test/kotlin" | wc -l)
+expected=$(grep -rhoE '^\s*@Test\b' "$TEST_SRC" | wc -l)
 read -r tests failures errors skipped < <(python3 - "$REPORTS" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 t = f = e = s = 0

@@ -7,10 +7,12 @@ host-built library in LIBRARY_DIR (libsidkit.a, libsidkit.so). Each check prints
 or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status is 1 on failure.
 
 1. shellcheck: every scripts/*.sh and tests/ios/run.sh.
-2. Syntax: every Swift file under ios/, Package.swift and tests/swift parses with
-   tree-sitter-swift without ERROR or MISSING nodes (the two UniFFI constructs the grammar does
-   not know are normalised first, as in tests/swift/check.py).
-3. Package.swift: the targets' paths exist, the binary target points at the script's output.
+2. Syntax: every Swift file under ios/ (sources, the test targets and their test support,
+   the sample) and Package.swift parses with tree-sitter-swift without ERROR or MISSING nodes
+   (the two UniFFI constructs the grammar does not know are normalised first, as in
+   tests/swift/check.py).
+3. Package.swift: the targets' paths exist, the binary target points at the script's output,
+   the Linux system library at the module map scripts/generate-bindings.sh writes.
 4. Generated Swift: ios/Sources/SidKit/Generated/SidKit.swift is byte-identical to a fresh
    generation (a stale copy would not match the XCFramework it ships with).
 5. Symbols: every uniffi_*/ffi_* function the generated Swift calls is declared in the header,
@@ -19,6 +21,10 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    and argument labels that the generated Swift (public API), the wrapper itself or a short
    list of Apple/Swift APIs (KNOWN_* below) declare.
 7. DocC: every public declaration of SidKitUI has a /// comment.
+7a. Test support: the target SidKitTestSupport (the fake backend of both test targets) declares
+   everything it does not keep private as public, imports SidKit without @testable and not
+   XCTest; each test file using it imports it, and each such test target depends on it.
+7b. No symbolic links under ios/ or tests/ (code is shared through targets, not links).
 8. scripts/build-xcframework.sh runs end to end with stand-ins for Apple's tools
    (tests/ios/stub-apple-tools): the rustup/cargo/lipo/xcodebuild calls, the slice layout with
    Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, the zip, the checksum, and the Swift
@@ -29,7 +35,9 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    and after markLaunched, restore, late returns of cancelled flows being stale.
 10. Self-tests: deliberately broken inputs (a dropped parenthesis, a changed byte in the
    generated Swift, an unknown FFI symbol, seven wrong identifiers or labels, an unquoted shell
-   variable) each make the corresponding check fail; otherwise the checks above prove nothing.
+   variable, a test-support declaration without `public`, a missing import or target
+   dependency of the test support, a symbolic link) each make the corresponding check fail;
+   otherwise the checks above prove nothing.
 """
 import glob
 import importlib.util
@@ -48,6 +56,10 @@ _spec.loader.exec_module(swiftcheck)
 
 GENERATED = os.path.join(ROOT, "ios", "Sources", "SidKit", "Generated", "SidKit.swift")
 WRAPPER_DIR = os.path.join(ROOT, "ios", "Sources", "SidKitUI")
+SUPPORT_DIR = os.path.join(ROOT, "ios", "Tests", "SidKitTestSupport")
+# Where scripts/generate-bindings.sh writes SidKitFFI.h and the Linux module.modulemap: the
+# system library SidKitFFI of Package.swift on Linux (generated, so not checked for existence).
+LINUX_FFI_DIR = "target/bindings/swift"
 
 # Apple / Swift standard library names the wrapper, tests and sample use. Only names that are
 # neither generated nor declared in ios/ belong here; keep it short and exact.
@@ -67,7 +79,7 @@ XCTAssertThrowsError XCTAssertTrue XCTFail XCTUnwrap fatalError min print withCh
 withTaskCancellationHandler defer onOpenURL Array Set String Data URL UUID Date Text Path CGRect CGFloat Canvas
 AsyncStream NSUserActivity HTTPURLResponse URLError URLRequest URLSession JSONDecoder CharacterSet
 NSLock CancellationError Int UInt16 Task StateObject Button VStack ProgressView WindowGroup
-SymmetricKey URLComponents
+SymmetricKey URLComponents withThrowingTaskGroup
 """.split())
 KNOWN_MEMBERS = set("""
 absoluteString addingPercentEncoding aspectRatio allSatisfy append accessibilityLabel
@@ -84,7 +96,7 @@ localizedDescription timedOut notConnectedToInternet networkConnectionLost
 cannotConnectToHost cannotFindHost dnsLookupFailed internationalRoamingOff callIsActive
 dataNotAllowed resourceUnavailable serverCertificateUntrusted badURL failure success init
 activityType self base64EncodedString values height width utf8 random hash max
-scheme host port path lowercased timeIntervalSince
+scheme host port path lowercased timeIntervalSince components prefix shuffled addTask waitForAll
 """.split())
 
 results = []
@@ -154,8 +166,7 @@ def syntax_problems_text(name, src):
 
 def swift_files():
     files = sorted(glob.glob(os.path.join(ROOT, "ios", "**", "*.swift"), recursive=True))
-    files += [os.path.join(ROOT, "Package.swift"), os.path.join(ROOT, "tests", "swift", "Package.swift")]
-    files += sorted(glob.glob(os.path.join(ROOT, "tests", "swift", "Tests", "**", "*.swift"), recursive=True))
+    files += [os.path.join(ROOT, "Package.swift")]
     return files
 
 
@@ -168,19 +179,24 @@ def package_problems(text=None):
     out = []
     if not text.startswith("// swift-tools-version:5.9"):
         out.append("Package.swift must start with // swift-tools-version:5.9")
-    for target in ["SidKitFFI", "SidKit", "SidKitUI", "SidKitUITests"]:
+    for target in ["SidKitFFI", "SidKit", "SidKitUI", "SidKitUITests", "SidKitTests", "SidKitTestSupport"]:
         if f'name: "{target}"' not in text:
             out.append(f"no target {target}")
     if 'path: "ios/build/SidKitFFI.xcframework"' not in text:
         out.append("the local binary target must be ios/build/SidKitFFI.xcframework (the script's output)")
+    if f'.systemLibrary(name: "SidKitFFI", path: "{LINUX_FFI_DIR}")' not in text:
+        out.append(f"the Linux system library SidKitFFI must be {LINUX_FFI_DIR} (scripts/generate-bindings.sh's output)")
     for path in re.findall(r'path:\s*"([^"]+)"', text):
-        if path.endswith(".xcframework"):
+        if path.endswith(".xcframework") or path == LINUX_FFI_DIR:
             continue
         if not os.path.isdir(os.path.join(ROOT, path)):
             out.append(f"target path {path} does not exist")
     for platform in [".iOS(.v15)"]:
         if platform not in text:
             out.append(f"platform {platform} missing")
+    gen = open(os.path.join(ROOT, "scripts", "generate-bindings.sh"), encoding="utf-8").read()
+    if not re.search(r"^OUT=target/bindings$", gen, re.M) or '"$OUT/swift/module.modulemap"' not in gen:
+        out.append(f"scripts/generate-bindings.sh no longer writes {LINUX_FFI_DIR}/module.modulemap by default")
     return out
 
 
@@ -514,6 +530,114 @@ def docc_problems(paths, minimum=0):
 
 
 # ---------------------------------------------------------------------------------------------
+# 7a. the test-support target (no compiler here: check what swiftc would reject across modules)
+
+SUPPORT_MODULE = "SidKitTestSupport"
+PRIVATE_ACCESS = re.compile(r"\b(private|fileprivate)\b(?!\s*\(set\))")
+DECLS = ("class_declaration", "protocol_declaration", "typealias_declaration", "function_declaration",
+         "property_declaration", "init_declaration", "subscript_declaration")
+
+
+def access_of(decl):
+    mods = next((c for c in decl.children if c.type == "modifiers"), None)
+    text = txt(mods) if mods is not None else ""
+    if re.search(r"\b(public|open)\b", text):
+        return "public"
+    return "private" if PRIVATE_ACCESS.search(text) else "internal"
+
+
+def support_problems(support_files, test_files, package_text):
+    """support_files, test_files: [(name, bytes)]; test files are those of the test targets."""
+    out = []
+    names = set()
+    for name, src in support_files:
+        if re.search(rb"^@testable import ", src, re.M):
+            out.append(f"{name}: @testable import in a regular target (fails in release builds); use import")
+        if re.search(rb"^import XCTest$", src, re.M):
+            out.append(f"{name}: imports XCTest, which a regular target cannot rely on")
+        _, tree = parse_text(src)
+        stack = [(c, None) for c in tree.root_node.children]
+        while stack:
+            n, owner = stack.pop()
+            if n.type == "directive" or n.type not in DECLS:
+                continue
+            is_ext = bool(n.children) and n.children[0].type == "extension"
+            label = decl_name(n) or ("init" if n.type == "init_declaration" else n.type)
+            if n.type == "property_declaration":
+                pat = next((p for p in walk(n) if p.type == "pattern"), None)
+                ident = next((x for x in pat.children if x.type == "simple_identifier"), None) if pat is not None else None
+                label = txt(ident) if ident is not None else label
+            access = access_of(n)
+            if access == "private":
+                continue
+            if not is_ext and access != "public":
+                where = f"{owner}.{label}" if owner else label
+                out.append(f"{name}:{n.start_point[0] + 1}: {where} is internal: the test targets cannot see it (make it public or private)")
+            if owner is None and not is_ext:
+                names.add(label)
+            body = next((c for c in n.children if c.type in ("class_body", "enum_class_body", "protocol_body")), None)
+            if body is not None and n.type != "protocol_declaration":
+                stack.extend((c, label) for c in body.children)
+    if len(names) < 5:
+        out.append(f"only {len(names)} declarations found in {SUPPORT_MODULE}; the check is not looking")
+    users = set()
+    for name, src in test_files:
+        _, tree = parse_text(src)
+        used = sorted({txt(n) for n in walk(tree.root_node)
+                       if n.type in ("simple_identifier", "type_identifier") and txt(n) in names
+                       and (n.parent is None or n.parent.type not in ("navigation_suffix", "value_argument_label"))})
+        if not used:
+            continue
+        users.add(os.path.dirname(name))
+        if not re.search(rb"^import " + SUPPORT_MODULE.encode() + rb"$", src, re.M):
+            out.append(f"{name} uses {', '.join(used[:3])} but does not import {SUPPORT_MODULE}")
+    if not users:
+        out.append(f"no test file uses {SUPPORT_MODULE}; the check is not looking")
+    # Each test target whose files use the support target depends on it.
+    targets = {}
+    for m in re.finditer(r'\.testTarget\(\s*name:\s*"([^"]+)",\s*dependencies:\s*\[([^\]]*)\],\s*path:\s*"([^"]+)"', package_text):
+        targets[m.group(3)] = (m.group(1), m.group(2))
+    for d in sorted(users):
+        if d not in targets:
+            out.append(f"{d} is not the path of a test target of Package.swift")
+        elif f'"{SUPPORT_MODULE}"' not in targets[d][1]:
+            out.append(f"test target {targets[d][0]} uses {SUPPORT_MODULE} but does not depend on it")
+    if not re.search(r'\.target\(\s*name:\s*"' + SUPPORT_MODULE + r'",[^)]*path:\s*"' + rel(SUPPORT_DIR) + '"', package_text):
+        out.append(f"Package.swift has no target {SUPPORT_MODULE} at {rel(SUPPORT_DIR)}")
+    if not out:
+        print(f"     {len(names)} public declarations in {SUPPORT_MODULE}, used by {len(users)} test targets that import and depend on it")
+    return out
+
+
+def support_files():
+    return [(rel(p), open(p, "rb").read()) for p in sorted(glob.glob(os.path.join(SUPPORT_DIR, "**", "*.swift"), recursive=True))]
+
+
+def test_target_files():
+    paths = []
+    for d in sorted(glob.glob(os.path.join(ROOT, "ios", "Tests", "*"))):
+        if os.path.isdir(d) and os.path.abspath(d) != SUPPORT_DIR:
+            paths += sorted(glob.glob(os.path.join(d, "**", "*.swift"), recursive=True))
+    return [(rel(p), open(p, "rb").read()) for p in paths]
+
+
+# ---------------------------------------------------------------------------------------------
+# 7b. symbolic links
+
+def symlink_problems(dirs):
+    out = []
+    for top in dirs:
+        for dirpath, dirnames, filenames in os.walk(top):
+            # ios/build: the script's output, not sources
+            dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) != os.path.join(ROOT, "ios", "build")]
+            for f in dirnames + filenames:
+                p = os.path.join(dirpath, f)
+                if os.path.islink(p):
+                    out.append(f"{rel(p)} is a symbolic link (to {os.readlink(p)}); share code through a target")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
 # 8. scripts/build-xcframework.sh with stub Apple tools (tests/ios/stub-apple-tools)
 
 STUBS = os.path.join(HERE, "stub-apple-tools")
@@ -671,6 +795,35 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
         open(p, "w").write("import Foundation\n\npublic func undocumented() {}\n")
         if not docc_problems([p]):
             out.append("DocC check: an undocumented public function was not detected")
+    # test support: each mutation of the support sources, a test file or Package.swift is found
+    support, tests = support_files(), test_target_files()
+    for where, old, new in [
+            ("support", "public final class FakeTransport", "final class FakeTransport"),
+            ("support", "    public func cancelFlow(", "    func cancelFlow("),
+            ("support", "public let callbackBase", "let callbackBase"),
+            ("support", "import SidKit\n", "@testable import SidKit\n"),
+            ("tests", "import SidKitTestSupport\n", ""),
+            ("package", '"SidKitUI", "SidKit", "SidKitTestSupport"', '"SidKitUI", "SidKit"'),
+    ]:
+        s_files, t_files, pkg = support, tests, package
+        if where == "support":
+            s_files = [(n, d.replace(old.encode(), new.encode(), 1)) for n, d in support]
+            changed = s_files != support
+        elif where == "tests":
+            t_files = [(n, d.replace(old.encode(), new.encode(), 1)) if "SidKitUITests" in n else (n, d) for n, d in tests]
+            changed = t_files != tests
+        else:
+            pkg = package.replace(old, new, 1)
+            changed = pkg != package
+        if not changed:
+            out.append(f"test-support self-test: {old!r} not found ({where}); update the mutation")
+        elif not support_problems(s_files, t_files, pkg):
+            out.append(f"test-support check: {old!r} -> {new!r} ({where}) was not detected")
+    # symbolic links
+    with tempfile.TemporaryDirectory() as tmp:
+        os.symlink(os.path.join(SUPPORT_DIR, "FakeBackend.swift"), os.path.join(tmp, "FakeBackend.swift"))
+        if not symlink_problems([tmp]):
+            out.append("symbolic-link check: a link was not detected")
     return out
 
 
@@ -700,6 +853,11 @@ def main():
     check("wrapper, tests and sample use only the generated API (names and labels)", api)
     check("DocC: every public declaration of SidKitUI is documented",
           lambda: docc_problems(sorted(glob.glob(os.path.join(WRAPPER_DIR, "*.swift"))), minimum=40))
+    check("SidKitTestSupport: public to the test targets, which import it and depend on it",
+          lambda: support_problems(support_files(), test_target_files(),
+                                   open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()))
+    check("no symbolic links under ios/ and tests/",
+          lambda: symlink_problems([os.path.join(ROOT, "ios"), os.path.join(ROOT, "tests")]))
     python_dir = os.path.join(os.path.dirname(fresh_dir), "python")
 
     def rust_contract():

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # iOS checks without Xcode or a Swift compiler (neither exists on Linux): shellcheck of the
-# scripts, tree-sitter-swift syntax of every Swift file of ios/, Package.swift and tests/swift,
-# Package.swift's targets, the checked-in generated Swift against a fresh generation, FFI symbol
-# parity (generated Swift -> header -> libsidkit.a / libsidkit.so), the wrapper's use of the
-# generated API, DocC comments, and self-tests that each check can fail. See tests/ios/ios_check.py.
+# scripts, tree-sitter-swift syntax of every Swift file of ios/ (sources, test targets, test
+# support, sample) and Package.swift, Package.swift's targets, the checked-in generated Swift
+# against a fresh generation, FFI symbol parity (generated Swift -> header -> libsidkit.a /
+# libsidkit.so), the wrapper's and tests' use of the generated API, DocC comments, the
+# test-support target's public API, and self-tests that each check can fail. See
+# tests/ios/ios_check.py.
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Kotlin on the JVM: compiles the generated bindings (package dev.sidkit.ffi) with the tests in
-# tests/kotlin/src and runs them against the host-built libsidkit through JNA.
+# tests/kotlin/src and the fake RP backend they share with the Android unit tests
+# (android/sidkit/src/test/kotlin/dev/sidkit/tests/FakeBackend.kt), and runs them against the
+# host-built libsidkit through JNA.
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 #   bash tests/kotlin/run.sh [name-filter]
 set -euo pipefail
@@ -19,15 +21,16 @@ GEN=target/bindings/kotlin/dev/sidkit/ffi/sidkit.kt
 LIBDIR=$(dirname "$(cat target/bindings/lib)")
 OUT=target/kotlin-tests
 CP="$L/kotlinx-coroutines-core-jvm.jar:$L/kotlin-test.jar:$JNA"
+SRC=(tests/kotlin/src/*.kt android/sidkit/src/test/kotlin/dev/sidkit/tests/FakeBackend.kt)
 
 # kotlinc takes ~10 s: recompile only when the generated code or the tests changed.
-STAMP=$(cat "$GEN" tests/kotlin/src/*.kt | sha256sum | cut -c1-64)
+STAMP=$(cat "$GEN" "${SRC[@]}" | sha256sum | cut -c1-64)
 if [ "$(cat "$OUT/stamp" 2>/dev/null)" != "$STAMP" ]; then
   rm -rf "$OUT"
   mkdir -p "$OUT"
   # C1-only JIT: the short-lived compiler runs ~30 % faster.
   if ! JAVA_OPTS="-Xmx2g -XX:TieredStopAtLevel=1 -XX:+UseParallelGC" \
-      "$K/bin/kotlinc" -cp "$CP" -d "$OUT/classes" "$GEN" tests/kotlin/src/*.kt; then
+      "$K/bin/kotlinc" -cp "$CP" -d "$OUT/classes" "$GEN" "${SRC[@]}"; then
     fail_build "kotlinc failed"
   fi
   echo "$STAMP" > "$OUT/stamp"

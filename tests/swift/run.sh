@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Swift checks without a Swift compiler (none is available for this platform): tree-sitter-swift
-# parses the generated Swift, Package.swift and the hand-written XCTest files, the tests' calls
-# match the generated API's argument labels, the C header compiles and is callable from C, and
-# every function the header declares is exported by the library. See tests/swift/check.py.
+# parses the generated Swift, the root Package.swift and the hand-written XCTest files of the
+# bindings (the test target SidKitTests and the fake backend of SidKitTestSupport, under
+# ios/Tests), the tests' calls match the generated API's argument labels, the C header compiles
+# and is callable from C, and every function the header declares is exported by the library.
+# See tests/swift/check.py; tests/ios/run.sh checks the rest of ios/.
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,4 +15,4 @@ if ! scripts/generate-bindings.sh --out target/bindings >/dev/null; then
 fi
 LIBDIR=$(dirname "$(cat target/bindings/lib)")
 exec "$TOOLS/venv/bin/python" tests/swift/check.py target/bindings/swift "$LIBDIR" \
-  tests/swift/Package.swift tests/swift/Tests/SidKitTests/*.swift
+  Package.swift ios/Tests/SidKitTests/*.swift ios/Tests/SidKitTestSupport/*.swift

@@ -8,6 +8,7 @@ import Foundation
 import XCTest
 @testable import SidKit
 @testable import SidKitUI
+import SidKitTestSupport
 
 /// Records the links it is asked to open and answers with `result`.
 final class FakeOpener: DeviceLinkOpener, @unchecked Sendable {

@@ -17,6 +17,7 @@ OUT=target/kotlin-bench
 rm -rf "$OUT"
 CP="$L/kotlinx-coroutines-core-jvm.jar:$L/kotlin-test.jar:$JNA"
 JAVA_OPTS="-Xmx2g -XX:TieredStopAtLevel=1 -XX:+UseParallelGC" "$K/bin/kotlinc" -nowarn -cp "$CP" -d "$OUT" \
-  target/bindings-bench/kotlin/dev/sidkit/ffi/sidkit.kt tests/kotlin/src/FakeBackend.kt tests/kotlin/bench/FfiBench.kt
+  target/bindings-bench/kotlin/dev/sidkit/ffi/sidkit.kt android/sidkit/src/test/kotlin/dev/sidkit/tests/FakeBackend.kt \
+  tests/kotlin/bench/FfiBench.kt
 echo "libsidkit: $PROFILE profile; $(java -version 2>&1 | head -n 1); JNA $(unzip -p "$JNA" META-INF/MANIFEST.MF | grep -i '^Implementation-Version' | cut -d' ' -f2 | tr -d '\r')"
 java -Djna.library.path="$LIBDIR" -cp "$OUT:$L/kotlin-stdlib.jar:$CP" dev.sidkit.bench.FfiBenchKt

@@ -103,4 +103,34 @@ class ProjectFilesTest {
         // The Kotlin package the wrapper imports is the one uniffi.toml generates.
         assertTrue(text("uniffi.toml").contains("package_name = \"dev.sidkit.ffi\""))
     }
+
+    @Test
+    fun theseTestsAreTheLibraryModulesUnitTestsForGradleAndMaven() {
+        // This folder is the module's unit-test source set (Gradle's testDebugUnitTest), and the
+        // Maven build here compiles the same folder with the same versions.
+        val testSrc = "android/sidkit/src/test/kotlin"
+        assertTrue(File(root, "$testSrc/dev/sidkit/android/tests/ProjectFilesTest.kt").isFile)
+        val pom = xml("tests/android/pom.xml")
+        assertEquals("\${sidkit.root}/$testSrc", pom.children("testSourceDirectory").single().textContent.trim())
+        val props = pom.children("properties").single()
+        fun prop(name: String) = props.children(name).single().textContent.trim()
+        val junit = pom.children("dependency").single { it.children("artifactId").single().textContent == "junit" }
+        val g = text("android/sidkit/build.gradle.kts")
+        for (needle in listOf(
+            "testImplementation(\"junit:junit:${junit.children("version").single().textContent.trim()}\")",
+            "testImplementation(\"org.robolectric:robolectric:${prop("robolectric.version")}\")",
+            "testImplementation(\"net.java.dev.jna:jna:${prop("jna.version")}@jar\")",
+            "api(\"net.java.dev.jna:jna:${prop("jna.version")}@aar\")",
+            "api(\"org.jetbrains.kotlinx:kotlinx-coroutines-android:${prop("coroutines.version")}\")",
+            "systemProperty(\"jna.library.path\", sidkitRoot.resolve(\"target/debug\").path)",
+            "systemProperty(\"sidkit.root\", sidkitRoot.path)",
+        )) {
+            assertTrue(needle, g.contains(needle))
+        }
+        // One fake backend, in this source set, which the JVM suite compiles too.
+        val fake = "$testSrc/dev/sidkit/tests/FakeBackend.kt"
+        assertTrue(File(root, fake).isFile)
+        assertTrue(text("tests/kotlin/run.sh").contains(fake))
+        assertTrue(!File(root, "tests/kotlin/src/FakeBackend.kt").exists())
+    }
 }

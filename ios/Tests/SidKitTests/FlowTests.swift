@@ -1,9 +1,11 @@
 // Whole-flow tests of the generated Swift bindings; mirrors tests/kotlin/src/FlowTests.kt.
-// Syntax- and signature-checked on CI (no Swift compiler there); runs with `swift test` where a
-// Swift toolchain exists (see ../../Package.swift).
+// Syntax- and signature-checked on CI (no Swift compiler there: tests/swift/run.sh and
+// tests/ios/run.sh); runs with `swift test` where a Swift toolchain exists, on a Mac or on Linux
+// (see the root Package.swift).
 import Foundation
 import XCTest
 @testable import SidKit
+import SidKitTestSupport
 
 func makeClient(
     _ backend: FakeBackend,

@@ -5,6 +5,10 @@
 // the documented payload), checks returned callback URLs as spec §7.3 asks (token binding,
 // sessionSecretDigest, userChallengeVerifier, one-shot), and answers polls. Only the backend
 // ever sees the secret, the token and the callback URL; the phone gets the commitment.
+//
+// One file for both Kotlin suites: the Robolectric tests of this source set (Gradle's
+// testDebugUnitTest, tests/android/run.sh) and the JVM suite tests/kotlin, whose run.sh compiles
+// it with tests/kotlin/src (as does tests/kotlin/bench/run.sh).
 package dev.sidkit.tests
 
 import dev.sidkit.ffi.*

@@ -1,62 +1,65 @@
 // A fake RP backend and the Swift transport the tests give the SDK. Mirrors
-// tests/kotlin/src/FakeBackend.kt: real device links (authCode = HMAC-SHA256 over the payload of
-// spec §5), callback checks of spec §7.3, idempotent completion, QR link stream.
-// Shared: ios/Tests/SidKitUITests/FakeBackend.swift is a symbolic link to this file.
+// android/sidkit/src/test/kotlin/dev/sidkit/tests/FakeBackend.kt: real device links
+// (authCode = HMAC-SHA256 over the payload of spec §5), callback checks of spec §7.3, idempotent
+// completion, QR link stream.
+// The target SidKitTestSupport of Package.swift, shared by the test targets SidKitTests and
+// SidKitUITests; everything they use is public. It only needs SidKit's public API, so it imports
+// SidKit without @testable (a regular target cannot rely on testability in release builds).
 import Foundation
 #if canImport(CryptoKit)
 import CryptoKit
 #else
 import Crypto
 #endif
-@testable import SidKit
+import SidKit
 
-let callbackBase = "https://rp.example.com/smart-id/return"
-let liveLinkBase = "https://smart-id.com/device-link"
-let demoLinkBase = "https://sid.demo.sk.ee/device-link"
+public let callbackBase = "https://rp.example.com/smart-id/return"
+public let liveLinkBase = "https://smart-id.com/device-link"
+public let demoLinkBase = "https://sid.demo.sk.ee/device-link"
 
-func b64url(_ data: Data) -> String {
+public func b64url(_ data: Data) -> String {
     data.base64EncodedString()
         .replacingOccurrences(of: "+", with: "-")
         .replacingOccurrences(of: "/", with: "_")
         .replacingOccurrences(of: "=", with: "")
 }
 
-func randomData(_ n: Int) -> Data {
+public func randomData(_ n: Int) -> Data {
     var bytes = [UInt8](repeating: 0, count: n)
     for i in 0..<n { bytes[i] = UInt8.random(in: 0...255) }
     return Data(bytes)
 }
 
-func sha256(_ data: Data) -> Data { Data(SHA256.hash(data: data)) }
+public func sha256(_ data: Data) -> Data { Data(SHA256.hash(data: data)) }
 
-func randomAlnum(_ n: Int) -> String {
+public func randomAlnum(_ n: Int) -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     return String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
 }
 
-let interactionsB64 = Data(#"[{"type":"displayTextAndPIN","displayText60":"Log in to Example Bank"}]"#.utf8).base64EncodedString()
+public let interactionsB64 = Data(#"[{"type":"displayTextAndPIN","displayText60":"Log in to Example Bank"}]"#.utf8).base64EncodedString()
 
-enum Ending { case success, refused, userTimeout }
+public enum Ending { case success, refused, userTimeout }
 
-final class Session: @unchecked Sendable {
-    let handle: String
-    let request: StartFlowRequest
-    let sessionToken = randomAlnum(24)
-    let sessionSecret = randomData(32)
-    let rpChallenge = randomData(64).base64EncodedString()
-    let digest = randomData(64).base64EncodedString()
-    let userChallengeVerifier = b64url(randomData(32))
-    let callbackToken: String?
-    let callbackUrl: String?
-    let sessionType: String
-    var ending: Ending
-    var completedWith: String?
-    var outcome: FlowOutcome?
-    var cancelled = false
-    var endedWithoutCallback = false
-    var qrPolls = 0
+public final class Session: @unchecked Sendable {
+    public let handle: String
+    public let request: StartFlowRequest
+    public let sessionToken = randomAlnum(24)
+    public let sessionSecret = randomData(32)
+    public let rpChallenge = randomData(64).base64EncodedString()
+    public let digest = randomData(64).base64EncodedString()
+    public let userChallengeVerifier = b64url(randomData(32))
+    public let callbackToken: String?
+    public let callbackUrl: String?
+    public let sessionType: String
+    public var ending: Ending
+    public var completedWith: String?
+    public var outcome: FlowOutcome?
+    public var cancelled = false
+    public var endedWithoutCallback = false
+    public var qrPolls = 0
 
-    init(handle: String, request: StartFlowRequest, callbackBase: String, ending: Ending) {
+    public init(handle: String, request: StartFlowRequest, callbackBase: String, ending: Ending) {
         self.handle = handle
         self.request = request
         self.ending = ending
@@ -75,7 +78,7 @@ final class Session: @unchecked Sendable {
         }
     }
 
-    var sessionTypeValue: SessionType {
+    public var sessionTypeValue: SessionType {
         switch sessionType {
         case "auth": return .auth
         case "sign": return .sign
@@ -84,7 +87,7 @@ final class Session: @unchecked Sendable {
     }
 
     /// The device link of spec §4.1 with the authCode of spec §5.
-    func link(type: String, elapsed: Int?) -> String {
+    public func link(type: String, elapsed: Int?) -> String {
         var unprotected = "\(liveLinkBase)?deviceLinkType=\(type)"
         if let elapsed = elapsed { unprotected += "&elapsedSeconds=\(elapsed)" }
         unprotected += "&sessionToken=\(sessionToken)&sessionType=\(sessionType)&version=1.0&lang=\(request.lang)"
@@ -99,12 +102,12 @@ final class Session: @unchecked Sendable {
     }
 
     /// What the Smart-ID app opens when the user is done (spec §7.2).
-    func returnUrl() -> String {
+    public func returnUrl() -> String {
         let base = "\(callbackUrl ?? "")&sessionSecretDigest=\(b64url(sha256(sessionSecret)))"
         return sessionType == "auth" ? "\(base)&userChallengeVerifier=\(userChallengeVerifier)" : base
     }
 
-    func makeOutcome() -> FlowOutcome {
+    public func makeOutcome() -> FlowOutcome {
         switch ending {
         case .refused:
             return .failed(reason: .userRefused, interaction: nil)
@@ -135,38 +138,38 @@ final class Session: @unchecked Sendable {
     }
 }
 
-final class FakeBackend: @unchecked Sendable {
+public final class FakeBackend: @unchecked Sendable {
     private let lock = NSLock()
-    let callbackBaseUrl: String
-    private(set) var sessions: [String: Session] = [:]
+    public let callbackBaseUrl: String
+    public private(set) var sessions: [String: Session] = [:]
     private var byIdempotencyKey: [String: Session] = [:]
-    private(set) var idempotencyKeys: [String] = []
-    private(set) var startCalls = 0
-    private(set) var completeCalls = 0
-    private(set) var cancelCalls = 0
-    private(set) var cancelledCalls = 0
+    public private(set) var idempotencyKeys: [String] = []
+    public private(set) var startCalls = 0
+    public private(set) var completeCalls = 0
+    public private(set) var cancelCalls = 0
+    public private(set) var cancelledCalls = 0
 
-    var ending: Ending = .success
-    var expiresInMs: UInt64 = 120_000
-    var completeDelayNs: UInt64 = 0
-    var hangStart = false
-    var hangComplete = false
-    var failStarts = 0
-    var failCompletes = 0
-    var linkMutator: ((String) -> String)?
-    var qrPollsUntilDone = Int.max
+    public var ending: Ending = .success
+    public var expiresInMs: UInt64 = 120_000
+    public var completeDelayNs: UInt64 = 0
+    public var hangStart = false
+    public var hangComplete = false
+    public var failStarts = 0
+    public var failCompletes = 0
+    public var linkMutator: ((String) -> String)?
+    public var qrPollsUntilDone = Int.max
 
-    init(callbackBase: String = callbackBase) {
+    public init(callbackBase: String = callbackBase) {
         self.callbackBaseUrl = callbackBase
     }
 
-    func locked<T>(_ body: () throws -> T) rethrows -> T {
+    public func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body()
     }
 
-    func session(of flow: SidkitFlow) -> Session {
+    public func session(of flow: SidkitFlow) -> Session {
         let link = flow.deviceLink() ?? ""
         return locked { sessions.values.first { link.contains($0.sessionToken) }! }
     }
@@ -187,7 +190,7 @@ final class FakeBackend: @unchecked Sendable {
         }
     }
 
-    func start(_ req: StartFlowRequest) async throws -> StartFlowResponse {
+    public func start(_ req: StartFlowRequest) async throws -> StartFlowResponse {
         locked {
             startCalls += 1
             idempotencyKeys.append(req.idempotencyKey)
@@ -216,7 +219,7 @@ final class FakeBackend: @unchecked Sendable {
         )
     }
 
-    func complete(_ req: CompleteFlowRequest) async throws -> FlowOutcome {
+    public func complete(_ req: CompleteFlowRequest) async throws -> FlowOutcome {
         locked { completeCalls += 1 }
         if completeDelayNs > 0 { try await Task.sleep(nanoseconds: completeDelayNs) }
         if hangComplete { try await hang() }
@@ -245,7 +248,7 @@ final class FakeBackend: @unchecked Sendable {
         }
     }
 
-    func poll(_ req: PollFlowRequest) async throws -> PollFlowResponse {
+    public func poll(_ req: PollFlowRequest) async throws -> PollFlowResponse {
         try locked {
             guard let s = sessions[req.flowHandle] else { throw backendError(404, "flow_not_found", "no such flow") }
             if s.request.presentation == .qr {
@@ -267,7 +270,7 @@ final class FakeBackend: @unchecked Sendable {
         }
     }
 
-    func cancel(_ req: CancelFlowRequest) async throws {
+    public func cancel(_ req: CancelFlowRequest) async throws {
         locked {
             cancelCalls += 1
             sessions[req.flowHandle]?.cancelled = true
@@ -276,26 +279,26 @@ final class FakeBackend: @unchecked Sendable {
 }
 
 /// The transport an app implements with URLSession; here it calls the fake directly.
-final class FakeTransport: BackendTransport, @unchecked Sendable {
-    let backend: FakeBackend
+public final class FakeTransport: BackendTransport, @unchecked Sendable {
+    public let backend: FakeBackend
 
-    init(_ backend: FakeBackend) {
+    public init(_ backend: FakeBackend) {
         self.backend = backend
     }
 
-    func startFlow(request: StartFlowRequest) async throws -> StartFlowResponse {
+    public func startFlow(request: StartFlowRequest) async throws -> StartFlowResponse {
         try await backend.start(request)
     }
 
-    func completeFlow(request: CompleteFlowRequest) async throws -> FlowOutcome {
+    public func completeFlow(request: CompleteFlowRequest) async throws -> FlowOutcome {
         try await backend.complete(request)
     }
 
-    func pollFlow(request: PollFlowRequest) async throws -> PollFlowResponse {
+    public func pollFlow(request: PollFlowRequest) async throws -> PollFlowResponse {
         try await backend.poll(request)
     }
 
-    func cancelFlow(request: CancelFlowRequest) async throws {
+    public func cancelFlow(request: CancelFlowRequest) async throws {
         try await backend.cancel(request)
     }
 }

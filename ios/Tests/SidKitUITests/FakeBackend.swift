@@ -1,1 +1,0 @@
-../../../tests/swift/Tests/SidKitTests/FakeBackend.swift
