@@ -78,9 +78,9 @@ val generateSidkitBindings = tasks.register<GenerateSidkitBindings>("generateSid
     repoRoot.set(sidkitRoot)
     searchPath.set(pathWithCargo)
     rustSources.from(
-        fileTree(sidkitRoot.resolve("core/src")),
+        // The mobile library's layers (core/proto, core/contract, core/app) and the FFI crate.
+        fileTree(sidkitRoot.resolve("core")) { include("*/src/**", "*/Cargo.toml") },
         fileTree(sidkitRoot.resolve("bindings/src")),
-        sidkitRoot.resolve("core/Cargo.toml"),
         sidkitRoot.resolve("bindings/Cargo.toml"),
         sidkitRoot.resolve("Cargo.toml"),
         sidkitRoot.resolve("Cargo.lock"),
@@ -98,7 +98,10 @@ val buildSidkitNative = tasks.register<Exec>("buildSidkitNative") {
     workingDir = sidkitRoot
     environment("PATH", pathWithCargo)
     commandLine("bash", "scripts/build-android.sh")
-    inputs.files(fileTree(sidkitRoot.resolve("core/src")), fileTree(sidkitRoot.resolve("bindings/src")))
+    inputs.files(
+        fileTree(sidkitRoot.resolve("core")) { include("*/src/**", "*/Cargo.toml") },
+        fileTree(sidkitRoot.resolve("bindings/src")),
+    )
     inputs.files(sidkitRoot.resolve("Cargo.toml"), sidkitRoot.resolve("Cargo.lock"))
     outputs.dir(jniLibsDir)
 }

@@ -1,6 +1,6 @@
 """Checks docs/openapi.yaml: it validates as OpenAPI (openapi-spec-validator), the contract's
 paths and methods are there, and every field of every Rust contract message (samples printed by
-`cargo run -p sidkit-core --example contract_samples`) appears in its schema. Prints
+`cargo run -p sidkit-contract --example contract_samples`) appears in its schema. Prints
 "N passed, N failed" last."""
 import json
 import sys

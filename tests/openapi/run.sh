@@ -15,5 +15,5 @@ if ! "$VENV/bin/python" -c "import openapi_spec_validator, yaml, importlib.metad
 fi
 samples=$(mktemp)
 trap 'rm -f "$samples"' EXIT
-cargo run -q -p sidkit-core --example contract_samples >"$samples"
+cargo run -q -p sidkit-contract --example contract_samples >"$samples"
 "$VENV/bin/python" tests/openapi/check.py docs/openapi.yaml "$samples"

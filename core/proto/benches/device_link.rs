@@ -1,7 +1,7 @@
 //! Device link + authCode versus a bare HMAC-SHA256 over the same payload bytes, and callback
 //! verification.
 //!
-//! Run: `cargo bench -p sidkit-core --bench device_link`
+//! Run: `cargo bench -p sidkit-proto --bench device_link`
 
 use std::hint::black_box;
 

@@ -1,4 +1,5 @@
-//! A test PKI that issues Smart-ID-like certificates (feature `test-pki`). **Never use it in
+//! A test PKI that issues Smart-ID-like certificates (crate `sidkit-testpki`, `publish = false`,
+//! a dev-dependency of the layers and a dependency of the simulator only). **Never use it in
 //! production**: its CAs are generated on the fly and trusted by nobody.
 //!
 //! It exists so that the response verifier, the simulator and the end-to-end tests can run the

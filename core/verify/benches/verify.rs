@@ -2,7 +2,7 @@
 //! certificate chain with ECDSA P-384 CAs, Smart-ID profile, identity, RSASSA-PSS SHA-512
 //! signature) with 4096- and 6144-bit user keys.
 //!
-//! `cargo bench -p sidkit-core --bench verify --features test-pki`
+//! `cargo bench -p sidkit-verify --bench verify`
 //! (key generation for the fixtures takes a while before measuring starts).
 
 use std::hint::black_box;

@@ -1,4 +1,4 @@
-//! SK's real LIVE and DEMO CA certificates (bundled in `core/ca/`) parse, match the
+//! SK's real LIVE and DEMO CA certificates (bundled in `core/verify/ca/`) parse, match the
 //! fingerprints of `ca/README.md` and of `verify::sk_ca`, are exactly what
 //! `TrustStore::sk_live()` / `sk_demo()` hold, and every intermediate chains to its root with
 //! real signatures (RSA PKCS#1 v1.5 SHA-384, ECDSA P-384 and P-521).
@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use sidkit_verify::VerifyError as Error;
 use sidkit_verify::{sk_ca, CertRole, Certificate, TrustStore, VerificationFailure};
 
-/// The bundled CA files (`core/ca`).
+/// The bundled CA files (`core/verify/ca`).
 fn bundle_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ca")
 }

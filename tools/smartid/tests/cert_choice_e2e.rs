@@ -1,5 +1,5 @@
 //! `certificateChoiceAndSignature` flows end to end over loopback: the simulated phone drives
-//! `core::mobile::Flow` against the reference backend, which makes the device-link certificate
+//! `sidkit_app::Flow` against the reference backend, which makes the device-link certificate
 //! choice (C2), verifies it with its callback deferred, creates the linked notification
 //! signature (S5) on the chosen document, and verifies S5 with the certificate choice's return
 //! URL (spec §7.2). Refusals in either session are `failed` outcomes; forged and replayed

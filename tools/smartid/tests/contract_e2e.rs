@@ -1,5 +1,5 @@
 //! The app ↔ backend contract end to end over loopback: the simulated phone drives
-//! `core::mobile::Flow` with the Rust HTTP transport against the reference backend (the backend
+//! `sidkit_app::Flow` with the Rust HTTP transport against the reference backend (the backend
 //! kit and the simulator), for every scripted outcome of the simulator, plus the contract's
 //! error bodies, idempotency, cancellation, replayed and forged completions.
 

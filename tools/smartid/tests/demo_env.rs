@@ -1,12 +1,12 @@
 //! `--env demo` of `smartid serve` and `smartid demo`: argument validation and the resolved
 //! configuration (`--check-config`), without network. SK DEMO itself is not reachable here.
 //!
-//! The DEMO CA files are SK's, bundled in the repository (`core/ca/demo`).
+//! The DEMO CA files are SK's, bundled in the repository (`core/verify/ca/demo`).
 
 use std::path::PathBuf;
 use std::process::Command;
 
-/// `<repo>/core/ca/demo`.
+/// `<repo>/core/verify/ca/demo`.
 fn demo_ca_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../core/verify/ca/demo");
     assert!(dir.is_dir(), "{} not found", dir.display());
