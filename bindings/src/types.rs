@@ -1,5 +1,9 @@
 //! FFI records and enums, and their conversions to and from the core types.
 //!
+//! Longer than 600 lines because it mirrors every contract record and enum for UniFFI, with both
+//! conversions; it shrinks once `sidkit-contract` derives the UniFFI traits itself behind
+//! `cfg_attr` (that must not change the generated Kotlin and Swift, so it is a change of its own).
+//!
 //! The contract types mirror `sidkit_contract` field for field, so that a
 //! transport can pass them straight to its HTTP layer through the JSON helpers in
 //! [`crate::json`].

@@ -1,5 +1,9 @@
 //! The sans-IO state machine of one mobile Smart-ID flow.
 //!
+//! Longer than 600 lines because it is one state machine: its transitions (start, launch,
+//! return, complete, poll, cancel, deadline, snapshot) share one state and read best together.
+//! Its configuration (`config`), errors (`error`) and states (`state`) live in their own modules.
+//!
 //! [`Flow`] does no I/O and reads no clock: every method takes the current time as Unix
 //! milliseconds and returns the request to send, or takes the answer (or failure) of the app's
 //! transport. The UniFFI layer drives it with the app's transport; tests drive it directly.

@@ -1,5 +1,8 @@
 //! Tests of the mobile flow against a backend simulated with the crate's own backend pieces
 //! (real device links signed with a session secret, real callback URLs and binding checks).
+//!
+//! Longer than 600 lines because it holds every scenario of the flow (App2App, QR, each end
+//! result, replays, forgeries, process death, deadlines, property tests) on one shared fixture.
 
 use proptest::prelude::*;
 

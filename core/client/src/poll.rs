@@ -159,6 +159,7 @@ impl CancelHandle {
 
 /// Polls one session until it completes. Create it with [`SmartIdClient::poller`].
 #[derive(Debug)]
+#[doc(alias("SessionStatusPoller"))]
 pub struct Poller<'c> {
     client: &'c SmartIdClient,
     session_id: String,

@@ -9,6 +9,12 @@
 //!    `signature.userChallenge`.
 //!
 //! Every comparison of a token, digest or challenge runs in constant time.
+//!
+//! **The recommended check is [`OneShotCallback::accept`]** (the backend kit does the same with
+//! an atomic claim in its session store, so that it holds across instances). The other checks
+//! are marked *low-level*: [`CallbackBinding::check`] does not make a callback single-use, and
+//! [`verify_callback_url`] has no stored `initialCallbackUrl` to compare the base with (it is for
+//! tools such as `smartid verify-callback`).
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,6 +139,7 @@ impl fmt::Debug for InitialCallback {
 /// Builds an `initialCallbackUrl` from the RP's callback base by appending `value=<token>` with a
 /// fresh 256-bit token. Any `|` in the base is percent-encoded as `%7C`; the base must be
 /// `https`, without fragment, and must not already carry a `value` parameter.
+#[doc(alias("CallbackUrlUtil", "createCallbackUrl"))]
 pub fn create_callback_url(base: &str) -> Result<InitialCallback> {
     create_callback_url_with(base, DEFAULT_TOKEN_PARAM, CallbackToken::random()?)
 }
@@ -278,7 +285,9 @@ pub fn user_challenge_of(verifier: &str) -> String {
     b64::encode_url(&Sha256::digest(verifier.as_bytes()))
 }
 
-/// Compares `SHA-256(verifier)` with `signature.userChallenge` in constant time.
+/// *Low-level* (prefer [`VerifiedCallback::check_user_challenge`] on the result of
+/// [`OneShotCallback::accept`]): compares `SHA-256(verifier)` with `signature.userChallenge` in
+/// constant time.
 pub fn check_user_challenge(
     verifier: &str,
     signature_user_challenge: &str,
@@ -372,7 +381,8 @@ impl CallbackBinding {
         self.session_type.parse()
     }
 
-    /// Stateless checks of a received callback URL (steps 1 and 2 of §7.3, and the presence and
+    /// *Low-level* (prefer [`OneShotCallback::accept`]): stateless checks of a received callback
+    /// URL (steps 1 and 2 of §7.3, and the presence and
     /// format of `userChallengeVerifier` for authentication):
     ///
     /// * it is the session's `initialCallbackUrl` (same scheme, host, path and original query
@@ -467,6 +477,7 @@ impl CallbackBinding {
 /// pass: a callback with the right token and a wrong digest is an attack, and the session must
 /// not be completable afterwards.
 #[derive(Debug)]
+#[doc(alias("CallbackUrlUtil", "validateCallbackUrl"))]
 pub struct OneShotCallback {
     binding: CallbackBinding,
     used: AtomicBool,
@@ -510,7 +521,8 @@ impl OneShotCallback {
     }
 }
 
-/// Checks a callback URL against an expected token and session secret without a stored
+/// *Low-level* (prefer [`OneShotCallback::accept`]): checks a callback URL against an expected
+/// token and session secret without a stored
 /// `initialCallbackUrl` (what `smartid verify-callback` does): the URL is `https`, carries
 /// `value` == `expected_token`, `sessionSecretDigest` matching `secret`, and, if
 /// `user_challenge` is given, a `userChallengeVerifier` whose SHA-256 equals it. All

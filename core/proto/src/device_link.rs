@@ -1,5 +1,8 @@
 //! Device links and the authCode (spec §4, §5, §6).
 //!
+//! Longer than 600 lines because the link builder, the QR ticker and the strict parser of the
+//! same format belong together: the parser must accept exactly what the builder produces.
+//!
 //! ```text
 //! deviceLink      = deviceLinkBase ?deviceLinkType=T [&elapsedSeconds=N (QR only)]
 //!                   &sessionToken=…&sessionType=auth|sign|cert&version=1.0&lang=…&authCode=…
@@ -252,6 +255,7 @@ fn keyed(secret: &SessionSecret) -> HmacSha256 {
 /// Create it when the session-creation response arrives; it holds HMAC state derived from the
 /// session secret (zeroized on drop, never printed).
 #[derive(Clone)]
+#[doc(alias("DeviceLinkBuilder", "AuthCode", "authCode"))]
 pub struct DeviceLinkSigner {
     base: String,
     token: String,
@@ -376,6 +380,7 @@ impl DeviceLinkSigner {
 /// Sans-IO: the caller supplies the clock. `received_at` is the moment the session-creation
 /// response was received; `elapsedSeconds` counts whole seconds from it.
 #[derive(Debug, Clone)]
+#[doc(alias("QrCodeGenerator"))]
 pub struct QrTicker {
     signer: DeviceLinkSigner,
     received_at: Instant,

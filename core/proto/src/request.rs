@@ -39,6 +39,10 @@ fn need_interactions(i: Option<Interactions>) -> Result<Interactions> {
 
 /// Builds authentication requests (device-link A1–A3 and notification A4–A5).
 #[derive(Debug, Clone)]
+#[doc(alias(
+    "DeviceLinkAuthenticationSessionRequestBuilder",
+    "NotificationAuthenticationSessionRequestBuilder"
+))]
 pub struct AuthenticationRequestBuilder {
     rp: RelyingParty,
     rp_challenge: Option<RpChallenge>,
@@ -166,6 +170,11 @@ impl AuthenticationRequestBuilder {
 
 /// Builds signature requests (device-link S1–S2, notification S3–S4, linked S5).
 #[derive(Debug, Clone)]
+#[doc(alias(
+    "DeviceLinkSignatureSessionRequestBuilder",
+    "NotificationSignatureSessionRequestBuilder",
+    "LinkedNotificationSignatureSessionRequestBuilder"
+))]
 pub struct SignatureRequestBuilder {
     rp: RelyingParty,
     digest: String,
@@ -328,6 +337,10 @@ impl SignatureRequestBuilder {
 /// Builds certificate-choice requests (device-link C2, notification C3) and the certificate by
 /// document number request (C1).
 #[derive(Debug, Clone)]
+#[doc(alias(
+    "DeviceLinkCertificateChoiceSessionRequestBuilder",
+    "NotificationCertificateChoiceSessionRequestBuilder"
+))]
 pub struct CertificateChoiceRequestBuilder {
     rp: RelyingParty,
     certificate_level: Option<CertificateLevel>,

@@ -19,6 +19,7 @@ use crate::error::{ProtoError, Result};
 pub const REDACTED: &str = "[redacted]";
 
 /// Compares two byte strings in time that depends only on their lengths.
+#[doc(hidden)]
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
@@ -166,6 +167,7 @@ impl fmt::Debug for SessionSecretDigest {
 /// §4.3): it prints as `[redacted]` and is zeroized on drop. It serializes (it has to be sent to
 /// the RP API) as the exact Base64 text it was created from.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[doc(alias("RpChallengeGenerator"))]
 pub struct RpChallenge {
     bytes: Vec<u8>,
     text: String,

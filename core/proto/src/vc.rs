@@ -8,6 +8,7 @@ use sha2::{Digest as _, Sha256};
 use crate::secret::RpChallenge;
 
 /// The four-digit verification code for an authentication challenge.
+#[doc(alias("VerificationCodeCalculator"))]
 pub fn verification_code(rp_challenge: &RpChallenge) -> String {
     verification_code_for_bytes(rp_challenge.expose_bytes())
 }

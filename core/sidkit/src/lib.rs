@@ -79,11 +79,11 @@
 //! | `CallbackUrlUtil` | [`callback::create_callback_url`], [`callback::OneShotCallback`] |
 //! | `RpChallengeGenerator`, `RpChallenge` | [`secret::RpChallenge`] |
 //! | `VerificationCodeCalculator` | [`vc`] |
-//! | `DeviceLinkAuthenticationResponseValidator`, `NotificationAuthenticationResponseValidator` | `verify::verify_authentication` |
+//! | `DeviceLinkAuthenticationResponseValidator`, `NotificationAuthenticationResponseValidator` | `verify::verify_authentication` (returns `VerifiedAuthentication`) |
 //! | `SignatureResponseValidator` | `verify::verify_signature` |
 //! | `CertificateChoiceResponseValidator` | `verify::verify_certificate_choice` |
 //! | `DefaultTrustedCACertStore`, `FileTrustedCAStoreBuilder`, `TrustedCACertStore` | `verify::TrustStore` (`sk_live()`, `sk_demo()`, `from_dir`) |
-//! | `AuthenticationIdentity` | `verify::Identity` |
+//! | `AuthenticationIdentity` | `verify::CertificateIdentity` |
 //! | `SemanticsIdentifier` | [`ident::SemanticsIdentifier`] |
 //!
 //! The protocol reference is the project's `smartid-rp-api-v3.md` (section numbers in the

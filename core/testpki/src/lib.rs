@@ -2,6 +2,9 @@
 //! a dev-dependency of the layers and a dependency of the simulator only). **Never use it in
 //! production**: its CAs are generated on the fly and trusted by nobody.
 //!
+//! Longer than 600 lines because it is one generator of certificate hierarchies with every
+//! profile knob the verification tests turn (test-only crate).
+//!
 //! It exists so that the response verifier, the simulator and the end-to-end tests can run the
 //! whole protocol offline: a root and an intermediate CA (ECDSA or RSA), and end-entity
 //! certificates with the extensions of the SK "Certificate and OCSP Profile for Smart-ID"

@@ -20,7 +20,7 @@ pub(crate) fn check_validity(
 ) -> Result<(), VerificationFailure> {
     let fmt = |t: SystemTime| {
         t.duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| crate::rfc3339(d.as_secs()))
+            .map(|d| crate::results::rfc3339(d.as_secs()))
             .unwrap_or_else(|_| "before 1970".into())
     };
     if at < cert.not_before() {

@@ -53,7 +53,8 @@ impl Serialize for BirthDate {
 /// The verified identity of a Smart-ID user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Identity {
+#[doc(alias("AuthenticationIdentity"))]
+pub struct CertificateIdentity {
     /// The semantics identifier from the subject `serialNumber`, e.g. `PNOEE-30001010004`.
     pub identity_code: String,
     /// `PNO`, `IDC` or `PAS`.
@@ -93,7 +94,7 @@ fn single(
     }
 }
 
-impl Identity {
+impl CertificateIdentity {
     /// Extracts the identity of a certificate's subject.
     ///
     /// Fails when `serialNumber` is missing, repeated, or not a semantics identifier
@@ -120,7 +121,7 @@ impl Identity {
             Err(e) => return Err(VerificationFailure::Identity(e)),
         };
         let date_of_birth = from_attribute.or_else(|| date_of_birth_from_code(&id));
-        Ok(Identity {
+        Ok(CertificateIdentity {
             identity_code: id.to_string(),
             identity_type: id.identity_type(),
             country: id.country().to_owned(),

@@ -405,7 +405,7 @@ impl<'a> SignatureSession<'a> {
 
     /// For a linked signature (S5): also accept the `flowType` that the preceding device-link
     /// certificate choice completed with (from its verified
-    /// [`CertificateChoiceResult::flow_type`](super::CertificateChoiceResult::flow_type)).
+    /// [`VerifiedCertificateChoice::flow_type`](super::VerifiedCertificateChoice::flow_type)).
     ///
     /// The spec does not say which `flowType` a linked signature reports: the session is a
     /// notification session, but the user signs in the app that made the choice (spec §7.2).

@@ -37,6 +37,11 @@ pub enum CertRole {
 /// of both), so that the static part of a chain is verified once, not per response. Clones
 /// share that memory.
 #[derive(Debug, Clone, Default)]
+#[doc(alias(
+    "DefaultTrustedCACertStore",
+    "FileTrustedCAStoreBuilder",
+    "TrustedCACertStore"
+))]
 pub struct TrustStore {
     anchors: Vec<Certificate>,
     intermediates: Vec<Certificate>,

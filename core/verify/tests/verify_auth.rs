@@ -1,6 +1,8 @@
 //! Authentication verification (ACSP_V2), spec §8: a valid fixture for each flow and hash, and
 //! one rejection per check, each from a fixture that differs from a valid one in exactly that
 //! respect.
+//!
+//! Longer than 600 lines because it holds one test per check of spec §8 for authentication.
 
 mod common;
 

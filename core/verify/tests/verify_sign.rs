@@ -1,6 +1,9 @@
 //! Signature (RAW_DIGEST_SIGNATURE) and certificate-choice verification: RSASSA-PSS with all
 //! six hashes, legacy PKCS#1 v1.5 only when requested, signing-certificate profile, linked
 //! signatures and deferred callbacks.
+//!
+//! Longer than 600 lines because it holds one test per check of spec §8 for signatures and
+//! certificate choice.
 
 mod common;
 

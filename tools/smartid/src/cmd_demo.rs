@@ -14,7 +14,7 @@ use sidkit_cli::reference::{Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PAT
 use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_proto::qr::{device_link_qr, QrErrorCorrection};
 
-use crate::{CliError, CmdResult};
+use crate::error::{CliError, CmdResult};
 
 /// Same device (App2App) or another device (dynamic QR).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@ use sidkit_proto::env::SchemeName;
 use sidkit_proto::secret::{RpChallenge, SessionSecret};
 use sidkit_proto::vc;
 
-use crate::{CliError, CmdResult};
+use crate::error::{CliError, CmdResult};
 
 /// Arguments of `smartid device-link`.
 #[derive(Debug, Args)]

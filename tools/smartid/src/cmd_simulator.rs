@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 use sidkit_simulator::{CallbackMode, Simulator, SimulatorConfig};
 
-use crate::{CliError, CmdResult};
+use crate::error::{CliError, CmdResult};
 
 /// Arguments of `smartid simulator`.
 #[derive(Debug, Args)]

@@ -22,7 +22,7 @@ use sidkit_verify::{
     TrustStore, VerificationContext,
 };
 
-use crate::{CliError, CmdResult};
+use crate::error::{CliError, CmdResult};
 
 /// A trust set bundled with sidkit: SK's published CA certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -281,7 +281,7 @@ impl Auth {
         }
     }
 
-    pub fn verify(&self, pki: &Pki) -> Result<AuthenticationResult> {
+    pub fn verify(&self, pki: &Pki) -> Result<VerifiedAuthentication> {
         self.verify_with(&pki.ctx(), self.callback())
     }
 
@@ -289,7 +289,7 @@ impl Auth {
         &self,
         ctx: &VerificationContext<'_>,
         callback: CallbackCheck<'_>,
-    ) -> Result<AuthenticationResult> {
+    ) -> Result<VerifiedAuthentication> {
         verify_authentication(ctx, &self.session(), &self.status, callback)
     }
 
@@ -432,7 +432,7 @@ impl Sign {
         }
     }
 
-    pub fn verify(&self, pki: &Pki) -> Result<SignatureResult> {
+    pub fn verify(&self, pki: &Pki) -> Result<VerifiedSignature> {
         verify_signature(&pki.ctx(), &self.session(), &self.status, self.callback())
     }
 
@@ -495,7 +495,7 @@ impl Choice {
         }
     }
 
-    pub fn verify(&self, pki: &Pki) -> Result<CertificateChoiceResult> {
+    pub fn verify(&self, pki: &Pki) -> Result<VerifiedCertificateChoice> {
         verify_certificate_choice(&pki.ctx(), &self.session(), &self.status, self.callback())
     }
 }

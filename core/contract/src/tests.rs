@@ -1,0 +1,163 @@
+//! Tests of the contract messages: validation, JSON names, round trips.
+
+use super::*;
+use sidkit_proto::b64;
+use sidkit_proto::device_link::SessionType;
+use sidkit_proto::models::{CertificateLevel, EndResult};
+
+fn identity() -> Identity {
+    Identity {
+        given_name: "QUALIFIED OK1".into(),
+        surname: "TESTNUMBER".into(),
+        identifier: "PNOEE-30303039914".into(),
+        country: "EE".into(),
+        document_number: "PNOEE-30303039914-MOCK-Q".into(),
+        certificate_level: CertificateLevel::Qualified,
+        date_of_birth: Some("1903-03-03".into()),
+    }
+}
+
+#[test]
+fn json_shapes_are_camel_case_and_tagged() {
+    let req = StartFlowRequest {
+        kind: FlowKind::CertificateChoiceAndSignature,
+        presentation: Presentation::App2App,
+        lang: "est".into(),
+        context: None,
+        idempotency_key: "abcdefghijklmnop".into(),
+    };
+    assert_eq!(
+        serde_json::to_string(&req).unwrap(),
+        r#"{"kind":"certificateChoiceAndSignature","presentation":"app2app","lang":"est","idempotencyKey":"abcdefghijklmnop"}"#
+    );
+    let out = FlowOutcome::Failed {
+        end_result: EndResult::UserRefusedInteraction,
+        interaction: Some("displayTextAndPIN".into()),
+    };
+    assert_eq!(
+        serde_json::to_string(&out).unwrap(),
+        r#"{"result":"failed","endResult":"USER_REFUSED_INTERACTION","interaction":"displayTextAndPIN"}"#
+    );
+    let poll = PollFlowResponse::Pending {
+        device_link: Some("x".into()),
+    };
+    assert_eq!(
+        serde_json::to_string(&poll).unwrap(),
+        r#"{"status":"pending","deviceLink":"x"}"#
+    );
+    let auth = FlowOutcome::Authenticated {
+        identity: identity(),
+        app_data: None,
+    };
+    let json = serde_json::to_string(&auth).unwrap();
+    assert!(
+        json.starts_with(r#"{"result":"authenticated","identity":{"givenName":"QUALIFIED OK1""#)
+    );
+    assert_eq!(serde_json::from_str::<FlowOutcome>(&json).unwrap(), auth);
+    let resp: StartFlowResponse = serde_json::from_str(
+            r#"{"flowHandle":"h0123456789abcdef","sessionType":"auth","deviceLink":"l","expiresInMs":1000,"future":1}"#,
+        )
+        .unwrap();
+    assert_eq!(resp.session_type, SessionType::Auth);
+    assert!(serde_json::from_str::<StartFlowResponse>(
+            r#"{"flowHandle":"h0123456789abcdef","sessionType":"AUTH","deviceLink":"l","expiresInMs":1}"#
+        )
+        .is_err());
+}
+
+#[test]
+fn problem_details() {
+    let p = ErrorBody::new(error_codes::CALLBACK_REJECTED, "forged");
+    assert_eq!(
+        serde_json::to_string(&p).unwrap(),
+        r#"{"type":"urn:sidkit:problem:callback_rejected","title":"Callback rejected","status":403,"code":"callback_rejected","detail":"forged","retryable":false}"#
+    );
+    assert_eq!(p.http_status(), 403);
+    let legacy: ErrorBody =
+        serde_json::from_str(r#"{"code":"unavailable","message":"down","retryable":true}"#)
+            .unwrap();
+    assert_eq!(legacy.detail, "down");
+    assert_eq!(legacy.http_status(), 503);
+    assert!(legacy.validate().is_ok());
+    for c in error_codes::ALL {
+        let p = ErrorBody::new(c, "x");
+        assert!(p.validate().is_ok());
+        assert_eq!(p.retryable, matches!(c, "rate_limited" | "unavailable"));
+    }
+}
+
+#[test]
+fn names_agree_with_serde() {
+    for k in [
+        FlowKind::Authentication,
+        FlowKind::Signature,
+        FlowKind::CertificateChoiceAndSignature,
+    ] {
+        assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
+        assert_eq!(FlowKind::parse(k.as_str()), Some(k));
+    }
+    for p in [Presentation::App2App, Presentation::Qr] {
+        assert_eq!(serde_json::to_string(&p).unwrap(), format!("\"{p}\""));
+        assert_eq!(Presentation::parse(p.as_str()), Some(p));
+    }
+    assert_eq!(FlowKind::parse("Authentication"), None);
+}
+
+#[test]
+fn validation() {
+    assert!(validate_flow_handle("fh_0123456789abcdef").is_ok());
+    assert!(validate_flow_handle("short").is_err());
+    assert!(validate_flow_handle("fa20fd1e-e320-4c68-8315-f6a507a0b4a9").is_err());
+    assert!(validate_flow_handle("fh 0123456789abcdef").is_err());
+    assert!(validate_flow_handle("fh/0123456789abcdef").is_err());
+    assert!(decode_commitment(&b64::encode_url(&[1u8; 32])).is_ok());
+    assert!(decode_commitment(&b64::encode_url(&[1u8; 31])).is_err());
+    assert!(identity().validate().is_ok());
+    let mut bad = identity();
+    bad.country = "ee".into();
+    assert!(bad.validate().is_err());
+    let mut bad = identity();
+    bad.date_of_birth = Some("1903-13-03".into());
+    assert!(bad.validate().is_err());
+    let mut bad = identity();
+    bad.given_name = "a\u{0}b".into();
+    assert!(bad.validate().is_err());
+    assert!(FlowOutcome::Failed {
+        end_result: EndResult::Ok,
+        interaction: None
+    }
+    .validate()
+    .is_err());
+    let sig = SignatureResult {
+        document_number: "PNOEE-30303039914-MOCK-Q".into(),
+        certificate_level: CertificateLevel::Qualified,
+        signature_algorithm: "rsassa-pss".into(),
+        signature_value: "AAEC".into(),
+        certificate: None,
+    };
+    assert!(sig.validate().is_ok());
+    assert!(SignatureResult {
+        signature_value: "not base64".into(),
+        ..sig.clone()
+    }
+    .validate()
+    .is_err());
+    assert!(FlowOutcome::Signed {
+        signature: sig,
+        app_data: None
+    }
+    .fits(FlowKind::CertificateChoiceAndSignature));
+    assert!(!FlowOutcome::Authenticated {
+        identity: identity(),
+        app_data: None
+    }
+    .fits(FlowKind::Signature));
+    let req = StartFlowRequest {
+        kind: FlowKind::Authentication,
+        presentation: Presentation::Qr,
+        lang: "eng".into(),
+        context: Some("doc-1\n".into()),
+        idempotency_key: "abcdefghijklmnop".into(),
+    };
+    assert!(req.validate().is_err());
+}

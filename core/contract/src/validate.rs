@@ -1,0 +1,170 @@
+//! Field checks shared by the messages: callback base, context, flow handle, callback
+//! commitment, text, date and Base64 fields.
+
+use sidkit_proto::b64;
+use sidkit_proto::{ProtoError, Result};
+
+use crate::limits::*;
+
+/// Checks an app's callback base (its App Link / Universal Link for Smart-ID returns) by the
+/// rules both halves apply: a strict `https` URL of at most [`MAX_CALLBACK_BASE_LEN`]
+/// characters whose query carries none of the parameters the backend and the Smart-ID app add
+/// (`value`, `sessionSecretDigest`, `userChallengeVerifier`) and no parameter twice.
+pub fn validate_callback_base(url: &str) -> Result<()> {
+    use sidkit_proto::callback::{
+        DEFAULT_TOKEN_PARAM, PARAM_SESSION_SECRET_DIGEST, PARAM_USER_CHALLENGE_VERIFIER,
+    };
+    if url.len() > MAX_CALLBACK_BASE_LEN {
+        return Err(ProtoError::invalid(
+            "callbackBase",
+            format!("must be at most {MAX_CALLBACK_BASE_LEN} characters"),
+        ));
+    }
+    let u = sidkit_proto::url::parse_https("callbackBase", url)?;
+    let mut seen: Vec<&str> = Vec::new();
+    for seg in u.query.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
+        let n = seg.split_once('=').map_or(seg, |(n, _)| n);
+        if [
+            DEFAULT_TOKEN_PARAM,
+            PARAM_SESSION_SECRET_DIGEST,
+            PARAM_USER_CHALLENGE_VERIFIER,
+        ]
+        .contains(&n)
+        {
+            return Err(ProtoError::invalid(
+                "callbackBase",
+                format!(
+                    "must not carry a `{n}` parameter: the backend and the Smart-ID app add it"
+                ),
+            ));
+        }
+        if seen.contains(&n) {
+            return Err(ProtoError::invalid(
+                "callbackBase",
+                format!("parameter `{n}` appears twice"),
+            ));
+        }
+        seen.push(n);
+    }
+    Ok(())
+}
+/// Checks an app context reference: 1 to [`MAX_CONTEXT_LEN`] bytes, no control characters.
+pub fn validate_context(c: &str) -> Result<()> {
+    if c.is_empty() || c.len() > MAX_CONTEXT_LEN {
+        return Err(ProtoError::invalid(
+            "context",
+            format!("must be 1 to {MAX_CONTEXT_LEN} bytes"),
+        ));
+    }
+    if c.chars().any(char::is_control) {
+        return Err(ProtoError::invalid(
+            "context",
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a URL-safe identifier (`A-Z a-z 0-9 - _ . ~`) of `min..=max` characters.
+pub(crate) fn validate_token_like(
+    field: &'static str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<()> {
+    if s.len() < min || s.len() > max {
+        return Err(ProtoError::invalid(
+            field,
+            format!("must be {min} to {max} characters, got {}", s.len()),
+        ));
+    }
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
+    {
+        return Err(ProtoError::invalid(
+            field,
+            "may contain only A-Z, a-z, 0-9, `-`, `_`, `.` and `~`",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a flow handle: URL-safe (it goes into request paths), 16 to 256 characters, and not a
+/// UUID. Smart-ID `sessionID`s are UUIDs and must never reach the phone (spec §4.3); a handle
+/// shaped like one is refused so that a backend that leaks the `sessionID` fails loudly.
+pub fn validate_flow_handle(h: &str) -> Result<()> {
+    validate_token_like("flowHandle", h, MIN_FLOW_HANDLE_LEN, MAX_FLOW_HANDLE_LEN)?;
+    if sidkit_proto::validate::uuid("flowHandle", h).is_ok() {
+        return Err(ProtoError::invalid(
+            "flowHandle",
+            "looks like a Smart-ID sessionID (a UUID); the backend must hand out an opaque handle instead",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a callback-token commitment: 43 Base64URL characters decoding to 32 bytes.
+pub fn decode_commitment(c: &str) -> Result<[u8; 32]> {
+    if c.len() != 43 {
+        return Err(ProtoError::invalid(
+            "callbackCommitment",
+            "must be 43 Base64URL characters (SHA-256)",
+        ));
+    }
+    b64::decode_url("callbackCommitment", c)?
+        .try_into()
+        .map_err(|_| ProtoError::invalid("callbackCommitment", "must decode to 32 bytes"))
+}
+
+pub(crate) fn validate_app_data(d: Option<&str>) -> Result<()> {
+    match d {
+        Some(d) if d.len() > MAX_APP_DATA_LEN => Err(ProtoError::invalid(
+            "appData",
+            format!("must be at most {MAX_APP_DATA_LEN} bytes"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn check_text(field: &'static str, s: &str) -> Result<()> {
+    if s.is_empty() || s.len() > MAX_TEXT_LEN || s.chars().any(char::is_control) {
+        return Err(ProtoError::invalid(
+            field,
+            format!("must be 1 to {MAX_TEXT_LEN} bytes without control characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn validate_date(d: &str) -> Result<()> {
+    let b = d.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10);
+    let month_day = ok
+        && matches!(d[5..7].parse::<u8>(), Ok(1..=12))
+        && matches!(d[8..10].parse::<u8>(), Ok(1..=31));
+    if month_day {
+        Ok(())
+    } else {
+        Err(ProtoError::invalid(
+            "dateOfBirth",
+            "must be a date YYYY-MM-DD",
+        ))
+    }
+}
+
+pub(crate) fn check_base64(field: &'static str, s: &str) -> Result<()> {
+    if s.len() > MAX_BASE64_LEN {
+        return Err(ProtoError::invalid(
+            field,
+            format!("must be at most {MAX_BASE64_LEN} characters"),
+        ));
+    }
+    b64::decode_std(field, s).map(|_| ())
+}
