@@ -29,13 +29,14 @@ use sidkit_proto::models::{
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use crate::config::{MOCK_DEVICE_PATH, RP_API_PATH};
+use crate::events::CallbackEvent;
 use crate::faults::{FaultKind, FaultScope};
 use crate::state::{
     callback_url, complete_locked, complete_with, level_ok, new_session_id, new_session_secret,
     new_session_token, new_vc, spawn_user, DeviceData, Flow, PendingCallback, Session, SessionData,
     SimState,
 };
-use crate::{CallbackEvent, MOCK_DEVICE_PATH, RP_API_PATH};
 
 /// Marker extension: the connection is closed instead of sending this response.
 #[derive(Debug, Clone, Copy)]
@@ -586,7 +587,7 @@ fn certificate_by_document(st: &SimState, doc: &str) -> Response {
     let Some(a) = inner.account(doc) else {
         return no_account();
     };
-    if a.spec.outcome == crate::Outcome::DocumentUnusable {
+    if a.spec.outcome == crate::accounts::Outcome::DocumentUnusable {
         return json_response(200, &json!({"state": "DOCUMENT_UNUSABLE"}));
     }
     json_response(

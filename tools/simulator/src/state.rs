@@ -23,9 +23,11 @@ use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
 use crate::accounts::{Account, Outcome};
+use crate::config::{CallbackMode, SimulatorConfig};
+use crate::error::SimulatorError;
+use crate::events::CallbackEvent;
 use crate::faults::FaultQueue;
 use crate::tls::ServerTls;
-use crate::{CallbackEvent, CallbackMode, SimulatorConfig, SimulatorError};
 
 /// How a session reaches the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
