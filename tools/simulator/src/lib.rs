@@ -26,14 +26,17 @@
 #![warn(missing_docs)]
 
 mod accounts;
+mod callbacks;
 mod config;
 mod error;
 mod events;
 mod faults;
+mod ids;
 mod routes;
 mod server;
 mod state;
 mod tls;
+mod user;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};

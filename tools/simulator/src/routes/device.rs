@@ -19,10 +19,10 @@ use sidkit_proto::ProtoError;
 
 use super::problem::{json_response, problem};
 use super::qr::check_qr_freshness;
+use crate::callbacks::callback_url;
 use crate::events::CallbackEvent;
-use crate::state::{
-    callback_url, complete_locked, complete_with, level_ok, PendingCallback, SimState,
-};
+use crate::state::{complete_locked, level_ok, PendingCallback, SimState};
+use crate::user::complete_with;
 
 /// Body of `POST /mock/device-link` (SK's Mock Service format).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -20,10 +20,9 @@ use super::problem::{bad_request, json_response, no_account, problem, Rejection}
 use super::request::{forbidden_field, parse_request, Kind, Parsed, Subj};
 use crate::accounts::Outcome;
 use crate::faults::FaultScope;
-use crate::state::{
-    level_ok, new_session_id, new_session_secret, new_session_token, new_vc, spawn_user,
-    DeviceData, Flow, Session, SessionData, SimState,
-};
+use crate::ids::{new_session_id, new_session_secret, new_session_token, new_vc};
+use crate::state::{level_ok, DeviceData, Flow, Session, SessionData, SimState};
+use crate::user::spawn_user;
 
 pub(super) async fn create(
     State(st): State<Arc<SimState>>,
