@@ -6,7 +6,7 @@ use sidkit_proto::ident::{DocumentNumber, SemanticsIdentifier};
 use sidkit_proto::models::{CertificateLevel, EndResult};
 use sidkit_testpki::{TestPki, TestUser, UserCertSpec};
 
-use crate::SimulatorError;
+use crate::error::SimulatorError;
 
 /// What the simulated user does when a session reaches their device.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use sha2::{Digest as _, Sha256};
 
-use crate::SimulatorError;
+use crate::error::SimulatorError;
 
 fn tls_err(what: &str, e: impl std::fmt::Display) -> SimulatorError {
     SimulatorError::Tls(format!("{what}: {e}"))

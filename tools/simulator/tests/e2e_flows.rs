@@ -3,6 +3,11 @@
 //! result, and the response is verified twice: by a small signature check written from the
 //! spec (tests/common) and by the full verifier of `sidkit_verify` (chain to the
 //! simulator's CA, profile, identity, callback, signature).
+//!
+//! The file is past 600 lines because it exercises one subject, every kind of session end to
+//! end, and each test spells out its whole flow (create, device link or notification, poll,
+//! both checks) rather than hiding it in helpers, so that it reads as a walkthrough of the
+//! protocol.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! Shared helpers of the end-to-end tests: a client for a simulator, the mock device over HTTP,
-//! and the signature check.
+//! a pending device-link session, and the signature check.
 //!
 //! Two checks of a completed session: a deliberately small one written from the spec alone
 //! (`verify_acsp_v2` / `verify_raw_digest`: RSASSA-PSS / PKCS#1 v1.5 against the public key of
@@ -17,9 +17,10 @@ use sidkit_client::{ClientConfig, PollOptions, SmartIdClient};
 use sidkit_proto::acsp::AcspV2Payload;
 use sidkit_proto::b64;
 use sidkit_proto::device_link::DeviceLinkType;
-use sidkit_proto::env::SchemeName;
+use sidkit_proto::env::{RelyingParty, SchemeName};
 use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
-use sidkit_proto::models::{HashAlgorithm, SessionStatus};
+use sidkit_proto::models::{HashAlgorithm, SessionStatus, Subject};
+use sidkit_proto::request::AuthenticationRequestBuilder;
 use sidkit_simulator::{MockDeviceRequest, MockDeviceResponse, Simulator, SimulatorConfig};
 use sidkit_verify::{TrustStore, VerificationContext};
 
@@ -251,4 +252,19 @@ pub fn verify_raw_digest(
 pub fn digest_of(data: &[u8]) -> (String, Vec<u8>) {
     let d = sha2::Sha512::digest(data).to_vec();
     (b64::encode_std(&d), d)
+}
+
+/// A device-link authentication that nobody completes (until the test does).
+pub async fn pending_device_link(
+    client: &SmartIdClient,
+    rp: &RelyingParty,
+) -> sidkit_client::DeviceLinkSession {
+    let request = AuthenticationRequestBuilder::new(rp)
+        .interactions(device_link_interactions())
+        .build_device_link()
+        .unwrap();
+    client
+        .create_device_link_authentication(&Subject::Anonymous, &request)
+        .await
+        .unwrap()
 }
