@@ -7,6 +7,7 @@
 * inside every crate, the modules depend on each other without a circle (`crate::` paths,
   root re-exports resolved to the module that defines the item);
 * a Rust file past 600 lines says why in its opening comment (the words "600 lines");
+* no public type name is defined twice across the core crates;
 * no tracked file reads anything beside the clone.
 
 Prints one line per check and "N passed, N failed" last; exits 1 on any failure.
@@ -189,7 +190,23 @@ for f in tracked:
 report(not unexplained, "every Rust file past 600 lines says why in its opening comment",
        ", ".join(unexplained))
 
-# ---- 5. the clone is self-sufficient -----------------------------------------------------------
+# ---- 5. no public type name twice across the Rust-facing crates ------------------------------
+# (the FFI crate's records mirror the contract for UniFFI and have no Rust users: excluded;
+# each layer's `Result` alias is a `type`, not counted)
+seen = {}
+dups = []
+for root_file in roots:
+    if not root_file.startswith("core/") or not root_file.endswith("lib.rs"):
+        continue
+    for mod, text in crate_modules(root_file).items():
+        for m in re.finditer(r"^\s*pub (?:struct|enum|trait) ([A-Z][A-Za-z0-9]*)", strip_comments(text), re.M):
+            where = f"{root_file.split('/')[1]}::{mod or '<root>'}"
+            if m.group(1) in seen and seen[m.group(1)] != where:
+                dups.append(f"{m.group(1)} ({seen[m.group(1)]}, {where})")
+            seen.setdefault(m.group(1), where)
+report(not dups, "no public type name is defined twice across the core crates", ", ".join(dups))
+
+# ---- 6. the clone is self-sufficient -----------------------------------------------------------
 needle = ".." + "/shared"
 outside = []
 for f in tracked:
