@@ -38,26 +38,29 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod error;
+mod problem;
 mod router;
 mod store;
+mod util;
 
 #[cfg(feature = "redis-store")]
 mod redis_store;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use zeroize::Zeroizing;
 
 pub use error::{BackendError, StoreError};
+pub use problem::Problem;
 pub use router::router;
 pub use store::{MemoryStore, SessionStore, Versioned};
 
 #[cfg(feature = "redis-store")]
 pub use redis_store::RedisStore;
 
+use problem::{internal, map_client_error, problem};
 use sidkit_client::ClientError;
 use sidkit_client::{PollOptions, SmartIdClient};
 use sidkit_contract::{
@@ -82,6 +85,8 @@ use sidkit_proto::request::{
 use sidkit_proto::secret::{ct_eq, random_bytes, SessionSecret};
 use sidkit_proto::{ProtoError, SessionEnded};
 use sidkit_verify::VerifyError;
+use util::{from_json, hash_hex, now_ms, to_json};
+
 use sidkit_verify::{
     verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
     CallbackCheck, CertificateChoiceSession, OfferedFlows, SignatureSession, TrustStore,
@@ -92,17 +97,6 @@ use sidkit_verify::{
 pub const SESSION_REF_PREFIX: &str = "sr1.";
 /// Prefix of flow handles.
 pub const FLOW_HANDLE_PREFIX: &str = "fh_";
-
-/// A contract error: the RFC 9457 problem the router answers with.
-pub type Problem = ErrorBody;
-
-fn problem(code: &str, detail: impl Into<String>) -> Problem {
-    ErrorBody::new(code, detail)
-}
-
-fn internal(e: impl std::fmt::Display) -> Problem {
-    problem(codes::INTERNAL, format!("{e}"))
-}
 
 /// What the backend asks Smart-ID for, decided by the RP's [`FlowPolicy`] for each start.
 #[derive(Debug, Clone)]
@@ -376,21 +370,6 @@ struct IdemEntry {
     handle: Option<String>,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-fn hash_hex(domain: &str, s: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(domain.as_bytes());
-    h.update([0]);
-    h.update(s.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn flow_key(handle: &str) -> String {
     format!("flow:{}", hash_hex("sidkit flow handle", handle))
 }
@@ -414,16 +393,6 @@ fn request_fp(r: &StartFlowRequest) -> String {
             r.context.as_deref().unwrap_or("\u{0}")
         ),
     )
-}
-
-fn map_client_error(e: ClientError) -> Problem {
-    if e.is_retryable() {
-        problem(codes::UNAVAILABLE, format!("Smart-ID is unavailable: {e}"))
-    } else if matches!(e, ClientError::InvalidInput { .. }) {
-        problem(codes::BAD_REQUEST, e.to_string())
-    } else {
-        problem(codes::INTERNAL, format!("Smart-ID call failed: {e}"))
-    }
 }
 
 impl FlowRecord {
@@ -539,16 +508,6 @@ fn new_session_ref() -> Result<String, Problem> {
         "{SESSION_REF_PREFIX}{}",
         b64::encode_url(&random_bytes(32).map_err(internal)?)
     ))
-}
-
-fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<String>, Problem> {
-    serde_json::to_string(v)
-        .map(Zeroizing::new)
-        .map_err(internal)
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Problem> {
-    serde_json::from_str(s).map_err(|e| internal(format!("corrupt store entry: {e}")))
 }
 
 impl Backend {
