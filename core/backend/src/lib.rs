@@ -40,6 +40,7 @@
 mod config;
 mod error;
 mod problem;
+mod record;
 mod router;
 mod store;
 mod util;
@@ -50,11 +51,10 @@ mod redis_store;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use serde::{Deserialize, Serialize};
-
 pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
 pub use error::{BackendError, StoreError};
 pub use problem::Problem;
+pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
 pub use router::router;
 pub use store::{MemoryStore, SessionStore, Versioned};
 
@@ -62,26 +62,22 @@ pub use store::{MemoryStore, SessionStore, Versioned};
 pub use redis_store::RedisStore;
 
 use problem::{internal, map_client_error, problem};
+use record::{flow_key, idem_key, ref_key, request_fp, FlowRecord, IdemEntry, LinkedStage, Stage};
 use sidkit_client::ClientError;
 use sidkit_client::PollOptions;
 use sidkit_contract::{
-    error_codes as codes, CompleteFlowRequest, ErrorBody, FlowKind, FlowOutcome, Identity,
-    PollFlowResponse, Presentation, SignatureResult, StartFlowRequest, StartFlowResponse,
-    MAX_EXPIRES_IN_MS,
+    error_codes as codes, CompleteFlowRequest, FlowKind, FlowOutcome, Identity, PollFlowResponse,
+    Presentation, SignatureResult, StartFlowRequest, StartFlowResponse, MAX_EXPIRES_IN_MS,
 };
 use sidkit_proto::b64;
 use sidkit_proto::callback::{create_callback_url, CallbackBinding, DEFAULT_TOKEN_PARAM};
-use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, DeviceLinkType, SessionType};
+use sidkit_proto::device_link::DeviceLinkType;
 use sidkit_proto::ident::DocumentNumber;
-use sidkit_proto::models::{
-    DeviceLinkAuthenticationRequest, DeviceLinkCertificateChoiceRequest,
-    DeviceLinkSignatureRequest, EndResult, FlowType, LinkedNotificationSignatureRequest,
-    SessionState, Subject,
-};
+use sidkit_proto::models::{EndResult, FlowType, SessionState, Subject};
 use sidkit_proto::request::{
     AuthenticationRequestBuilder, CertificateChoiceRequestBuilder, SignatureRequestBuilder,
 };
-use sidkit_proto::secret::{ct_eq, random_bytes, SessionSecret};
+use sidkit_proto::secret::{ct_eq, random_bytes};
 use sidkit_proto::{ProtoError, SessionEnded};
 use sidkit_verify::VerifyError;
 use util::{from_json, hash_hex, now_ms, to_json};
@@ -91,88 +87,10 @@ use sidkit_verify::{
     CallbackCheck, CertificateChoiceSession, OfferedFlows, SignatureSession, VerificationContext,
 };
 
-/// Prefix of the session references the backend puts in `appData`.
-pub const SESSION_REF_PREFIX: &str = "sr1.";
-/// Prefix of flow handles.
-pub const FLOW_HANDLE_PREFIX: &str = "fh_";
-
 /// The backend half of the contract. Cheap to clone; see the [module documentation](self).
 #[derive(Clone, Debug)]
 pub struct Backend {
     cfg: Arc<BackendConfig>,
-}
-
-/// Where a flow is, as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "s", rename_all = "camelCase")]
-enum Stage {
-    Pending,
-    /// A valid return URL (its SHA-256) claimed the flow; verification runs.
-    Completing {
-        fp: String,
-    },
-    /// Finished: the outcome or the problem, and the return URL that finished it (None for
-    /// QR flows, which finish by polling).
-    Done {
-        fp: Option<String>,
-        outcome: Option<Box<FlowOutcome>>,
-        problem: Option<Box<ErrorBody>>,
-    },
-    Cancelled,
-}
-
-/// The secret-bearing state of one flow. Never leaves the backend.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FlowRecord {
-    kind: FlowKind,
-    presentation: Presentation,
-    request_fp: String,
-    session_id: String,
-    session_secret: String,
-    device_link_base: String,
-    session_token: String,
-    lang: String,
-    auth_request: Option<DeviceLinkAuthenticationRequest>,
-    sign_request: Option<DeviceLinkSignatureRequest>,
-    subject_document: Option<String>,
-    subject_etsi: Option<String>,
-    callback_token: Option<String>,
-    /// `certificateChoiceAndSignature`: the certificate choice (C2) request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    cert_request: Option<DeviceLinkCertificateChoiceRequest>,
-    /// `certificateChoiceAndSignature`: the linked signature (S5) request, built at the start
-    /// (its `linkedSessionID` is the C2 `sessionID`; the digest is the policy's).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    linked_request: Option<LinkedNotificationSignatureRequest>,
-    /// `certificateChoiceAndSignature`: set once C2 ended `OK` and was verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    linked: Option<LinkedStage>,
-    received_at_ms: u64,
-    expires_at_ms: u64,
-    start_response: StartFlowResponse,
-    stage: Stage,
-}
-
-impl Drop for FlowRecord {
-    fn drop(&mut self) {
-        use zeroize::Zeroize as _;
-        self.session_secret.zeroize();
-        self.callback_token.zeroize();
-    }
-}
-
-/// The linked signature of a `certificateChoiceAndSignature` flow, as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LinkedStage {
-    /// The document number of the verified certificate choice.
-    document: String,
-    /// The `flowType` the certificate choice completed with.
-    choice_flow: FlowType,
-    /// The S5 `sessionID`, once created. `None` while the instance that won the
-    /// compare-and-set creates it.
-    session_id: Option<String>,
 }
 
 /// How far [`Backend::advance_linked`] got.
@@ -184,121 +102,6 @@ enum LinkedProgress {
     AwaitCallback,
     /// The flow is no longer pending (finished, cancelled, completing or expired).
     Settled,
-}
-
-/// Idempotency-key entry: the request's fingerprint and, once created, the flow's handle.
-#[derive(Serialize, Deserialize)]
-struct IdemEntry {
-    fp: String,
-    handle: Option<String>,
-}
-
-fn flow_key(handle: &str) -> String {
-    format!("flow:{}", hash_hex("sidkit flow handle", handle))
-}
-
-fn idem_key(key: &str) -> String {
-    format!("idem:{}", hash_hex("sidkit idempotency key", key))
-}
-
-fn ref_key(r: &str) -> String {
-    format!("ref:{}", hash_hex("sidkit session ref", r))
-}
-
-fn request_fp(r: &StartFlowRequest) -> String {
-    hash_hex(
-        "sidkit start request",
-        &format!(
-            "{}\n{}\n{}\n{}",
-            r.kind,
-            r.presentation,
-            r.lang,
-            r.context.as_deref().unwrap_or("\u{0}")
-        ),
-    )
-}
-
-impl FlowRecord {
-    fn secret(&self) -> Result<SessionSecret, Problem> {
-        SessionSecret::from_base64(&self.session_secret).map_err(internal)
-    }
-
-    fn session_type(&self) -> SessionType {
-        self.kind.session_type()
-    }
-
-    fn subject(&self) -> Result<Subject, Problem> {
-        if let Some(d) = &self.subject_document {
-            return Ok(Subject::Document(
-                DocumentNumber::new(d.as_str()).map_err(internal)?,
-            ));
-        }
-        if let Some(e) = &self.subject_etsi {
-            return Ok(Subject::Etsi(e.parse().map_err(internal)?));
-        }
-        Ok(Subject::Anonymous)
-    }
-
-    fn signer(&self, scheme: sidkit_proto::env::SchemeName) -> Result<DeviceLinkSigner, Problem> {
-        let (challenge, rp_name, interactions, callback) =
-            match (&self.auth_request, &self.sign_request) {
-                _ if self.cert_request.is_some() => {
-                    let c = self
-                        .cert_request
-                        .as_ref()
-                        .ok_or_else(|| internal("no C2"))?;
-                    (
-                        String::new(),
-                        c.relying_party_name.clone(),
-                        String::new(),
-                        c.initial_callback_url.clone(),
-                    )
-                }
-                (Some(a), _) => (
-                    a.signature_protocol_parameters
-                        .rp_challenge
-                        .expose_base64()
-                        .to_owned(),
-                    a.relying_party_name.clone(),
-                    a.interactions.as_base64().to_owned(),
-                    a.initial_callback_url.clone(),
-                ),
-                (None, Some(s)) => (
-                    s.signature_protocol_parameters.digest.clone(),
-                    s.relying_party_name.clone(),
-                    s.interactions.as_base64().to_owned(),
-                    s.initial_callback_url.clone(),
-                ),
-                (None, None) => return Err(internal("flow record without a request")),
-            };
-        let params = DeviceLinkParams {
-            scheme_name: scheme,
-            device_link_base: self.device_link_base.clone(),
-            session_token: self.session_token.clone(),
-            session_type: self.session_type(),
-            rp_challenge_or_digest: challenge,
-            relying_party_name: rp_name,
-            brokered_rp_name: None,
-            interactions,
-            initial_callback_url: callback,
-            lang: self.lang.clone(),
-        };
-        DeviceLinkSigner::new(&params, &self.secret()?).map_err(internal)
-    }
-
-    fn initial_callback_url(&self) -> Option<&str> {
-        if let Some(c) = &self.cert_request {
-            return c.initial_callback_url.as_deref();
-        }
-        self.auth_request
-            .as_ref()
-            .and_then(|a| a.initial_callback_url.as_deref())
-            .or_else(|| {
-                self.sign_request
-                    .as_ref()
-                    .and_then(|s| s.initial_callback_url.as_deref())
-            })
-    }
 }
 
 /// How long the background driver of a `certificateChoiceAndSignature` flow long-polls.
@@ -363,37 +166,6 @@ impl Backend {
     /// An axum router serving the contract (see [`router`]).
     pub fn router(&self) -> axum::Router {
         router(self.clone())
-    }
-
-    fn ttl_left(&self, rec: &FlowRecord) -> Duration {
-        Duration::from_millis(rec.expires_at_ms.saturating_sub(now_ms()).max(1))
-    }
-
-    async fn load(&self, handle: &str) -> Result<(Versioned, FlowRecord), Problem> {
-        sidkit_contract::validate_flow_handle(handle)
-            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
-        let v = self
-            .cfg
-            .store
-            .get(&flow_key(handle))
-            .await
-            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?
-            .ok_or_else(|| problem(codes::FLOW_NOT_FOUND, "no flow has this handle"))?;
-        let rec: FlowRecord = from_json(&v.value)?;
-        Ok((v, rec))
-    }
-
-    async fn save(&self, handle: &str, version: u64, rec: &FlowRecord) -> Result<bool, Problem> {
-        let json = to_json(rec)?;
-        self.cfg
-            .store
-            .replace(&flow_key(handle), version, &json, self.ttl_left(rec))
-            .await
-            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))
-    }
-
-    fn expired(rec: &FlowRecord) -> bool {
-        now_ms() >= rec.expires_at_ms
     }
 
     /// `POST /flows`: starts a Smart-ID session for the app. `idempotency_header` is the
@@ -853,16 +625,6 @@ impl Backend {
                 Ok(LinkedProgress::Settled)
             }
         }
-    }
-
-    /// The current QR link: `elapsedSeconds` counted from when the session response arrived,
-    /// computed now (never in advance).
-    fn qr_link(&self, rec: &FlowRecord) -> Result<String, Problem> {
-        let elapsed = now_ms().saturating_sub(rec.received_at_ms) / 1000;
-        Ok(rec
-            .signer(self.cfg.client.environment().scheme_name)?
-            .qr_link(elapsed)
-            .into_string())
     }
 
     /// `POST /flows/{flowHandle}/complete`: checks the return URL against the flow (§7.3),
