@@ -39,6 +39,7 @@
 
 mod config;
 mod error;
+mod outcome;
 mod problem;
 mod record;
 mod router;
@@ -66,8 +67,8 @@ use record::{flow_key, idem_key, ref_key, request_fp, FlowRecord, IdemEntry, Lin
 use sidkit_client::ClientError;
 use sidkit_client::PollOptions;
 use sidkit_contract::{
-    error_codes as codes, CompleteFlowRequest, FlowKind, FlowOutcome, Identity, PollFlowResponse,
-    Presentation, SignatureResult, StartFlowRequest, StartFlowResponse, MAX_EXPIRES_IN_MS,
+    error_codes as codes, CompleteFlowRequest, FlowKind, FlowOutcome, PollFlowResponse,
+    Presentation, StartFlowRequest, StartFlowResponse, MAX_EXPIRES_IN_MS,
 };
 use sidkit_proto::b64;
 use sidkit_proto::callback::{create_callback_url, CallbackBinding, DEFAULT_TOKEN_PARAM};
@@ -83,8 +84,8 @@ use sidkit_verify::VerifyError;
 use util::{from_json, hash_hex, now_ms, to_json};
 
 use sidkit_verify::{
-    verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
-    CallbackCheck, CertificateChoiceSession, OfferedFlows, SignatureSession, VerificationContext,
+    verify_certificate_choice, CallbackCheck, CertificateChoiceSession, OfferedFlows,
+    VerificationContext,
 };
 
 /// The backend half of the contract. Cheap to clone; see the [module documentation](self).
@@ -126,14 +127,6 @@ fn failed_outcome(status: &sidkit_proto::models::SessionStatus) -> Option<FlowOu
         end_result: end,
         interaction,
     })
-}
-
-/// A fresh one-time session reference for `appData`: `sr1.` + 256 random bits, Base64URL.
-fn new_session_ref() -> Result<String, Problem> {
-    Ok(format!(
-        "{SESSION_REF_PREFIX}{}",
-        b64::encode_url(&random_bytes(32).map_err(internal)?)
-    ))
 }
 
 impl Backend {
@@ -816,92 +809,6 @@ impl Backend {
                 interaction,
             }),
             Err(e) => Err(map_client_error(e)),
-        }
-    }
-
-    async fn verify(
-        &self,
-        rec: &FlowRecord,
-        status: &sidkit_proto::models::SessionStatus,
-        callback: CallbackCheck<'_>,
-        flow: FlowType,
-    ) -> Result<FlowOutcome, Problem> {
-        let trust = &self.cfg.trust_store;
-        let ctx = VerificationContext::new(
-            self.cfg.client.environment().scheme_name,
-            trust,
-            SystemTime::now(),
-        );
-        let offered = OfferedFlows::of(&[flow]);
-        let subject = rec.subject()?;
-        let vf = |e: VerifyError| match e {
-            VerifyError::SessionEnded(_) => internal(e),
-            other => problem(codes::VERIFICATION_FAILED, other.to_string()),
-        };
-        let app_data = Some(new_session_ref()?);
-        let outcome = if let (Some(req), Some(l)) = (&rec.linked_request, &rec.linked) {
-            let document = DocumentNumber::new(l.document.as_str()).map_err(internal)?;
-            let session = SignatureSession::linked(req, document, rec.initial_callback_url())
-                .with_certificate_choice_flow(l.choice_flow);
-            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
-            FlowOutcome::Signed {
-                signature: SignatureResult {
-                    document_number: r.document_number,
-                    certificate_level: r.certificate_level,
-                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
-                    signature_value: b64::encode_std(&r.signature_value),
-                    certificate: Some(b64::encode_std(&r.certificate.der)),
-                },
-                app_data,
-            }
-        } else if let Some(req) = &rec.auth_request {
-            let session = AuthenticationSession::device_link(req, subject, offered);
-            let r = verify_authentication(&ctx, &session, status, callback).map_err(vf)?;
-            let id = r.identity;
-            FlowOutcome::Authenticated {
-                identity: Identity {
-                    given_name: id.given_name.clone().unwrap_or_else(|| "-".to_owned()),
-                    surname: id.surname.clone().unwrap_or_else(|| "-".to_owned()),
-                    identifier: id.identity_code.clone(),
-                    country: id.country.clone(),
-                    document_number: r.document_number,
-                    certificate_level: r.certificate_level,
-                    date_of_birth: id.date_of_birth.map(|d| d.to_string()),
-                },
-                app_data,
-            }
-        } else if let Some(req) = &rec.sign_request {
-            let session = SignatureSession::device_link(req, subject, offered);
-            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
-            FlowOutcome::Signed {
-                signature: SignatureResult {
-                    document_number: r.document_number,
-                    certificate_level: r.certificate_level,
-                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
-                    signature_value: b64::encode_std(&r.signature_value),
-                    certificate: Some(b64::encode_std(&r.certificate.der)),
-                },
-                app_data,
-            }
-        } else {
-            return Err(internal("flow record without a request"));
-        };
-        Ok(outcome)
-    }
-
-    async fn store_session_ref(&self, outcome: &FlowOutcome, rec: &FlowRecord) {
-        let app_data = match outcome {
-            FlowOutcome::Authenticated { app_data, .. } | FlowOutcome::Signed { app_data, .. } => {
-                app_data.clone()
-            }
-            FlowOutcome::Failed { .. } => None,
-        };
-        if let (Some(r), Ok(json)) = (app_data, to_json(outcome)) {
-            let _ = self
-                .cfg
-                .store
-                .insert(&ref_key(&r), &json, self.ttl_left(rec))
-                .await;
         }
     }
 
