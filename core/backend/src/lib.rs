@@ -3,7 +3,7 @@
 //! The backend kit: everything a Rust RP backend needs to serve the app ↔
 //! backend contract (`docs/openapi.yaml`, [`sidkit_contract`]) to the mobile SDK.
 //!
-//! [`Backend`] creates the Smart-ID session with the [`SmartIdClient`](sidkit_client::SmartIdClient), keeps the
+//! [`Backend`] creates the Smart-ID session with the [`SmartIdClient`], keeps the
 //! secret-bearing state in a [`SessionStore`], builds App2App and QR device links (a fresh QR
 //! link on every poll, never precomputed), checks the return URL (§7.3: token binding and
 //! `sessionSecretDigest`) before it claims the flow, claims it exactly once across instances
@@ -32,11 +32,18 @@
 //!   returns the same outcome until the flow expires. The outcome carries a fresh, one-time
 //!   session reference in `appData` (`sr1.` + 256 random bits), which the backend redeems
 //!   with [`Backend::redeem_session_ref`] to learn who authenticated.
+//!
+//! [`SmartIdClient`]: sidkit_client::SmartIdClient
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The modules, along the trust boundaries. Leaves: `problem` (contract errors), `util`,
+// `error`, `store` (and `redis_store`), `config`; `record` (the stored flow state and its
+// keys); then `outcome` (verification into outcomes), `linked` (the certificate-choice ->
+// signature driver), and the handlers `start`, `complete` and `poll`; `router` on top. Each
+// may use the ones before it, and the crate root only for `Backend` and the re-exports.
 mod complete;
 mod config;
 mod error;
