@@ -42,18 +42,16 @@
 // The modules, along the trust boundaries. Leaves: `problem` (contract errors), `util`,
 // `error`, `store` (and `redis_store`), `config`; `record` (the stored flow state and its
 // keys); then `outcome` (verification into outcomes), `linked` (the certificate-choice ->
-// signature driver), and the handlers `start`, `complete` and `poll`; `router` on top. Each
-// may use the ones before it, and the crate root only for `Backend` and the re-exports.
-mod complete;
+// signature driver), and the handlers `start`, `complete` and `poll` (declared after
+// `Backend`, below); `router` on top. Each may use the ones before it, and the crate root
+// only for `Backend` and the re-exports.
 mod config;
 mod error;
 mod linked;
 mod outcome;
-mod poll;
 mod problem;
 mod record;
 mod router;
-mod start;
 mod store;
 mod util;
 
@@ -112,3 +110,11 @@ impl Backend {
         router(self.clone())
     }
 }
+
+// The handlers, each an `impl Backend` block, in the order of a flow's life: rustdoc lists
+// their methods in this order (blank lines keep rustfmt from sorting them).
+mod start;
+
+mod complete;
+
+mod poll;
