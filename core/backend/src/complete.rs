@@ -1,0 +1,216 @@
+//! Completing an App2App flow (`POST /flows/{flowHandle}/complete`): the return URL is checked
+//! against the flow's callback binding (§7.3: token and `sessionSecretDigest`) before anything
+//! changes, the flow is claimed exactly once (a compare-and-set in the store, across
+//! instances), the Smart-ID session is awaited and its response verified into the outcome. The
+//! identical return URL again gets the identical answer; any other is `callback_rejected`.
+
+use std::time::Duration;
+
+use sidkit_client::{ClientError, PollOptions};
+use sidkit_contract::{
+    error_codes as codes, CompleteFlowRequest, FlowKind, FlowOutcome, Presentation,
+};
+use sidkit_proto::callback::{CallbackBinding, DEFAULT_TOKEN_PARAM};
+use sidkit_proto::models::FlowType;
+use sidkit_proto::secret::ct_eq;
+use sidkit_proto::SessionEnded;
+use sidkit_verify::CallbackCheck;
+
+use crate::problem::{internal, map_client_error, problem, Problem};
+use crate::record::{FlowRecord, Stage};
+use crate::util::hash_hex;
+use crate::Backend;
+
+impl Backend {
+    /// `POST /flows/{flowHandle}/complete`: checks the return URL against the flow (§7.3),
+    /// claims the flow once, waits for the Smart-ID session, verifies the response and answers
+    /// with the outcome. See the [module documentation](crate) for idempotency and rotation.
+    pub async fn complete_flow(
+        &self,
+        path_handle: &str,
+        request: CompleteFlowRequest,
+    ) -> Result<FlowOutcome, Problem> {
+        request
+            .validate()
+            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+        if !ct_eq(path_handle.as_bytes(), request.flow_handle.as_bytes()) {
+            return Err(problem(
+                codes::BAD_REQUEST,
+                "the body's flowHandle differs from the path's",
+            ));
+        }
+        let (v, mut rec) = self.load(path_handle).await?;
+        if rec.presentation != Presentation::App2App {
+            return Err(problem(
+                codes::BAD_REQUEST,
+                "QR flows finish by polling, not with a return URL",
+            ));
+        }
+        // §7.3 before anything changes: a forged or foreign URL must not burn the flow.
+        let (Some(cb_url), Some(token)) = (rec.initial_callback_url(), &rec.callback_token) else {
+            return Err(internal("App2App flow without a callback"));
+        };
+        let binding = CallbackBinding::from_parts(
+            cb_url,
+            DEFAULT_TOKEN_PARAM,
+            token,
+            rec.secret()?.digest(),
+            rec.session_type(),
+        );
+        let verified = binding
+            .check(&request.return_url)
+            .map_err(|e| problem(codes::CALLBACK_REJECTED, e.to_string()))?;
+        let fp = hash_hex("sidkit return url", &request.return_url);
+        let mut v = v;
+        let wait_until =
+            std::time::Instant::now() + self.cfg.completion_timeout + Duration::from_secs(5);
+        loop {
+            match &rec.stage {
+                Stage::Done {
+                    fp: done_fp,
+                    outcome,
+                    problem: p,
+                } => {
+                    let same = done_fp
+                        .as_ref()
+                        .is_some_and(|d| ct_eq(d.as_bytes(), fp.as_bytes()));
+                    if !same {
+                        return Err(problem(
+                            codes::CALLBACK_REJECTED,
+                            "the flow was already completed with another return URL",
+                        ));
+                    }
+                    return match (outcome, p) {
+                        (Some(o), _) => Ok(o.as_ref().clone()),
+                        (None, Some(p)) => Err(p.as_ref().clone()),
+                        _ => Err(internal("finished flow without a result")),
+                    };
+                }
+                Stage::Cancelled => {
+                    return Err(problem(codes::FLOW_NOT_FOUND, "the flow was cancelled"))
+                }
+                Stage::Completing { fp: c } => {
+                    if !ct_eq(c.as_bytes(), fp.as_bytes()) {
+                        return Err(problem(
+                            codes::CALLBACK_REJECTED,
+                            "the flow is being completed with another return URL",
+                        ));
+                    }
+                    // The same URL is being verified (here or on another instance): wait,
+                    // boundedly (the claimer may have died; the client retries).
+                    if std::time::Instant::now() >= wait_until {
+                        return Err(problem(
+                            codes::UNAVAILABLE,
+                            "the completion is still being verified; retry",
+                        ));
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let (nv, nrec) = self.load(path_handle).await?;
+                    if nv.version == v.version && Self::expired(&nrec) {
+                        return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+                    }
+                    v = nv;
+                    rec = nrec;
+                }
+                Stage::Pending => {
+                    if Self::expired(&rec) {
+                        return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+                    }
+                    if rec.kind == FlowKind::CertificateChoiceAndSignature
+                        && rec
+                            .linked
+                            .as_ref()
+                            .and_then(|l| l.session_id.as_ref())
+                            .is_none()
+                    {
+                        // The linked signature is not recorded yet (the app calls back only
+                        // after it, so another instance is about to): drive, then look again.
+                        if std::time::Instant::now() >= wait_until {
+                            return Err(problem(
+                                codes::UNAVAILABLE,
+                                "the linked signature is not recorded yet; retry",
+                            ));
+                        }
+                        self.advance_linked(path_handle, sidkit_client::MIN_LONG_POLL)
+                            .await?;
+                        let (nv, nrec) = self.load(path_handle).await?;
+                        v = nv;
+                        rec = nrec;
+                        continue;
+                    }
+                    let mut claimed = rec.clone();
+                    claimed.stage = Stage::Completing { fp: fp.clone() };
+                    if self.save(path_handle, v.version, &claimed).await? {
+                        let result = self.finish_app2app(&claimed, &verified).await;
+                        if let Ok(o) = &result {
+                            self.store_session_ref(o, &claimed).await;
+                        }
+                        let (outcome, p) = match result {
+                            Ok(o) => (Some(o), None),
+                            Err(p) => (None, Some(p)),
+                        };
+                        claimed.stage = Stage::Done {
+                            fp: Some(fp.clone()),
+                            outcome: outcome.clone().map(Box::new),
+                            problem: p.clone().map(Box::new),
+                        };
+                        // Version v+1 is ours: nobody else writes a Completing record.
+                        let _ = self.save(path_handle, v.version + 1, &claimed).await?;
+                        return match (outcome, p) {
+                            (Some(o), _) => Ok(o),
+                            (_, Some(p)) => Err(p),
+                            _ => Err(internal("no result")),
+                        };
+                    }
+                    let (nv, nrec) = self.load(path_handle).await?;
+                    v = nv;
+                    rec = nrec;
+                }
+            }
+        }
+    }
+
+    async fn finish_app2app(
+        &self,
+        rec: &FlowRecord,
+        verified: &sidkit_proto::callback::VerifiedCallback,
+    ) -> Result<FlowOutcome, Problem> {
+        let options = PollOptions {
+            deadline: self.cfg.completion_timeout,
+            ..PollOptions::default()
+        };
+        // A certificate choice's return URL finishes its linked signature.
+        let session_id = if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            rec.linked
+                .as_ref()
+                .and_then(|l| l.session_id.clone())
+                .ok_or_else(|| internal("the linked signature was not created"))?
+        } else {
+            rec.session_id.clone()
+        };
+        match self
+            .cfg
+            .client
+            .poll_until_complete(&session_id, &options)
+            .await
+        {
+            Ok(status) => {
+                self.verify(
+                    rec,
+                    &status,
+                    CallbackCheck::Verified(verified),
+                    FlowType::App2App,
+                )
+                .await
+            }
+            Err(ClientError::SessionEnded(SessionEnded {
+                end_result,
+                interaction,
+            })) => Ok(FlowOutcome::Failed {
+                end_result,
+                interaction,
+            }),
+            Err(e) => Err(map_client_error(e)),
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The RP's configuration of a [`Backend`](crate::Backend): [`BackendConfig`] (client,
+//! relying party, trust store, callback base, store, policy, timings) and the per-flow
+//! decisions of a [`FlowPolicy`] ([`FlowPlan`], [`SignPlan`]), with the [`DemoPolicy`] for
+//! demos and tests.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest as _, Sha256};
+use sidkit_client::SmartIdClient;
+use sidkit_contract::{error_codes as codes, FlowKind, StartFlowRequest};
+use sidkit_proto::env::RelyingParty;
+use sidkit_proto::ident::DocumentNumber;
+use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
+use sidkit_proto::models::{CertificateLevel, HashAlgorithm, Subject};
+use sidkit_proto::ProtoError;
+use sidkit_verify::TrustStore;
+
+use crate::problem::{problem, Problem};
+use crate::store::{MemoryStore, SessionStore};
+
+/// What the backend asks Smart-ID for, decided by the RP's [`FlowPolicy`] for each start.
+#[derive(Debug, Clone)]
+pub struct FlowPlan {
+    /// Who: `Anonymous` for authentication of an unknown user, or the person / account.
+    /// Signatures need a known person or account.
+    pub subject: Subject,
+    /// What the Smart-ID app shows (a device-link interaction list).
+    pub interactions: Interactions,
+    /// Requested certificate level (default `QUALIFIED`).
+    pub certificate_level: Option<CertificateLevel>,
+    /// For signature flows: what to sign.
+    pub sign: Option<SignPlan>,
+}
+
+/// The data of a signature flow.
+#[derive(Debug, Clone)]
+pub struct SignPlan {
+    /// The hash of the data to be signed.
+    pub digest: Vec<u8>,
+    /// The algorithm that produced `digest`.
+    pub hash_algorithm: HashAlgorithm,
+}
+
+/// The RP's decisions for each flow an app starts: who is asked, what is shown, what is signed.
+/// The app sends only an opaque `context`; the policy resolves it (e.g. the document to sign and
+/// the signer known from the app's login) and may refuse with a [`Problem`].
+pub trait FlowPolicy: Send + Sync + 'static {
+    /// The plan for `request`, or the problem to answer with.
+    fn plan(&self, request: &StartFlowRequest) -> Result<FlowPlan, Problem>;
+}
+
+/// A policy for demos and tests: anonymous authentication; signatures by the account whose
+/// document number is the `context` (e.g. `PNOEE-40404040009-MOCK-Q`), over SHA-256 of
+/// `"sidkit demo document for <context>"`; certificate choice and signature by whoever picks a
+/// certificate, over SHA-256 of `"sidkit demo document for <context>"` (`context` optional,
+/// default `the chosen certificate`). Real backends resolve the signer and the document from
+/// their own session instead.
+#[derive(Debug, Clone)]
+pub struct DemoPolicy {
+    /// The text shown in the Smart-ID app (at most 60 characters).
+    pub display_text: String,
+}
+
+impl Default for DemoPolicy {
+    fn default() -> Self {
+        DemoPolicy {
+            display_text: "Log in to the sidkit demo".to_owned(),
+        }
+    }
+}
+
+impl FlowPolicy for DemoPolicy {
+    fn plan(&self, request: &StartFlowRequest) -> Result<FlowPlan, Problem> {
+        let bad = |e: ProtoError| problem(codes::BAD_REQUEST, e.to_string());
+        let text = match request.kind {
+            FlowKind::Authentication => self.display_text.clone(),
+            _ => "Sign the sidkit demo document".to_owned(),
+        };
+        let interactions = Interactions::new(
+            InteractionFlow::DeviceLink,
+            vec![Interaction::display_text_and_pin(text).map_err(bad)?],
+        )
+        .map_err(bad)?;
+        match request.kind {
+            FlowKind::Authentication => Ok(FlowPlan {
+                subject: Subject::Anonymous,
+                interactions,
+                certificate_level: None,
+                sign: None,
+            }),
+            FlowKind::Signature => {
+                let Some(ctx) = &request.context else {
+                    return Err(problem(
+                        codes::BAD_REQUEST,
+                        "a signature flow needs the signer's document number as context",
+                    ));
+                };
+                let doc = DocumentNumber::new(ctx.as_str()).map_err(bad)?;
+                let digest = Sha256::digest(format!("sidkit demo document for {ctx}")).to_vec();
+                Ok(FlowPlan {
+                    subject: Subject::Document(doc),
+                    interactions,
+                    certificate_level: None,
+                    sign: Some(SignPlan {
+                        digest,
+                        hash_algorithm: HashAlgorithm::Sha256,
+                    }),
+                })
+            }
+            FlowKind::CertificateChoiceAndSignature => {
+                // The signer is whoever picks a certificate; the document is the RP's choice.
+                let what = request
+                    .context
+                    .as_deref()
+                    .unwrap_or("the chosen certificate");
+                let digest = Sha256::digest(format!("sidkit demo document for {what}")).to_vec();
+                Ok(FlowPlan {
+                    subject: Subject::Anonymous,
+                    interactions,
+                    certificate_level: None,
+                    sign: Some(SignPlan {
+                        digest,
+                        hash_algorithm: HashAlgorithm::Sha256,
+                    }),
+                })
+            }
+        }
+    }
+}
+
+/// Everything a [`Backend`](crate::Backend) needs.
+#[derive(Clone)]
+pub struct BackendConfig {
+    /// The RP API client.
+    pub client: SmartIdClient,
+    /// `relyingPartyUUID` and `relyingPartyName`.
+    pub relying_party: RelyingParty,
+    /// The CA certificates Smart-ID user certificates must chain to.
+    pub trust_store: Arc<TrustStore>,
+    /// The app's App2App callback base (its App Link / Universal Link); the backend appends
+    /// `?value=<token>` per session. Must equal the mobile SDK's configured callback base.
+    pub callback_base: String,
+    /// Where flows live.
+    pub store: Arc<dyn SessionStore>,
+    /// Who is asked and what is shown or signed.
+    pub policy: Arc<dyn FlowPolicy>,
+    /// How long a flow stays open (default 5 minutes; at most 30 minutes).
+    pub flow_ttl: Duration,
+    /// How long a completion waits for the Smart-ID session to end (default 30 s).
+    pub completion_timeout: Duration,
+}
+
+impl std::fmt::Debug for BackendConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendConfig")
+            .field("relying_party", &self.relying_party.name)
+            .field("callback_base", &self.callback_base)
+            .field("flow_ttl", &self.flow_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BackendConfig {
+    /// A configuration with an in-memory store, the [`DemoPolicy`] and default timings.
+    pub fn new(
+        client: SmartIdClient,
+        relying_party: RelyingParty,
+        trust_store: TrustStore,
+        callback_base: impl Into<String>,
+    ) -> Self {
+        BackendConfig {
+            client,
+            relying_party,
+            trust_store: Arc::new(trust_store),
+            callback_base: callback_base.into(),
+            store: Arc::new(MemoryStore::new()),
+            policy: Arc::new(DemoPolicy::default()),
+            flow_ttl: Duration::from_secs(300),
+            completion_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Uses `store`.
+    pub fn with_store(mut self, store: Arc<dyn SessionStore>) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// Uses `policy`.
+    pub fn with_policy(mut self, policy: Arc<dyn FlowPolicy>) -> Self {
+        self.policy = policy;
+        self
+    }
+}

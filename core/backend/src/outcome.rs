@@ -1,0 +1,122 @@
+//! Verification of a finished Smart-ID session into a [`FlowOutcome`]: the full response check
+//! ([`sidkit_verify`], against the configured trust store, with the callback check the
+//! presentation requires), the fresh one-time session reference put in the outcome's `appData`,
+//! and storing that reference until it is redeemed.
+
+use std::time::SystemTime;
+
+use sidkit_contract::{error_codes as codes, FlowOutcome, Identity, SignatureResult};
+use sidkit_proto::b64;
+use sidkit_proto::ident::DocumentNumber;
+use sidkit_proto::models::FlowType;
+use sidkit_proto::secret::random_bytes;
+use sidkit_verify::{
+    verify_authentication, verify_signature, AuthenticationSession, CallbackCheck, OfferedFlows,
+    SignatureSession, VerificationContext, VerifyError,
+};
+
+use crate::problem::{internal, problem, Problem};
+use crate::record::{ref_key, FlowRecord, SESSION_REF_PREFIX};
+use crate::util::to_json;
+use crate::Backend;
+
+/// A fresh one-time session reference for `appData`: `sr1.` + 256 random bits, Base64URL.
+pub(crate) fn new_session_ref() -> Result<String, Problem> {
+    Ok(format!(
+        "{SESSION_REF_PREFIX}{}",
+        b64::encode_url(&random_bytes(32).map_err(internal)?)
+    ))
+}
+
+impl Backend {
+    /// Verifies the completed session `status` of `rec` (offered `flow`, with `callback`)
+    /// into an outcome with a fresh session reference; a failed check is
+    /// `verification_failed`.
+    pub(crate) async fn verify(
+        &self,
+        rec: &FlowRecord,
+        status: &sidkit_proto::models::SessionStatus,
+        callback: CallbackCheck<'_>,
+        flow: FlowType,
+    ) -> Result<FlowOutcome, Problem> {
+        let trust = &self.cfg.trust_store;
+        let ctx = VerificationContext::new(
+            self.cfg.client.environment().scheme_name,
+            trust,
+            SystemTime::now(),
+        );
+        let offered = OfferedFlows::of(&[flow]);
+        let subject = rec.subject()?;
+        let vf = |e: VerifyError| match e {
+            VerifyError::SessionEnded(_) => internal(e),
+            other => problem(codes::VERIFICATION_FAILED, other.to_string()),
+        };
+        let app_data = Some(new_session_ref()?);
+        let outcome = if let (Some(req), Some(l)) = (&rec.linked_request, &rec.linked) {
+            let document = DocumentNumber::new(l.document.as_str()).map_err(internal)?;
+            let session = SignatureSession::linked(req, document, rec.initial_callback_url())
+                .with_certificate_choice_flow(l.choice_flow);
+            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
+            FlowOutcome::Signed {
+                signature: SignatureResult {
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
+                    signature_value: b64::encode_std(&r.signature_value),
+                    certificate: Some(b64::encode_std(&r.certificate.der)),
+                },
+                app_data,
+            }
+        } else if let Some(req) = &rec.auth_request {
+            let session = AuthenticationSession::device_link(req, subject, offered);
+            let r = verify_authentication(&ctx, &session, status, callback).map_err(vf)?;
+            let id = r.identity;
+            FlowOutcome::Authenticated {
+                identity: Identity {
+                    given_name: id.given_name.clone().unwrap_or_else(|| "-".to_owned()),
+                    surname: id.surname.clone().unwrap_or_else(|| "-".to_owned()),
+                    identifier: id.identity_code.clone(),
+                    country: id.country.clone(),
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    date_of_birth: id.date_of_birth.map(|d| d.to_string()),
+                },
+                app_data,
+            }
+        } else if let Some(req) = &rec.sign_request {
+            let session = SignatureSession::device_link(req, subject, offered);
+            let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
+            FlowOutcome::Signed {
+                signature: SignatureResult {
+                    document_number: r.document_number,
+                    certificate_level: r.certificate_level,
+                    signature_algorithm: r.signature_algorithm.as_str().to_owned(),
+                    signature_value: b64::encode_std(&r.signature_value),
+                    certificate: Some(b64::encode_std(&r.certificate.der)),
+                },
+                app_data,
+            }
+        } else {
+            return Err(internal("flow record without a request"));
+        };
+        Ok(outcome)
+    }
+
+    /// Stores the session reference of `outcome` (if any) until the flow expires, so that
+    /// [`Backend::redeem_session_ref`] can redeem it once.
+    pub(crate) async fn store_session_ref(&self, outcome: &FlowOutcome, rec: &FlowRecord) {
+        let app_data = match outcome {
+            FlowOutcome::Authenticated { app_data, .. } | FlowOutcome::Signed { app_data, .. } => {
+                app_data.clone()
+            }
+            FlowOutcome::Failed { .. } => None,
+        };
+        if let (Some(r), Ok(json)) = (app_data, to_json(outcome)) {
+            let _ = self
+                .cfg
+                .store
+                .insert(&ref_key(&r), &json, self.ttl_left(rec))
+                .await;
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The flow state as stored: [`FlowRecord`] (the secret-bearing state of one flow) with its
+//! [`Stage`] and [`LinkedStage`], the [`IdemEntry`] of an idempotency key, the public handle and
+//! session-reference formats, the store keys (hashes of the handles, never the handles), and
+//! the [`Backend`]'s access to records: load, compare-and-set save, expiry and the QR link.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sidkit_contract::{
+    error_codes as codes, ErrorBody, FlowKind, FlowOutcome, Presentation, StartFlowRequest,
+    StartFlowResponse,
+};
+use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, SessionType};
+use sidkit_proto::ident::DocumentNumber;
+use sidkit_proto::models::{
+    DeviceLinkAuthenticationRequest, DeviceLinkCertificateChoiceRequest,
+    DeviceLinkSignatureRequest, FlowType, LinkedNotificationSignatureRequest, Subject,
+};
+use sidkit_proto::secret::SessionSecret;
+
+use crate::problem::{internal, problem, Problem};
+use crate::store::Versioned;
+use crate::util::{from_json, hash_hex, now_ms, to_json};
+use crate::Backend;
+
+/// Prefix of the session references the backend puts in `appData`.
+pub const SESSION_REF_PREFIX: &str = "sr1.";
+/// Prefix of flow handles.
+pub const FLOW_HANDLE_PREFIX: &str = "fh_";
+
+/// Where a flow is, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "s", rename_all = "camelCase")]
+pub(crate) enum Stage {
+    Pending,
+    /// A valid return URL (its SHA-256) claimed the flow; verification runs.
+    Completing {
+        fp: String,
+    },
+    /// Finished: the outcome or the problem, and the return URL that finished it (None for
+    /// QR flows, which finish by polling).
+    Done {
+        fp: Option<String>,
+        outcome: Option<Box<FlowOutcome>>,
+        problem: Option<Box<ErrorBody>>,
+    },
+    Cancelled,
+}
+
+/// The secret-bearing state of one flow. Never leaves the backend.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FlowRecord {
+    pub(crate) kind: FlowKind,
+    pub(crate) presentation: Presentation,
+    pub(crate) request_fp: String,
+    pub(crate) session_id: String,
+    pub(crate) session_secret: String,
+    pub(crate) device_link_base: String,
+    pub(crate) session_token: String,
+    pub(crate) lang: String,
+    pub(crate) auth_request: Option<DeviceLinkAuthenticationRequest>,
+    pub(crate) sign_request: Option<DeviceLinkSignatureRequest>,
+    pub(crate) subject_document: Option<String>,
+    pub(crate) subject_etsi: Option<String>,
+    pub(crate) callback_token: Option<String>,
+    /// `certificateChoiceAndSignature`: the certificate choice (C2) request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) cert_request: Option<DeviceLinkCertificateChoiceRequest>,
+    /// `certificateChoiceAndSignature`: the linked signature (S5) request, built at the start
+    /// (its `linkedSessionID` is the C2 `sessionID`; the digest is the policy's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) linked_request: Option<LinkedNotificationSignatureRequest>,
+    /// `certificateChoiceAndSignature`: set once C2 ended `OK` and was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) linked: Option<LinkedStage>,
+    pub(crate) received_at_ms: u64,
+    pub(crate) expires_at_ms: u64,
+    pub(crate) start_response: StartFlowResponse,
+    pub(crate) stage: Stage,
+}
+
+impl Drop for FlowRecord {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.session_secret.zeroize();
+        self.callback_token.zeroize();
+    }
+}
+
+/// The linked signature of a `certificateChoiceAndSignature` flow, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct LinkedStage {
+    /// The document number of the verified certificate choice.
+    pub(crate) document: String,
+    /// The `flowType` the certificate choice completed with.
+    pub(crate) choice_flow: FlowType,
+    /// The S5 `sessionID`, once created. `None` while the instance that won the
+    /// compare-and-set creates it.
+    pub(crate) session_id: Option<String>,
+}
+
+/// Idempotency-key entry: the request's fingerprint and, once created, the flow's handle.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct IdemEntry {
+    pub(crate) fp: String,
+    pub(crate) handle: Option<String>,
+}
+
+/// The store key of a flow: `SHA-256` of its handle, so a store dump does not reveal live
+/// handles.
+pub(crate) fn flow_key(handle: &str) -> String {
+    format!("flow:{}", hash_hex("sidkit flow handle", handle))
+}
+
+/// The store key of an `Idempotency-Key`.
+pub(crate) fn idem_key(key: &str) -> String {
+    format!("idem:{}", hash_hex("sidkit idempotency key", key))
+}
+
+/// The store key of a one-time session reference.
+pub(crate) fn ref_key(r: &str) -> String {
+    format!("ref:{}", hash_hex("sidkit session ref", r))
+}
+
+/// The fingerprint of a start request (what an idempotent retry must repeat).
+pub(crate) fn request_fp(r: &StartFlowRequest) -> String {
+    hash_hex(
+        "sidkit start request",
+        &format!(
+            "{}\n{}\n{}\n{}",
+            r.kind,
+            r.presentation,
+            r.lang,
+            r.context.as_deref().unwrap_or("\u{0}")
+        ),
+    )
+}
+
+impl FlowRecord {
+    pub(crate) fn secret(&self) -> Result<SessionSecret, Problem> {
+        SessionSecret::from_base64(&self.session_secret).map_err(internal)
+    }
+
+    pub(crate) fn session_type(&self) -> SessionType {
+        self.kind.session_type()
+    }
+
+    pub(crate) fn subject(&self) -> Result<Subject, Problem> {
+        if let Some(d) = &self.subject_document {
+            return Ok(Subject::Document(
+                DocumentNumber::new(d.as_str()).map_err(internal)?,
+            ));
+        }
+        if let Some(e) = &self.subject_etsi {
+            return Ok(Subject::Etsi(e.parse().map_err(internal)?));
+        }
+        Ok(Subject::Anonymous)
+    }
+
+    pub(crate) fn signer(
+        &self,
+        scheme: sidkit_proto::env::SchemeName,
+    ) -> Result<DeviceLinkSigner, Problem> {
+        let (challenge, rp_name, interactions, callback) =
+            match (&self.auth_request, &self.sign_request) {
+                _ if self.cert_request.is_some() => {
+                    let c = self
+                        .cert_request
+                        .as_ref()
+                        .ok_or_else(|| internal("no C2"))?;
+                    (
+                        String::new(),
+                        c.relying_party_name.clone(),
+                        String::new(),
+                        c.initial_callback_url.clone(),
+                    )
+                }
+                (Some(a), _) => (
+                    a.signature_protocol_parameters
+                        .rp_challenge
+                        .expose_base64()
+                        .to_owned(),
+                    a.relying_party_name.clone(),
+                    a.interactions.as_base64().to_owned(),
+                    a.initial_callback_url.clone(),
+                ),
+                (None, Some(s)) => (
+                    s.signature_protocol_parameters.digest.clone(),
+                    s.relying_party_name.clone(),
+                    s.interactions.as_base64().to_owned(),
+                    s.initial_callback_url.clone(),
+                ),
+                (None, None) => return Err(internal("flow record without a request")),
+            };
+        let params = DeviceLinkParams {
+            scheme_name: scheme,
+            device_link_base: self.device_link_base.clone(),
+            session_token: self.session_token.clone(),
+            session_type: self.session_type(),
+            rp_challenge_or_digest: challenge,
+            relying_party_name: rp_name,
+            brokered_rp_name: None,
+            interactions,
+            initial_callback_url: callback,
+            lang: self.lang.clone(),
+        };
+        DeviceLinkSigner::new(&params, &self.secret()?).map_err(internal)
+    }
+
+    pub(crate) fn initial_callback_url(&self) -> Option<&str> {
+        if let Some(c) = &self.cert_request {
+            return c.initial_callback_url.as_deref();
+        }
+        self.auth_request
+            .as_ref()
+            .and_then(|a| a.initial_callback_url.as_deref())
+            .or_else(|| {
+                self.sign_request
+                    .as_ref()
+                    .and_then(|s| s.initial_callback_url.as_deref())
+            })
+    }
+}
+
+impl Backend {
+    /// How long `rec` has left to live (at least 1 ms), the TTL of its next write.
+    pub(crate) fn ttl_left(&self, rec: &FlowRecord) -> Duration {
+        Duration::from_millis(rec.expires_at_ms.saturating_sub(now_ms()).max(1))
+    }
+
+    /// The flow `handle` and its version; `flow_not_found` if there is none (or it expired).
+    pub(crate) async fn load(&self, handle: &str) -> Result<(Versioned, FlowRecord), Problem> {
+        sidkit_contract::validate_flow_handle(handle)
+            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+        let v = self
+            .cfg
+            .store
+            .get(&flow_key(handle))
+            .await
+            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?
+            .ok_or_else(|| problem(codes::FLOW_NOT_FOUND, "no flow has this handle"))?;
+        let rec: FlowRecord = from_json(&v.value)?;
+        Ok((v, rec))
+    }
+
+    /// Writes `rec` if the flow is still at `version` (compare-and-set); `false` if it changed.
+    pub(crate) async fn save(
+        &self,
+        handle: &str,
+        version: u64,
+        rec: &FlowRecord,
+    ) -> Result<bool, Problem> {
+        let json = to_json(rec)?;
+        self.cfg
+            .store
+            .replace(&flow_key(handle), version, &json, self.ttl_left(rec))
+            .await
+            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))
+    }
+
+    /// Whether the flow's time is up.
+    pub(crate) fn expired(rec: &FlowRecord) -> bool {
+        now_ms() >= rec.expires_at_ms
+    }
+
+    /// The current QR link: `elapsedSeconds` counted from when the session response arrived,
+    /// computed now (never in advance).
+    pub(crate) fn qr_link(&self, rec: &FlowRecord) -> Result<String, Problem> {
+        let elapsed = now_ms().saturating_sub(rec.received_at_ms) / 1000;
+        Ok(rec
+            .signer(self.cfg.client.environment().scheme_name)?
+            .qr_link(elapsed)
+            .into_string())
+    }
+}

@@ -1,0 +1,266 @@
+//! Starting a flow (`POST /flows`): the idempotency-key handling (a retry with the same key
+//! and body gets the same answer), the RP's [`FlowPolicy`](crate::FlowPolicy) plan, the
+//! Smart-ID session it asks for, the callback URL and its token, the new flow handle and the
+//! first device link, and the record stored under the handle's hash.
+
+use sidkit_contract::{
+    error_codes as codes, FlowKind, Presentation, StartFlowRequest, StartFlowResponse,
+};
+use sidkit_proto::b64;
+use sidkit_proto::callback::create_callback_url;
+use sidkit_proto::device_link::DeviceLinkType;
+use sidkit_proto::models::Subject;
+use sidkit_proto::request::{
+    AuthenticationRequestBuilder, CertificateChoiceRequestBuilder, SignatureRequestBuilder,
+};
+use sidkit_proto::secret::{ct_eq, random_bytes};
+use sidkit_proto::ProtoError;
+
+use crate::error::StoreError;
+use crate::problem::{internal, map_client_error, problem, Problem};
+use crate::record::{
+    flow_key, idem_key, request_fp, FlowRecord, IdemEntry, Stage, FLOW_HANDLE_PREFIX,
+};
+use crate::util::{from_json, now_ms, to_json};
+use crate::Backend;
+
+impl Backend {
+    /// `POST /flows`: starts a Smart-ID session for the app. `idempotency_header` is the
+    /// `Idempotency-Key` header, which must equal the body's `idempotencyKey` when present. A
+    /// retry with the same key and body returns the same answer; the same key with another
+    /// body is `idempotency_conflict`.
+    pub async fn start_flow(
+        &self,
+        request: StartFlowRequest,
+        idempotency_header: Option<&str>,
+    ) -> Result<StartFlowResponse, Problem> {
+        request
+            .validate()
+            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+        if let Some(h) = idempotency_header {
+            if !ct_eq(h.as_bytes(), request.idempotency_key.as_bytes()) {
+                return Err(problem(
+                    codes::BAD_REQUEST,
+                    "the Idempotency-Key header differs from the body's idempotencyKey",
+                ));
+            }
+        }
+        let fp = request_fp(&request);
+        let store = &self.cfg.store;
+        let ikey = idem_key(&request.idempotency_key);
+        let entry = to_json(&IdemEntry {
+            fp: fp.clone(),
+            handle: None,
+        })?;
+        let unavailable = |e: StoreError| problem(codes::UNAVAILABLE, e.to_string());
+        if !store
+            .insert(&ikey, &entry, self.cfg.flow_ttl)
+            .await
+            .map_err(unavailable)?
+        {
+            // A retry: answer as the first time.
+            let Some(v) = store.get(&ikey).await.map_err(unavailable)? else {
+                return Err(problem(
+                    codes::UNAVAILABLE,
+                    "the earlier start with this key just expired; retry",
+                ));
+            };
+            let e: IdemEntry = from_json(&v.value)?;
+            if !ct_eq(e.fp.as_bytes(), fp.as_bytes()) {
+                return Err(problem(
+                    codes::IDEMPOTENCY_CONFLICT,
+                    "this Idempotency-Key was used for a different flow",
+                ));
+            }
+            let Some(handle) = e.handle else {
+                return Err(problem(
+                    codes::UNAVAILABLE,
+                    "a start with this Idempotency-Key is in progress; retry",
+                ));
+            };
+            let (_, rec) = self.load(&handle).await?;
+            let mut resp = rec.start_response.clone();
+            resp.expires_in_ms = rec.expires_at_ms.saturating_sub(now_ms()).max(1);
+            if rec.presentation == Presentation::Qr {
+                resp.device_link = self.qr_link(&rec)?;
+            }
+            return Ok(resp);
+        }
+        let result = self.create(&request, fp.clone()).await;
+        match result {
+            Ok((handle, resp)) => {
+                let e = to_json(&IdemEntry {
+                    fp,
+                    handle: Some(handle),
+                })?;
+                // Version 1 is ours (we inserted it above).
+                let _ = store.replace(&ikey, 1, &e, self.cfg.flow_ttl).await;
+                Ok(resp)
+            }
+            Err(p) => {
+                let _ = store.remove(&ikey).await;
+                Err(p)
+            }
+        }
+    }
+
+    async fn create(
+        &self,
+        request: &StartFlowRequest,
+        fp: String,
+    ) -> Result<(String, StartFlowResponse), Problem> {
+        let plan = self.cfg.policy.plan(request)?;
+        let rp = &self.cfg.relying_party;
+        let app2app = request.presentation == Presentation::App2App;
+        let callback = if app2app {
+            Some(create_callback_url(&self.cfg.callback_base).map_err(internal)?)
+        } else {
+            None
+        };
+        let bad = |e: ProtoError| problem(codes::BAD_REQUEST, e.to_string());
+        let client = &self.cfg.client;
+        let mut cert_request = None;
+        let mut linked_request = None;
+        let (session, auth_request, sign_request) = match request.kind {
+            FlowKind::Authentication => {
+                let mut b = AuthenticationRequestBuilder::new(rp).interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_authentication(&plan.subject, &req)
+                    .await
+                    .map_err(map_client_error)?;
+                (s, Some(req), None)
+            }
+            FlowKind::Signature => {
+                let sign = plan
+                    .sign
+                    .as_ref()
+                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                let mut b = SignatureRequestBuilder::new(
+                    rp,
+                    b64::encode_std(&sign.digest),
+                    sign.hash_algorithm,
+                )
+                .interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_signature(&plan.subject, &req)
+                    .await
+                    .map_err(map_client_error)?;
+                (s, None, Some(req))
+            }
+            FlowKind::CertificateChoiceAndSignature => {
+                let sign = plan
+                    .sign
+                    .as_ref()
+                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                if plan.subject != Subject::Anonymous {
+                    return Err(internal(
+                        "a certificate choice is anonymous: the user picks the signer",
+                    ));
+                }
+                let mut b = CertificateChoiceRequestBuilder::new(rp);
+                if let Some(l) = plan.certificate_level {
+                    b = b.certificate_level(l);
+                }
+                if let Some(cb) = &callback {
+                    b = b.initial_callback_url(cb.url());
+                }
+                let req = b.build_device_link().map_err(bad)?;
+                let s = client
+                    .create_device_link_certificate_choice(&req)
+                    .await
+                    .map_err(map_client_error)?;
+                let mut lb = SignatureRequestBuilder::new(
+                    rp,
+                    b64::encode_std(&sign.digest),
+                    sign.hash_algorithm,
+                )
+                .interactions(plan.interactions);
+                if let Some(l) = plan.certificate_level {
+                    lb = lb.certificate_level(l);
+                }
+                linked_request = Some(
+                    lb.build_linked(s.response.session_id.clone())
+                        .map_err(bad)?,
+                );
+                cert_request = Some(req);
+                (s, None, None)
+            }
+        };
+        let received_at_ms = now_ms();
+        let handle = format!(
+            "{FLOW_HANDLE_PREFIX}{}",
+            b64::encode_url(&random_bytes(18).map_err(internal)?)
+        );
+        let (subject_document, subject_etsi) = match &plan.subject {
+            Subject::Document(d) => (Some(d.to_string()), None),
+            Subject::Etsi(e) => (None, Some(e.to_string())),
+            Subject::Anonymous => (None, None),
+        };
+        let mut rec = FlowRecord {
+            kind: request.kind,
+            presentation: request.presentation,
+            request_fp: fp,
+            session_id: session.response.session_id.clone(),
+            session_secret: session.response.session_secret.expose_base64().to_owned(),
+            device_link_base: session.response.device_link_base.clone(),
+            session_token: session.response.session_token.clone(),
+            lang: request.lang.clone(),
+            auth_request,
+            sign_request,
+            subject_document,
+            subject_etsi,
+            callback_token: callback.as_ref().map(|c| c.token().expose().to_owned()),
+            cert_request,
+            linked_request,
+            linked: None,
+            received_at_ms,
+            expires_at_ms: received_at_ms + self.cfg.flow_ttl.as_millis() as u64,
+            start_response: StartFlowResponse {
+                flow_handle: handle.clone(),
+                session_type: request.kind.session_type(),
+                device_link: String::new(),
+                callback_base: callback.as_ref().map(|_| self.cfg.callback_base.clone()),
+                callback_commitment: callback.as_ref().map(|c| c.token().commitment()),
+                expires_in_ms: self.cfg.flow_ttl.as_millis() as u64,
+            },
+            stage: Stage::Pending,
+        };
+        let link = if app2app {
+            rec.signer(self.cfg.client.environment().scheme_name)?
+                .same_device_link(DeviceLinkType::App2App)
+                .map_err(internal)?
+                .into_string()
+        } else {
+            self.qr_link(&rec)?
+        };
+        rec.start_response.device_link = link;
+        let json = to_json(&rec)?;
+        let inserted = self
+            .cfg
+            .store
+            .insert(&flow_key(&handle), &json, self.cfg.flow_ttl)
+            .await
+            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?;
+        if !inserted {
+            return Err(internal("flow handle collision"));
+        }
+        if rec.kind == FlowKind::CertificateChoiceAndSignature {
+            self.spawn_linked_driver(handle.clone());
+        }
+        Ok((handle, rec.start_response.clone()))
+    }
+}

@@ -1,0 +1,40 @@
+//! Small helpers shared by the flow modules: the wall clock in milliseconds, domain-separated
+//! SHA-256 fingerprints, and the JSON encoding of stored entries (zeroized on drop, since they
+//! hold secrets).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+use crate::problem::{internal, Problem};
+
+/// Milliseconds since the Unix epoch (0 if the clock is before it).
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Lower-case hex of `SHA-256(domain || 0x00 || s)`.
+pub(crate) fn hash_hex(domain: &str, s: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(domain.as_bytes());
+    h.update([0]);
+    h.update(s.as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `v` as JSON, for the store.
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<String>, Problem> {
+    serde_json::to_string(v)
+        .map(Zeroizing::new)
+        .map_err(internal)
+}
+
+/// A store entry decoded from JSON; a corrupt entry is an `internal` problem.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Problem> {
+    serde_json::from_str(s).map_err(|e| internal(format!("corrupt store entry: {e}")))
+}
