@@ -65,7 +65,7 @@ pub use error::{BackendError, StoreError};
 pub use problem::Problem;
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
 pub use router::router;
-pub use store::{MemoryStore, SessionStore, Versioned};
+pub use store::{MemoryStore, SessionStore, Versioned, MAX_TTL};
 
 #[cfg(feature = "redis-store")]
 pub use redis_store::RedisStore;

@@ -13,6 +13,7 @@ use zeroize::Zeroizing;
 
 use super::store::{SessionStore, Versioned};
 use crate::error::StoreError;
+use crate::store::MAX_TTL;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -55,8 +56,13 @@ fn redis_err(e: redis::RedisError) -> StoreError {
     StoreError::new(format!("Redis: {e}"))
 }
 
-fn ms(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
+/// The expiry in whole milliseconds (at least 1), or a [`StoreError`] past [`MAX_TTL`].
+fn ms(ttl: Duration) -> Result<u64> {
+    if ttl > MAX_TTL {
+        return Err(StoreError::new("the expiry is too far in the future"));
+    }
+    // MAX_TTL is far below u64::MAX milliseconds.
+    Ok(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
 }
 
 impl RedisStore {
@@ -87,7 +93,7 @@ impl SessionStore for RedisStore {
             .insert
             .key(self.key(key))
             .arg(value)
-            .arg(ms(ttl))
+            .arg(ms(ttl)?)
             .invoke_async(&mut c)
             .await
             .map_err(redis_err)?;
@@ -119,14 +125,18 @@ impl SessionStore for RedisStore {
         value: &str,
         ttl: Duration,
     ) -> Result<bool> {
+        // No entry can be at a version that has no successor: a conflict like any other.
+        let Some(next_version) = expected_version.checked_add(1) else {
+            return Ok(false);
+        };
         let mut c = self.conn.clone();
         let r: i64 = self
             .replace
             .key(self.key(key))
             .arg(expected_version)
-            .arg(expected_version + 1)
+            .arg(next_version)
             .arg(value)
-            .arg(ms(ttl))
+            .arg(ms(ttl)?)
             .invoke_async(&mut c)
             .await
             .map_err(redis_err)?;

@@ -44,6 +44,9 @@ impl std::fmt::Debug for Versioned {
 pub trait SessionStore: Send + Sync + 'static {
     /// Stores `value` under `key` with version 1 if the key is absent (or expired). Returns
     /// `false`, changing nothing, if it exists.
+    ///
+    /// Expiry is kept to the millisecond: a `ttl` under 1 ms counts as 1 ms, and a `ttl` longer
+    /// than [`MAX_TTL`] is a [`StoreError`] (for every method that takes one).
     async fn insert(&self, key: &str, value: &str, ttl: Duration) -> Result<bool>;
 
     /// The value and version under `key`, if present and not expired.
@@ -131,10 +134,25 @@ impl MemoryStore {
     }
 }
 
+/// The longest expiry a [`SessionStore`] accepts (100 years; the backend kit itself keeps flows
+/// for at most 30 minutes). Longer ones are refused rather than silently capped.
+pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `now + ttl` (at least 1 ms ahead, as in Redis), or a [`StoreError`] past [`MAX_TTL`].
+/// Computed before the lock is taken, so that it cannot poison it.
+fn expiry(now: Instant, ttl: Duration) -> Result<Instant> {
+    if ttl > MAX_TTL {
+        return Err(StoreError::new("the expiry is too far in the future"));
+    }
+    now.checked_add(ttl.max(Duration::from_millis(1)))
+        .ok_or_else(|| StoreError::new("the expiry is too far in the future"))
+}
+
 #[async_trait::async_trait]
 impl SessionStore for MemoryStore {
     async fn insert(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
         let now = Instant::now();
+        let expires = expiry(now, ttl)?;
         let mut map = self.lock()?;
         self.sweep_sometimes(&mut map, now);
         if map.get(key).is_some_and(|e| e.expires > now) {
@@ -145,7 +163,7 @@ impl SessionStore for MemoryStore {
             Entry {
                 version: 1,
                 value: Zeroizing::new(value.to_owned()),
-                expires: now + ttl,
+                expires,
             },
         );
         Ok(true)
@@ -175,13 +193,17 @@ impl SessionStore for MemoryStore {
         ttl: Duration,
     ) -> Result<bool> {
         let now = Instant::now();
+        let expires = expiry(now, ttl)?;
+        let Some(next_version) = expected_version.checked_add(1) else {
+            return Ok(false);
+        };
         let mut map = self.lock()?;
         self.sweep_sometimes(&mut map, now);
         match map.get_mut(key) {
             Some(e) if e.expires > now && e.version == expected_version => {
-                e.version += 1;
+                e.version = next_version;
                 e.value = Zeroizing::new(value.to_owned());
-                e.expires = now + ttl;
+                e.expires = expires;
                 Ok(true)
             }
             _ => Ok(false),
@@ -218,7 +240,11 @@ mod tests {
         assert_eq!(s.take("k").await.unwrap().unwrap().as_str(), "c");
         assert!(s.take("k").await.unwrap().is_none());
         assert!(s.insert("e", "x", Duration::ZERO).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(5)).await;
         assert!(s.get("e").await.unwrap().is_none());
+        // An expiry no clock can hold is refused, and the store stays usable.
+        assert!(s.insert("far", "x", Duration::MAX).await.is_err());
+        assert!(s.insert("far", "x", ttl).await.unwrap());
         assert!(s.insert("e", "y", ttl).await.unwrap());
         s.remove("e").await.unwrap();
         assert!(s.get("e").await.unwrap().is_none());

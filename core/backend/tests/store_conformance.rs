@@ -309,12 +309,17 @@ async fn conformance(store: Arc<dyn SessionStore>) {
 
 /// `replace` with the largest version on a key at version 1 is a conflict like any other
 /// wrong version (the trait: "Returns `false`, changing nothing, if the key ... was changed").
-/// Kept out of [`conformance`] because [`RedisStore`](sidkit_backend::RedisStore) panics on it
-/// (`expected_version + 1` overflows); its case below is `#[ignore]`d until that is fixed.
+/// (Found by this test: `RedisStore` used to panic on it, `expected_version + 1` overflowed.)
 async fn largest_version_conflicts(s: &dyn SessionStore) {
     assert!(s.insert("conf/max", "x", LONG).await.unwrap());
     assert!(!s.replace("conf/max", u64::MAX, "y", LONG).await.unwrap());
     assert_eq!(read(s, "conf/max").await, Some((1, "x".into())));
+    // An expiry the store cannot represent is a typed error, and the store stays usable
+    // (MemoryStore used to panic holding its lock, poisoning it for good).
+    assert!(s.insert("conf/far", "x", Duration::MAX).await.is_err());
+    assert!(s.replace("conf/max", 1, "y", Duration::MAX).await.is_err());
+    assert_eq!(read(s, "conf/max").await, Some((1, "x".into())));
+    assert!(s.insert("conf/far", "x", LONG).await.unwrap());
 }
 
 /// Runs `f(store, i)` on [`RACERS`] tasks at once (released together) and returns their results.
@@ -434,7 +439,6 @@ mod redis {
     }
 
     #[tokio::test]
-    #[ignore = "RedisStore::replace panics when expected_version + 1 overflows (u64::MAX); MemoryStore answers false"]
     async fn redis_store_largest_version_conflicts() {
         let redis = RedisServer::start();
         let store = RedisStore::connect(&redis.url(), "conformance:")

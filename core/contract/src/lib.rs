@@ -23,7 +23,7 @@
 //!
 //! Every type has a `validate()` method. The phone calls it on everything the backend sends, and
 //! the backend can call it on what the phone sends. A message that breaks a rule is a
-//! [`ProtoError::InvalidInput`] naming the field: the contract's vocabulary is the protocol's, so
+//! [`ProtoError::InvalidInput`](sidkit_proto::ProtoError::InvalidInput) naming the field: the contract's vocabulary is the protocol's, so
 //! it shares the protocol layer's error type rather than copying it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
