@@ -15,6 +15,9 @@
 //! RSA keys are generated with the `rsa` crate and cached per `(bits, slot)` for the whole
 //! process, because RSA key generation dominates the cost.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
