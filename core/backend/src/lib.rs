@@ -61,8 +61,7 @@ mod redis_store;
 use std::sync::Arc;
 
 pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
-pub use error::{BackendError, StoreError};
-pub use problem::Problem;
+pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
 pub use router::router;
 pub use store::{MemoryStore, SessionStore, Versioned, MAX_TTL};

@@ -1,12 +1,12 @@
-//! The contract errors the backend answers with: [`Problem`] (an RFC 9457 problem, the
-//! contract's [`ErrorBody`]), the helpers that build one, and the mapping of RP API client
-//! errors to problems.
+//! The helpers that build the contract errors the backend answers with: a [`Problem`] for a
+//! contract code, and the ones for an internal failure and a failed RP API call, which are
+//! [`FlowError`]'s mapping.
 
 use sidkit_client::ClientError;
-use sidkit_contract::{error_codes as codes, ErrorBody};
+use sidkit_contract::ErrorBody;
 
-/// A contract error: the RFC 9457 problem the router answers with.
-pub type Problem = ErrorBody;
+use crate::error::FlowError;
+pub(crate) use crate::error::Problem;
 
 /// A problem with the contract error `code` and a human-readable `detail`.
 pub(crate) fn problem(code: &str, detail: impl Into<String>) -> Problem {
@@ -16,17 +16,11 @@ pub(crate) fn problem(code: &str, detail: impl Into<String>) -> Problem {
 /// An `internal` problem: something that should not happen (a corrupt record, a failed
 /// random source, ...).
 pub(crate) fn internal(e: impl std::fmt::Display) -> Problem {
-    problem(codes::INTERNAL, format!("{e}"))
+    FlowError::internal(e).problem()
 }
 
-/// The problem for a failed RP API call: `unavailable` if retrying may help, `bad_request` for
-/// input Smart-ID refused, `internal` otherwise.
+/// The problem for a failed RP API call ([`FlowError::SmartId`]): `unavailable` if retrying
+/// may help, `bad_request` for input Smart-ID refused, `internal` otherwise.
 pub(crate) fn map_client_error(e: ClientError) -> Problem {
-    if e.is_retryable() {
-        problem(codes::UNAVAILABLE, format!("Smart-ID is unavailable: {e}"))
-    } else if matches!(e, ClientError::InvalidInput { .. }) {
-        problem(codes::BAD_REQUEST, e.to_string())
-    } else {
-        problem(codes::INTERNAL, format!("Smart-ID call failed: {e}"))
-    }
+    FlowError::SmartId(e).problem()
 }
