@@ -156,6 +156,13 @@ fn smart_id_detail(e: &ClientError) -> String {
 }
 
 impl FlowError {
+    /// A [`FlowError::BadRequest`].
+    pub(crate) fn bad_request(detail: impl Into<String>) -> Self {
+        FlowError::BadRequest {
+            detail: detail.into(),
+        }
+    }
+
     /// A [`FlowError::Internal`] with `e`'s text.
     pub(crate) fn internal(e: impl fmt::Display) -> Self {
         FlowError::Internal(e.to_string())
