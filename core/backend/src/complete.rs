@@ -7,17 +7,15 @@
 use std::time::Duration;
 
 use sidkit_client::{ClientError, PollOptions};
-use sidkit_contract::{
-    error_codes as codes, CompleteFlowRequest, FlowKind, FlowOutcome, Presentation,
-};
+use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome, Presentation};
 use sidkit_proto::callback::{CallbackBinding, DEFAULT_TOKEN_PARAM};
 use sidkit_proto::models::FlowType;
 use sidkit_proto::secret::ct_eq;
 use sidkit_proto::SessionEnded;
 use sidkit_verify::CallbackCheck;
 
-use crate::problem::{internal, map_client_error, problem, Problem};
-use crate::record::{FlowRecord, Stage};
+use crate::error::FlowError;
+use crate::record::{recorded, FlowRecord, Stage};
 use crate::util::hash_hex;
 use crate::Backend;
 
@@ -25,30 +23,34 @@ impl Backend {
     /// `POST /flows/{flowHandle}/complete`: checks the return URL against the flow (§7.3),
     /// claims the flow once, waits for the Smart-ID session, verifies the response and answers
     /// with the outcome. See the [module documentation](crate) for idempotency and rotation.
+    ///
+    /// Fails with [`FlowError::CallbackRejected`] for a return URL that fails the checks
+    /// (the flow is untouched), [`FlowError::CompletedWithAnotherUrl`] or
+    /// [`FlowError::CompletingWithAnotherUrl`] once another URL claimed the flow,
+    /// [`FlowError::NotFound`], [`FlowError::Cancelled`], [`FlowError::Expired`],
+    /// [`FlowError::VerificationFailed`], [`FlowError::SmartId`], [`FlowError::Recorded`] (the
+    /// identical URL again, after a failure), [`FlowError::CompletionInProgress`] or
+    /// [`FlowError::LinkedSignaturePending`] (retry), and the errors of a bad request or store.
     pub async fn complete_flow(
         &self,
         path_handle: &str,
         request: CompleteFlowRequest,
-    ) -> Result<FlowOutcome, Problem> {
-        request
-            .validate()
-            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+    ) -> Result<FlowOutcome, FlowError> {
+        request.validate().map_err(FlowError::Invalid)?;
         if !ct_eq(path_handle.as_bytes(), request.flow_handle.as_bytes()) {
-            return Err(problem(
-                codes::BAD_REQUEST,
+            return Err(FlowError::bad_request(
                 "the body's flowHandle differs from the path's",
             ));
         }
         let (v, mut rec) = self.load(path_handle).await?;
         if rec.presentation != Presentation::App2App {
-            return Err(problem(
-                codes::BAD_REQUEST,
+            return Err(FlowError::bad_request(
                 "QR flows finish by polling, not with a return URL",
             ));
         }
         // §7.3 before anything changes: a forged or foreign URL must not burn the flow.
         let (Some(cb_url), Some(token)) = (rec.initial_callback_url(), &rec.callback_token) else {
-            return Err(internal("App2App flow without a callback"));
+            return Err(FlowError::internal("App2App flow without a callback"));
         };
         let binding = CallbackBinding::from_parts(
             cb_url,
@@ -59,7 +61,7 @@ impl Backend {
         );
         let verified = binding
             .check(&request.return_url)
-            .map_err(|e| problem(codes::CALLBACK_REJECTED, e.to_string()))?;
+            .map_err(FlowError::CallbackRejected)?;
         let fp = hash_hex("sidkit return url", &request.return_url);
         let mut v = v;
         let wait_until =
@@ -75,46 +77,31 @@ impl Backend {
                         .as_ref()
                         .is_some_and(|d| ct_eq(d.as_bytes(), fp.as_bytes()));
                     if !same {
-                        return Err(problem(
-                            codes::CALLBACK_REJECTED,
-                            "the flow was already completed with another return URL",
-                        ));
+                        return Err(FlowError::CompletedWithAnotherUrl);
                     }
-                    return match (outcome, p) {
-                        (Some(o), _) => Ok(o.as_ref().clone()),
-                        (None, Some(p)) => Err(p.as_ref().clone()),
-                        _ => Err(internal("finished flow without a result")),
-                    };
+                    return recorded(outcome, p);
                 }
-                Stage::Cancelled => {
-                    return Err(problem(codes::FLOW_NOT_FOUND, "the flow was cancelled"))
-                }
+                Stage::Cancelled => return Err(FlowError::Cancelled),
                 Stage::Completing { fp: c } => {
                     if !ct_eq(c.as_bytes(), fp.as_bytes()) {
-                        return Err(problem(
-                            codes::CALLBACK_REJECTED,
-                            "the flow is being completed with another return URL",
-                        ));
+                        return Err(FlowError::CompletingWithAnotherUrl);
                     }
                     // The same URL is being verified (here or on another instance): wait,
                     // boundedly (the claimer may have died; the client retries).
                     if std::time::Instant::now() >= wait_until {
-                        return Err(problem(
-                            codes::UNAVAILABLE,
-                            "the completion is still being verified; retry",
-                        ));
+                        return Err(FlowError::CompletionInProgress);
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     let (nv, nrec) = self.load(path_handle).await?;
                     if nv.version == v.version && Self::expired(&nrec) {
-                        return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+                        return Err(FlowError::Expired);
                     }
                     v = nv;
                     rec = nrec;
                 }
                 Stage::Pending => {
                     if Self::expired(&rec) {
-                        return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+                        return Err(FlowError::Expired);
                     }
                     if rec.kind == FlowKind::CertificateChoiceAndSignature
                         && rec
@@ -126,10 +113,7 @@ impl Backend {
                         // The linked signature is not recorded yet (the app calls back only
                         // after it, so another instance is about to): drive, then look again.
                         if std::time::Instant::now() >= wait_until {
-                            return Err(problem(
-                                codes::UNAVAILABLE,
-                                "the linked signature is not recorded yet; retry",
-                            ));
+                            return Err(FlowError::LinkedSignaturePending);
                         }
                         self.advance_linked(path_handle, sidkit_client::MIN_LONG_POLL)
                             .await?;
@@ -145,22 +129,10 @@ impl Backend {
                         if let Ok(o) = &result {
                             self.store_session_ref(o, &claimed).await;
                         }
-                        let (outcome, p) = match result {
-                            Ok(o) => (Some(o), None),
-                            Err(p) => (None, Some(p)),
-                        };
-                        claimed.stage = Stage::Done {
-                            fp: Some(fp.clone()),
-                            outcome: outcome.clone().map(Box::new),
-                            problem: p.clone().map(Box::new),
-                        };
+                        claimed.stage = Stage::done(Some(fp.clone()), &result);
                         // Version v+1 is ours: nobody else writes a Completing record.
                         let _ = self.save(path_handle, v.version + 1, &claimed).await?;
-                        return match (outcome, p) {
-                            (Some(o), _) => Ok(o),
-                            (_, Some(p)) => Err(p),
-                            _ => Err(internal("no result")),
-                        };
+                        return result;
                     }
                     let (nv, nrec) = self.load(path_handle).await?;
                     v = nv;
@@ -174,7 +146,7 @@ impl Backend {
         &self,
         rec: &FlowRecord,
         verified: &sidkit_proto::callback::VerifiedCallback,
-    ) -> Result<FlowOutcome, Problem> {
+    ) -> Result<FlowOutcome, FlowError> {
         let options = PollOptions {
             deadline: self.cfg.completion_timeout,
             ..PollOptions::default()
@@ -184,7 +156,7 @@ impl Backend {
             rec.linked
                 .as_ref()
                 .and_then(|l| l.session_id.clone())
-                .ok_or_else(|| internal("the linked signature was not created"))?
+                .ok_or_else(|| FlowError::internal("the linked signature was not created"))?
         } else {
             rec.session_id.clone()
         };
@@ -210,7 +182,9 @@ impl Backend {
                 end_result,
                 interaction,
             }),
-            Err(e) => Err(map_client_error(e)),
+            Err(e @ (ClientError::InvalidInput { .. } | ClientError::Api(_))) => {
+                Err(FlowError::SmartId(e))
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sha2::{Digest as _, Sha256};
 use sidkit_client::SmartIdClient;
-use sidkit_contract::{error_codes as codes, FlowKind, StartFlowRequest};
+use sidkit_contract::{FlowKind, StartFlowRequest};
 use sidkit_proto::env::RelyingParty;
 use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
@@ -16,7 +16,7 @@ use sidkit_proto::models::{CertificateLevel, HashAlgorithm, Subject};
 use sidkit_proto::ProtoError;
 use sidkit_verify::TrustStore;
 
-use crate::problem::{problem, Problem};
+use crate::error::{FlowError, Problem};
 use crate::store::{MemoryStore, SessionStore};
 
 /// What the backend asks Smart-ID for, decided by the RP's [`FlowPolicy`] for each start.
@@ -44,7 +44,11 @@ pub struct SignPlan {
 
 /// The RP's decisions for each flow an app starts: who is asked, what is shown, what is signed.
 /// The app sends only an opaque `context`; the policy resolves it (e.g. the document to sign and
-/// the signer known from the app's login) and may refuse with a [`Problem`].
+/// the signer known from the app's login) and may refuse with a [`Problem`]: one with a
+/// contract code (`FlowError::BadRequest { detail }.problem()`, see [`FlowError::problem`], or
+/// [`ErrorBody::new`](sidkit_contract::ErrorBody::new)) or any problem of the RP's own.
+/// [`Backend::start_flow`](crate::Backend::start_flow) fails with it as
+/// [`FlowError::Policy`], and the router answers it unchanged.
 pub trait FlowPolicy: Send + Sync + 'static {
     /// The plan for `request`, or the problem to answer with.
     fn plan(&self, request: &StartFlowRequest) -> Result<FlowPlan, Problem>;
@@ -72,7 +76,7 @@ impl Default for DemoPolicy {
 
 impl FlowPolicy for DemoPolicy {
     fn plan(&self, request: &StartFlowRequest) -> Result<FlowPlan, Problem> {
-        let bad = |e: ProtoError| problem(codes::BAD_REQUEST, e.to_string());
+        let bad = |e: ProtoError| FlowError::Invalid(e).problem();
         let text = match request.kind {
             FlowKind::Authentication => self.display_text.clone(),
             _ => "Sign the sidkit demo document".to_owned(),
@@ -91,10 +95,10 @@ impl FlowPolicy for DemoPolicy {
             }),
             FlowKind::Signature => {
                 let Some(ctx) = &request.context else {
-                    return Err(problem(
-                        codes::BAD_REQUEST,
+                    return Err(FlowError::bad_request(
                         "a signature flow needs the signer's document number as context",
-                    ));
+                    )
+                    .problem());
                 };
                 let doc = DocumentNumber::new(ctx.as_str()).map_err(bad)?;
                 let digest = Sha256::digest(format!("sidkit demo document for {ctx}")).to_vec();

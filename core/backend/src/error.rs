@@ -1,10 +1,235 @@
-//! The error types of the backend kit: [`BackendError`] (building a [`Backend`](crate::Backend))
-//! and [`StoreError`] (a [`SessionStore`](crate::SessionStore) operation failed).
+//! The error types of the backend kit: [`FlowError`] (a request on a flow failed), the one
+//! conversion of it into the [`Problem`] the router answers with, [`BackendError`] (building a
+//! [`Backend`](crate::Backend)) and [`StoreError`] (a [`SessionStore`](crate::SessionStore)
+//! operation failed).
 //!
-//! Requests are answered with a [`Problem`](crate::Problem) (RFC 9457); these types are for the
-//! code that sets the kit up and for store implementations.
+//! Every [`Backend`](crate::Backend) method that serves the contract fails with a typed
+//! [`FlowError`], carrying the cause where there is one (a [`ClientError`], a [`VerifyError`],
+//! a [`CallbackFailure`], a [`StoreError`], ...). The [router](crate::router) answers it as an
+//! RFC 9457 problem, with `impl From<FlowError> for Problem` ([`FlowError::problem`]), the one
+//! mapping from errors to problems (the record of a finished flow stores its problem in the same
+//! form).
 
-use sidkit_proto::ProtoError;
+use std::fmt;
+
+use sidkit_client::ClientError;
+use sidkit_contract::{error_codes as codes, ErrorBody};
+use sidkit_proto::{CallbackFailure, ProtoError};
+use sidkit_verify::VerifyError;
+
+/// A contract error: the RFC 9457 problem the router answers with (the contract's
+/// [`ErrorBody`]). Built from a [`FlowError`] (`Problem::from`), or by a
+/// [`FlowPolicy`](crate::FlowPolicy) that refuses a flow.
+pub type Problem = ErrorBody;
+
+/// Why a request on a flow failed: the error of every [`Backend`](crate::Backend) method that
+/// serves the contract. The [router](crate::router) answers it as the [`Problem`] of
+/// [`FlowError::problem`]; [`FlowError::code`] is that problem's `code`:
+///
+/// | variant | `code` | status | retryable |
+/// |---|---|---|---|
+/// | [`Invalid`](Self::Invalid), [`BadRequest`](Self::BadRequest) | `bad_request` | 400 | no |
+/// | [`NotFound`](Self::NotFound), [`Cancelled`](Self::Cancelled) | `flow_not_found` | 404 | no |
+/// | [`Expired`](Self::Expired) | `flow_expired` | 410 | no |
+/// | [`CallbackRejected`](Self::CallbackRejected), [`CompletedWithAnotherUrl`](Self::CompletedWithAnotherUrl), [`CompletingWithAnotherUrl`](Self::CompletingWithAnotherUrl) | `callback_rejected` | 403 | no |
+/// | [`IdempotencyConflict`](Self::IdempotencyConflict) | `idempotency_conflict` | 409 | no |
+/// | [`EarlierStartExpired`](Self::EarlierStartExpired), [`StartInProgress`](Self::StartInProgress), [`CompletionInProgress`](Self::CompletionInProgress), [`LinkedSignaturePending`](Self::LinkedSignaturePending), [`Contended`](Self::Contended), [`Store`](Self::Store) | `unavailable` | 503 | yes |
+/// | [`VerificationFailed`](Self::VerificationFailed) | `verification_failed` | 403 | no |
+/// | [`SmartId`](Self::SmartId) | `unavailable` if [`ClientError::is_retryable`], else `bad_request` for [`ClientError::InvalidInput`], else `internal` | 503 / 400 / 500 | yes / no / no |
+/// | [`Policy`](Self::Policy), [`Recorded`](Self::Recorded) | the problem's own | the problem's own | the problem's own |
+/// | [`Internal`](Self::Internal) | `internal` | 500 | no |
+///
+/// The problem's `detail` is the error's [`Display`](fmt::Display) text: a fixed sentence, the
+/// cause's text (prefixed for [`SmartId`](Self::SmartId)), or a [`Policy`](Self::Policy) or
+/// [`Recorded`](Self::Recorded) problem's own `detail`. The backend never builds one from a
+/// session secret, a callback token or a flow handle.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FlowError {
+    /// A request field breaks a contract rule (the start or completion request, the flow
+    /// handle), or the request the RP's [`FlowPlan`](crate::FlowPlan) makes of it breaks a
+    /// rule of the RP API (`bad_request`).
+    #[error("{0}")]
+    Invalid(ProtoError),
+    /// A request breaks a rule across its parts (the `Idempotency-Key` header differs from the
+    /// body's, the body's flow handle from the path's, a QR flow is completed with a return
+    /// URL) or is not the JSON the contract expects (`bad_request`).
+    #[error("{detail}")]
+    BadRequest {
+        /// What is wrong, for the problem's `detail`.
+        detail: String,
+    },
+    /// No flow has this handle: it never existed, or the store dropped it at its expiry
+    /// (`flow_not_found`).
+    #[error("no flow has this handle")]
+    NotFound,
+    /// The flow was cancelled (`DELETE /flows/{flowHandle}`): it completes and polls nothing
+    /// any more (`flow_not_found`).
+    #[error("the flow was cancelled")]
+    Cancelled,
+    /// The flow's time is up (`flow_expired`).
+    #[error("the flow expired")]
+    Expired,
+    /// The return URL failed the callback checks of spec §7.3 (`callback_rejected`). The flow
+    /// is untouched.
+    #[error("{0}")]
+    CallbackRejected(CallbackFailure),
+    /// The flow was already completed with another return URL (`callback_rejected`).
+    #[error("the flow was already completed with another return URL")]
+    CompletedWithAnotherUrl,
+    /// The flow is being completed with another return URL (`callback_rejected`).
+    #[error("the flow is being completed with another return URL")]
+    CompletingWithAnotherUrl,
+    /// The `Idempotency-Key` of a start was used for a start with another body
+    /// (`idempotency_conflict`).
+    #[error("this Idempotency-Key was used for a different flow")]
+    IdempotencyConflict,
+    /// A retried start found its earlier start's key gone, just expired (`unavailable`).
+    #[error("the earlier start with this key just expired; retry")]
+    EarlierStartExpired,
+    /// A start with the same `Idempotency-Key` is still creating its flow (`unavailable`).
+    #[error("a start with this Idempotency-Key is in progress; retry")]
+    StartInProgress,
+    /// The same return URL is being verified (here or on another instance) and did not finish
+    /// in time (`unavailable`).
+    #[error("the completion is still being verified; retry")]
+    CompletionInProgress,
+    /// A `certificateChoiceAndSignature` completion came before its linked signature was
+    /// recorded, and it did not get recorded in time (`unavailable`).
+    #[error("the linked signature is not recorded yet; retry")]
+    LinkedSignaturePending,
+    /// The flow's record changed under every compare-and-set attempt (`unavailable`).
+    #[error("the flow is changing too often; retry")]
+    Contended,
+    /// The Smart-ID response failed verification (`verification_failed`).
+    #[error("{0}")]
+    VerificationFailed(VerifyError),
+    /// A call to the RP API failed: `unavailable` ("Smart-ID is unavailable: …") if retrying
+    /// may help ([`ClientError::is_retryable`]), `bad_request` (the error's text) for input
+    /// Smart-ID refused before sending ([`ClientError::InvalidInput`]), otherwise `internal`
+    /// ("Smart-ID call failed: …").
+    #[error("{}", smart_id_detail(.0))]
+    SmartId(ClientError),
+    /// The session store failed (`unavailable`).
+    #[error("{0}")]
+    Store(StoreError),
+    /// The RP's [`FlowPolicy`](crate::FlowPolicy) refused the start with this problem, which
+    /// is answered as it is.
+    #[error("{}", .0.detail)]
+    Policy(Problem),
+    /// The problem a finished flow was recorded with (by this or another instance), answered
+    /// again as it is: the identical completion or a repeated poll gets the identical answer.
+    #[error("{}", .0.detail)]
+    Recorded(Problem),
+    /// Something that should not happen: a corrupt or inconsistent store entry, a failed
+    /// serialization or random source, a policy plan the flow kind cannot use (`internal`).
+    /// The text names what failed.
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// How a failed RP API call is answered (the decision of [`FlowError::SmartId`]).
+enum ClientAnswer {
+    Unavailable,
+    BadRequest,
+    Failed,
+}
+
+fn client_answer(e: &ClientError) -> ClientAnswer {
+    match e {
+        ClientError::InvalidInput { .. } | ClientError::SessionEnded(_) | ClientError::Api(_)
+            if e.is_retryable() =>
+        {
+            ClientAnswer::Unavailable
+        }
+        ClientError::InvalidInput { .. } => ClientAnswer::BadRequest,
+        ClientError::SessionEnded(_) | ClientError::Api(_) => ClientAnswer::Failed,
+    }
+}
+
+/// The detail of a [`FlowError::SmartId`].
+fn smart_id_detail(e: &ClientError) -> String {
+    match client_answer(e) {
+        ClientAnswer::Unavailable => format!("Smart-ID is unavailable: {e}"),
+        ClientAnswer::BadRequest => e.to_string(),
+        ClientAnswer::Failed => format!("Smart-ID call failed: {e}"),
+    }
+}
+
+impl FlowError {
+    /// A [`FlowError::BadRequest`].
+    pub(crate) fn bad_request(detail: impl Into<String>) -> Self {
+        FlowError::BadRequest {
+            detail: detail.into(),
+        }
+    }
+
+    /// A [`FlowError::Internal`] with `e`'s text.
+    pub(crate) fn internal(e: impl fmt::Display) -> Self {
+        FlowError::Internal(e.to_string())
+    }
+
+    /// The contract code of the problem this error is answered with: one of
+    /// [`error_codes`](sidkit_contract::error_codes), or a [`Policy`](Self::Policy) or
+    /// [`Recorded`](Self::Recorded) problem's own.
+    pub fn code(&self) -> &str {
+        match self {
+            FlowError::Invalid(_) | FlowError::BadRequest { .. } => codes::BAD_REQUEST,
+            FlowError::NotFound | FlowError::Cancelled => codes::FLOW_NOT_FOUND,
+            FlowError::Expired => codes::FLOW_EXPIRED,
+            FlowError::CallbackRejected(_)
+            | FlowError::CompletedWithAnotherUrl
+            | FlowError::CompletingWithAnotherUrl => codes::CALLBACK_REJECTED,
+            FlowError::IdempotencyConflict => codes::IDEMPOTENCY_CONFLICT,
+            FlowError::EarlierStartExpired
+            | FlowError::StartInProgress
+            | FlowError::CompletionInProgress
+            | FlowError::LinkedSignaturePending
+            | FlowError::Contended
+            | FlowError::Store(_) => codes::UNAVAILABLE,
+            FlowError::VerificationFailed(_) => codes::VERIFICATION_FAILED,
+            FlowError::SmartId(e) => match client_answer(e) {
+                ClientAnswer::Unavailable => codes::UNAVAILABLE,
+                ClientAnswer::BadRequest => codes::BAD_REQUEST,
+                ClientAnswer::Failed => codes::INTERNAL,
+            },
+            FlowError::Policy(p) | FlowError::Recorded(p) => &p.code,
+            FlowError::Internal(_) => codes::INTERNAL,
+        }
+    }
+
+    /// The problem the router answers with: `code` as [`FlowError::code`], `type`, `title`,
+    /// `status` and `retryable` as [`ErrorBody::new`] gives them for the code, the error's
+    /// text as `detail`; a [`Policy`](Self::Policy) or [`Recorded`](Self::Recorded) problem
+    /// as it is.
+    pub fn problem(&self) -> Problem {
+        match self {
+            FlowError::Policy(p) | FlowError::Recorded(p) => p.clone(),
+            other => ErrorBody::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+/// The one conversion of a flow error into the contract's answer ([`FlowError::problem`]).
+impl From<FlowError> for Problem {
+    fn from(e: FlowError) -> Self {
+        match e {
+            FlowError::Policy(p) | FlowError::Recorded(p) => p,
+            other => other.problem(),
+        }
+    }
+}
+
+impl From<StoreError> for FlowError {
+    fn from(e: StoreError) -> Self {
+        FlowError::Store(e)
+    }
+}
+
+impl From<ClientError> for FlowError {
+    fn from(e: ClientError) -> Self {
+        FlowError::SmartId(e)
+    }
+}
 
 /// Why the backend kit could not be set up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,5 +300,285 @@ impl StoreError {
     /// Why.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sidkit_client::api::TransportKind;
+    use sidkit_client::ApiFailure;
+    use sidkit_proto::session_end::EndResult;
+    use sidkit_proto::SessionEnded;
+    use sidkit_verify::VerificationFailure;
+
+    fn ended(end_result: EndResult) -> SessionEnded {
+        SessionEnded {
+            end_result,
+            interaction: None,
+        }
+    }
+
+    /// Which variant `e` is; exhaustive, so a new variant must be added to [`cases`].
+    fn variant(e: &FlowError) -> usize {
+        match e {
+            FlowError::Invalid(_) => 0,
+            FlowError::BadRequest { .. } => 1,
+            FlowError::NotFound => 2,
+            FlowError::Cancelled => 3,
+            FlowError::Expired => 4,
+            FlowError::CallbackRejected(_) => 5,
+            FlowError::CompletedWithAnotherUrl => 6,
+            FlowError::CompletingWithAnotherUrl => 7,
+            FlowError::IdempotencyConflict => 8,
+            FlowError::EarlierStartExpired => 9,
+            FlowError::StartInProgress => 10,
+            FlowError::CompletionInProgress => 11,
+            FlowError::LinkedSignaturePending => 12,
+            FlowError::Contended => 13,
+            FlowError::VerificationFailed(_) => 14,
+            FlowError::SmartId(_) => 15,
+            FlowError::Store(_) => 16,
+            FlowError::Policy(_) => 17,
+            FlowError::Recorded(_) => 18,
+            FlowError::Internal(_) => 19,
+        }
+    }
+    const VARIANTS: usize = 20;
+
+    /// Status and retryability of every contract code, as the backend answered before
+    /// `FlowError` (`ErrorBody::new`).
+    const STATUS: [(&str, u16, bool); 9] = [
+        ("bad_request", 400, false),
+        ("flow_not_found", 404, false),
+        ("flow_expired", 410, false),
+        ("callback_rejected", 403, false),
+        ("verification_failed", 403, false),
+        ("rate_limited", 429, true),
+        ("unavailable", 503, true),
+        ("internal", 500, false),
+        ("idempotency_conflict", 409, false),
+    ];
+
+    /// Every variant (and every branch of the RP API decision) with the `code` and `detail`
+    /// of its problem, as the backend answered before `FlowError`.
+    fn cases() -> Vec<(FlowError, &'static str, String)> {
+        let refused = ClientError::SessionEnded(ended(EndResult::UserRefused));
+        let server_error = ClientError::SessionEnded(ended(EndResult::ServerError));
+        let transport = ClientError::Api(ApiFailure::Transport {
+            kind: TransportKind::Connect,
+            message: "connection refused".into(),
+        });
+        let deadline = ClientError::Api(ApiFailure::DeadlineExceeded);
+        let verify = VerifyError::Verification(VerificationFailure::NotComplete);
+        let verify_ended = VerifyError::SessionEnded(ended(EndResult::Timeout));
+        let unavailable = |e: &ClientError| format!("Smart-ID is unavailable: {e}");
+        let failed = |e: &ClientError| format!("Smart-ID call failed: {e}");
+        let s = |t: &str| t.to_owned();
+        use FlowError as E;
+        vec![
+            (
+                E::Invalid(ProtoError::invalid("flowHandle", "must start with fh_")),
+                "bad_request",
+                s("invalid flowHandle: must start with fh_"),
+            ),
+            (
+                E::BadRequest {
+                    detail: s("the body's flowHandle differs"),
+                },
+                "bad_request",
+                s("the body's flowHandle differs"),
+            ),
+            (E::NotFound, "flow_not_found", s("no flow has this handle")),
+            (E::Cancelled, "flow_not_found", s("the flow was cancelled")),
+            (E::Expired, "flow_expired", s("the flow expired")),
+            (
+                E::CallbackRejected(CallbackFailure::TokenMismatch),
+                "callback_rejected",
+                s("token binding failed: `value` does not belong to this session"),
+            ),
+            (
+                E::CompletedWithAnotherUrl,
+                "callback_rejected",
+                s("the flow was already completed with another return URL"),
+            ),
+            (
+                E::CompletingWithAnotherUrl,
+                "callback_rejected",
+                s("the flow is being completed with another return URL"),
+            ),
+            (
+                E::IdempotencyConflict,
+                "idempotency_conflict",
+                s("this Idempotency-Key was used for a different flow"),
+            ),
+            (
+                E::EarlierStartExpired,
+                "unavailable",
+                s("the earlier start with this key just expired; retry"),
+            ),
+            (
+                E::StartInProgress,
+                "unavailable",
+                s("a start with this Idempotency-Key is in progress; retry"),
+            ),
+            (
+                E::CompletionInProgress,
+                "unavailable",
+                s("the completion is still being verified; retry"),
+            ),
+            (
+                E::LinkedSignaturePending,
+                "unavailable",
+                s("the linked signature is not recorded yet; retry"),
+            ),
+            (
+                E::Contended,
+                "unavailable",
+                s("the flow is changing too often; retry"),
+            ),
+            (
+                E::VerificationFailed(verify.clone()),
+                "verification_failed",
+                verify.to_string(),
+            ),
+            (
+                E::VerificationFailed(VerifyError::invalid("documentNumber", "is empty")),
+                "verification_failed",
+                s("invalid documentNumber: is empty"),
+            ),
+            (
+                E::VerificationFailed(verify_ended.clone()),
+                "verification_failed",
+                verify_ended.to_string(),
+            ),
+            (
+                E::SmartId(server_error.clone()),
+                "unavailable",
+                unavailable(&server_error),
+            ),
+            (
+                E::SmartId(transport.clone()),
+                "unavailable",
+                unavailable(&transport),
+            ),
+            (
+                E::SmartId(ClientError::invalid("relyingPartyName", "is empty")),
+                "bad_request",
+                s("invalid relyingPartyName: is empty"),
+            ),
+            (E::SmartId(refused.clone()), "internal", failed(&refused)),
+            (E::SmartId(deadline.clone()), "internal", failed(&deadline)),
+            (
+                E::Store(StoreError::new("connection reset")),
+                "unavailable",
+                s("session store failed: connection reset"),
+            ),
+            (
+                E::Policy(ErrorBody::new("bad_request", "no signer for this context")),
+                "bad_request",
+                s("no signer for this context"),
+            ),
+            (
+                E::Recorded(ErrorBody::new(
+                    "verification_failed",
+                    "verification failed: x",
+                )),
+                "verification_failed",
+                s("verification failed: x"),
+            ),
+            (
+                E::internal("corrupt store entry: EOF"),
+                "internal",
+                s("corrupt store entry: EOF"),
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_variant_maps_to_its_problem() {
+        let cases = cases();
+        let mut seen = [false; VARIANTS];
+        for (e, code, detail) in cases {
+            let (_, status, retryable) = STATUS
+                .into_iter()
+                .find(|(c, ..)| *c == code)
+                .expect("a contract code");
+            seen[variant(&e)] = true;
+            let p = e.problem();
+            assert_eq!(e.code(), code, "{e:?}");
+            assert_eq!(p.code, code, "{e:?}");
+            assert_eq!(p.status, Some(status), "{e:?}");
+            assert_eq!(p.http_status(), status, "{e:?}");
+            assert_eq!(p.retryable, retryable, "{e:?}");
+            assert_eq!(p.detail, detail, "{e:?}");
+            assert_eq!(e.to_string(), detail, "{e:?}");
+            assert_eq!(
+                p.problem_type,
+                format!("urn:sidkit:problem:{code}"),
+                "{e:?}"
+            );
+            assert_eq!(p.title, codes::describe(code).1, "{e:?}");
+            // The same as the helpers built before FlowError: ErrorBody::new(code, detail).
+            assert_eq!(p, ErrorBody::new(code, detail), "{e:?}");
+            assert_eq!(Problem::from(e.clone()), p, "{e:?}");
+            assert!(p.validate().is_ok(), "{e:?}");
+        }
+        assert!(seen.iter().all(|s| *s), "a variant has no case: {seen:?}");
+    }
+
+    #[test]
+    fn only_contract_codes_except_the_passed_through_problems() {
+        for (e, ..) in cases() {
+            if !matches!(e, FlowError::Policy(_) | FlowError::Recorded(_)) {
+                assert!(codes::ALL.contains(&e.code()), "{e:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn policy_and_recorded_problems_pass_through_unchanged() {
+        let own = ErrorBody {
+            problem_type: "https://rp.example/problems/kyc".into(),
+            title: "KYC required".into(),
+            status: Some(451),
+            code: "kyc_required".into(),
+            detail: "the user must finish KYC first".into(),
+            retryable: false,
+        };
+        for e in [
+            FlowError::Policy(own.clone()),
+            FlowError::Recorded(own.clone()),
+        ] {
+            assert_eq!(e.code(), "kyc_required");
+            assert_eq!(e.to_string(), "the user must finish KYC first");
+            assert_eq!(e.problem(), own);
+            assert_eq!(Problem::from(e), own);
+        }
+    }
+
+    #[test]
+    fn problem_json_is_pinned() {
+        let json = serde_json::to_string(&Problem::from(FlowError::NotFound)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"urn:sidkit:problem:flow_not_found","title":"Flow not found","status":404,"code":"flow_not_found","detail":"no flow has this handle","retryable":false}"#
+        );
+        let json = serde_json::to_string(&Problem::from(FlowError::Store(StoreError::new(
+            "redis down",
+        ))))
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"urn:sidkit:problem:unavailable","title":"Service unavailable","status":503,"code":"unavailable","detail":"session store failed: redis down","retryable":true}"#
+        );
+    }
+
+    #[test]
+    fn conversions_keep_the_cause() {
+        let e = StoreError::new("x");
+        assert_eq!(FlowError::from(e.clone()), FlowError::Store(e));
+        let c = ClientError::Api(ApiFailure::Cancelled);
+        assert_eq!(FlowError::from(c.clone()), FlowError::SmartId(c));
     }
 }

@@ -33,23 +33,36 @@
 //!   session reference in `appData` (`sr1.` + 256 random bits), which the backend redeems
 //!   with [`Backend::redeem_session_ref`] to learn who authenticated.
 //!
+//! Errors: [`Backend::start_flow`], [`complete_flow`](Backend::complete_flow),
+//! [`poll_flow`](Backend::poll_flow) and [`cancel_flow`](Backend::cancel_flow) fail with a
+//! typed [`FlowError`], one variant per kind of failure, carrying its cause where there is one
+//! (the [`ClientError`](sidkit_client::ClientError) of a failed RP API call, the
+//! [`VerifyError`](sidkit_verify::VerifyError) of a response that failed verification, the
+//! [`CallbackFailure`](sidkit_proto::CallbackFailure) of a rejected return URL, a
+//! [`StoreError`], ...). The [`router`] turns it into the RFC 9457 [`Problem`] the app gets
+//! (`Problem::from`, [`FlowError::problem`]; the table of codes is on [`FlowError`]). The
+//! record of a finished flow keeps its problem in that form, so that every instance repeats it
+//! byte for byte ([`FlowError::Recorded`]). A [`FlowPolicy`] refuses a flow with a [`Problem`]
+//! of its choice ([`FlowError::Policy`]).
+//! [`Backend::new`] fails with a [`BackendError`]; [`SessionStore`] operations and
+//! [`Backend::redeem_session_ref`] with a [`StoreError`].
+//!
 //! [`SmartIdClient`]: sidkit_client::SmartIdClient
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// The modules, along the trust boundaries. Leaves: `problem` (contract errors), `util`,
-// `error`, `store` (and `redis_store`), `config`; `record` (the stored flow state and its
-// keys); then `outcome` (verification into outcomes), `linked` (the certificate-choice ->
-// signature driver), and the handlers `start`, `complete` and `poll` (declared after
+// The modules, along the trust boundaries. Leaves: `error` (the error types and their one
+// conversion into a contract problem), `util`, `store` (and `redis_store`), `config`; `record`
+// (the stored flow state and its keys); then `outcome` (verification into outcomes), `linked`
+// (the certificate-choice -> signature driver), and the handlers `start`, `complete` and `poll` (declared after
 // `Backend`, below); `router` on top. Each may use the ones before it, and the crate root
 // only for `Backend` and the re-exports.
 mod config;
 mod error;
 mod linked;
 mod outcome;
-mod problem;
 mod record;
 mod router;
 mod store;
@@ -61,8 +74,7 @@ mod redis_store;
 use std::sync::Arc;
 
 pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
-pub use error::{BackendError, StoreError};
-pub use problem::Problem;
+pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
 pub use router::router;
 pub use store::{MemoryStore, SessionStore, Versioned, MAX_TTL};

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use sidkit_contract::{error_codes as codes, FlowOutcome, Presentation};
+use sidkit_contract::{FlowOutcome, Presentation};
 use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::models::{EndResult, FlowType, SessionState};
 use sidkit_verify::{
@@ -14,7 +14,7 @@ use sidkit_verify::{
     VerificationContext, VerifyError,
 };
 
-use crate::problem::{internal, map_client_error, problem, Problem};
+use crate::error::FlowError;
 use crate::record::{FlowRecord, LinkedStage, Stage};
 use crate::store::Versioned;
 use crate::Backend;
@@ -72,9 +72,8 @@ impl Backend {
                 match backend.advance_linked(&handle, LINKED_LONG_POLL).await {
                     Ok(LinkedProgress::Running) => {}
                     Ok(_) => break,
-                    Err(p) if p.code == codes::FLOW_NOT_FOUND || p.code == codes::FLOW_EXPIRED => {
-                        break
-                    }
+                    // The flow is gone: nothing left to drive.
+                    Err(FlowError::NotFound | FlowError::Cancelled | FlowError::Expired) => break,
                     Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
                 }
                 if started.elapsed() < Duration::from_millis(100) {
@@ -91,7 +90,7 @@ impl Backend {
         &self,
         handle: &str,
         f: impl Fn(&mut FlowRecord),
-    ) -> Result<bool, Problem> {
+    ) -> Result<bool, FlowError> {
         for _ in 0..16 {
             let (v, mut rec) = self.load(handle).await?;
             if !matches!(rec.stage, Stage::Pending) {
@@ -102,10 +101,7 @@ impl Backend {
                 return Ok(true);
             }
         }
-        Err(problem(
-            codes::UNAVAILABLE,
-            "the flow is changing too often; retry",
-        ))
+        Err(FlowError::Contended)
     }
 
     /// Finishes the pending flow (version `v`) with `result` (QR and failures: no return URL).
@@ -114,21 +110,13 @@ impl Backend {
         handle: &str,
         v: &Versioned,
         rec: &FlowRecord,
-        result: Result<FlowOutcome, Problem>,
-    ) -> Result<bool, Problem> {
+        result: Result<FlowOutcome, FlowError>,
+    ) -> Result<bool, FlowError> {
         let mut done = rec.clone();
-        let (outcome, p) = match result {
-            Ok(o) => (Some(o), None),
-            Err(p) => (None, Some(p)),
-        };
-        done.stage = Stage::Done {
-            fp: None,
-            outcome: outcome.clone().map(Box::new),
-            problem: p.map(Box::new),
-        };
+        done.stage = Stage::done(None, &result);
         let saved = self.save(handle, v.version, &done).await?;
         if saved {
-            if let Some(o) = &outcome {
+            if let Ok(o) = &result {
                 self.store_session_ref(o, rec).await;
             }
         }
@@ -145,7 +133,7 @@ impl Backend {
         &self,
         handle: &str,
         long_poll: Duration,
-    ) -> Result<LinkedProgress, Problem> {
+    ) -> Result<LinkedProgress, FlowError> {
         let (v, rec) = self.load(handle).await?;
         if !matches!(rec.stage, Stage::Pending) || Self::expired(&rec) {
             return Ok(LinkedProgress::Settled);
@@ -154,10 +142,7 @@ impl Backend {
         let app2app = rec.presentation == Presentation::App2App;
         match rec.linked.clone() {
             None => {
-                let status = client
-                    .session_status(&rec.session_id, long_poll)
-                    .await
-                    .map_err(map_client_error)?;
+                let status = client.session_status(&rec.session_id, long_poll).await?;
                 if status.state != SessionState::Complete {
                     return Ok(LinkedProgress::Running);
                 }
@@ -167,7 +152,9 @@ impl Backend {
                 }
                 let (Some(cert_req), Some(linked_req)) = (&rec.cert_request, &rec.linked_request)
                 else {
-                    return Err(internal("certificate-choice flow without its requests"));
+                    return Err(FlowError::internal(
+                        "certificate-choice flow without its requests",
+                    ));
                 };
                 let flow = if app2app {
                     FlowType::App2App
@@ -197,8 +184,8 @@ impl Backend {
                 }) {
                     Ok(c) => c,
                     Err(e) => {
-                        let p = problem(codes::VERIFICATION_FAILED, e.to_string());
-                        self.finish_pending(handle, &v, &rec, Err(p)).await?;
+                        let failed = Err(FlowError::VerificationFailed(e));
+                        self.finish_pending(handle, &v, &rec, failed).await?;
                         return Ok(LinkedProgress::Settled);
                     }
                 };
@@ -228,15 +215,9 @@ impl Backend {
                         Ok(LinkedProgress::Running)
                     }
                     Err(e) => {
-                        let p = map_client_error(e);
-                        self.update_pending(handle, |r| {
-                            r.stage = Stage::Done {
-                                fp: None,
-                                outcome: None,
-                                problem: Some(Box::new(p.clone())),
-                            };
-                        })
-                        .await?;
+                        let done = Stage::done(None, &Err(FlowError::SmartId(e)));
+                        self.update_pending(handle, |r| r.stage = done.clone())
+                            .await?;
                         Ok(LinkedProgress::Settled)
                     }
                 }
@@ -252,10 +233,7 @@ impl Backend {
                 session_id: Some(sid),
                 ..
             }) => {
-                let status = client
-                    .session_status(&sid, long_poll)
-                    .await
-                    .map_err(map_client_error)?;
+                let status = client.session_status(&sid, long_poll).await?;
                 if status.state != SessionState::Complete {
                     return Ok(LinkedProgress::Running);
                 }

@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-use sidkit_contract::{error_codes as codes, FlowOutcome, Identity, SignatureResult};
+use sidkit_contract::{FlowOutcome, Identity, SignatureResult};
 use sidkit_proto::b64;
 use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::models::FlowType;
@@ -15,30 +15,31 @@ use sidkit_verify::{
     SignatureSession, VerificationContext, VerifyError,
 };
 
-use crate::problem::{internal, problem, Problem};
+use crate::error::FlowError;
 use crate::record::{ref_key, FlowRecord, SESSION_REF_PREFIX};
 use crate::util::to_json;
 use crate::Backend;
 
 /// A fresh one-time session reference for `appData`: `sr1.` + 256 random bits, Base64URL.
-pub(crate) fn new_session_ref() -> Result<String, Problem> {
+pub(crate) fn new_session_ref() -> Result<String, FlowError> {
     Ok(format!(
         "{SESSION_REF_PREFIX}{}",
-        b64::encode_url(&random_bytes(32).map_err(internal)?)
+        b64::encode_url(&random_bytes(32).map_err(FlowError::internal)?)
     ))
 }
 
 impl Backend {
     /// Verifies the completed session `status` of `rec` (offered `flow`, with `callback`)
     /// into an outcome with a fresh session reference; a failed check is
-    /// `verification_failed`.
+    /// [`FlowError::VerificationFailed`]. A session that did not end `OK` was reported before
+    /// it got here, so [`VerifyError::SessionEnded`] is [`FlowError::Internal`].
     pub(crate) async fn verify(
         &self,
         rec: &FlowRecord,
         status: &sidkit_proto::models::SessionStatus,
         callback: CallbackCheck<'_>,
         flow: FlowType,
-    ) -> Result<FlowOutcome, Problem> {
+    ) -> Result<FlowOutcome, FlowError> {
         let trust = &self.cfg.trust_store;
         let ctx = VerificationContext::new(
             self.cfg.client.environment().scheme_name,
@@ -48,12 +49,14 @@ impl Backend {
         let offered = OfferedFlows::of(&[flow]);
         let subject = rec.subject()?;
         let vf = |e: VerifyError| match e {
-            VerifyError::SessionEnded(_) => internal(e),
-            other => problem(codes::VERIFICATION_FAILED, other.to_string()),
+            VerifyError::SessionEnded(_) => FlowError::internal(e),
+            VerifyError::InvalidInput { .. } | VerifyError::Verification(_) => {
+                FlowError::VerificationFailed(e)
+            }
         };
         let app_data = Some(new_session_ref()?);
         let outcome = if let (Some(req), Some(l)) = (&rec.linked_request, &rec.linked) {
-            let document = DocumentNumber::new(l.document.as_str()).map_err(internal)?;
+            let document = DocumentNumber::new(l.document.as_str()).map_err(FlowError::internal)?;
             let session = SignatureSession::linked(req, document, rec.initial_callback_url())
                 .with_certificate_choice_flow(l.choice_flow);
             let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
@@ -97,7 +100,7 @@ impl Backend {
                 app_data,
             }
         } else {
-            return Err(internal("flow record without a request"));
+            return Err(FlowError::internal("flow record without a request"));
         };
         Ok(outcome)
     }

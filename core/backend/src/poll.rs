@@ -3,16 +3,13 @@
 //! the live-flow check behind the QR event stream of the [router](crate::router), cancelling
 //! (`DELETE /flows/{flowHandle}`), and redeeming the one-time session reference of an outcome.
 
-use sidkit_contract::{
-    error_codes as codes, FlowKind, FlowOutcome, PollFlowResponse, Presentation,
-};
+use sidkit_contract::{FlowKind, FlowOutcome, PollFlowResponse, Presentation};
 use sidkit_proto::models::{EndResult, FlowType, SessionState};
 use sidkit_verify::CallbackCheck;
 
-use crate::error::StoreError;
+use crate::error::{FlowError, StoreError};
 use crate::linked::LinkedProgress;
-use crate::problem::{internal, map_client_error, problem, Problem};
-use crate::record::{ref_key, Stage, SESSION_REF_PREFIX};
+use crate::record::{recorded, ref_key, Stage, SESSION_REF_PREFIX};
 use crate::Backend;
 
 impl Backend {
@@ -35,30 +32,26 @@ impl Backend {
     /// `GET /flows/{flowHandle}`: the flow's status. Pending QR flows get a QR link computed
     /// now; a finished Smart-ID session is verified (QR) or reported (App2App failures, which
     /// may come without a callback).
-    pub async fn poll_flow(&self, handle: &str) -> Result<PollFlowResponse, Problem> {
+    ///
+    /// Fails with [`FlowError::NotFound`], [`FlowError::Cancelled`], [`FlowError::Expired`],
+    /// [`FlowError::VerificationFailed`] (a QR flow whose response fails verification),
+    /// [`FlowError::Recorded`] (a repeated poll of such a flow), [`FlowError::SmartId`],
+    /// [`FlowError::Invalid`] for a malformed handle, [`FlowError::Store`] and
+    /// [`FlowError::Internal`].
+    pub async fn poll_flow(&self, handle: &str) -> Result<PollFlowResponse, FlowError> {
         let (v, rec) = self.load(handle).await?;
         match &rec.stage {
             Stage::Done {
                 outcome,
                 problem: p,
                 ..
-            } => {
-                return match (outcome, p) {
-                    (Some(o), _) => Ok(PollFlowResponse::Finished {
-                        outcome: o.as_ref().clone(),
-                    }),
-                    (None, Some(p)) => Err(p.as_ref().clone()),
-                    _ => Err(internal("finished flow without a result")),
-                }
-            }
-            Stage::Cancelled => {
-                return Err(problem(codes::FLOW_NOT_FOUND, "the flow was cancelled"))
-            }
+            } => return recorded(outcome, p).map(|outcome| PollFlowResponse::Finished { outcome }),
+            Stage::Cancelled => return Err(FlowError::Cancelled),
             Stage::Completing { .. } => return Ok(PollFlowResponse::Pending { device_link: None }),
             Stage::Pending => {}
         }
         if Self::expired(&rec) {
-            return Err(problem(codes::FLOW_EXPIRED, "the flow expired"));
+            return Err(FlowError::Expired);
         }
         if rec.kind == FlowKind::CertificateChoiceAndSignature {
             let progress = self
@@ -80,54 +73,37 @@ impl Backend {
             .cfg
             .client
             .session_status(&rec.session_id, sidkit_client::MIN_LONG_POLL)
-            .await
-            .map_err(map_client_error)?;
+            .await?;
         if status.state == SessionState::Complete {
             let end = status
                 .result
                 .as_ref()
                 .map(|r| r.end_result.clone())
                 .unwrap_or(EndResult::ServerError);
-            let (outcome, p) = if end != EndResult::Ok {
+            let result = if end != EndResult::Ok {
                 let interaction = status
                     .result
                     .as_ref()
                     .and_then(|r| r.details.as_ref())
                     .and_then(|d| d.interaction.clone());
-                (
-                    Some(FlowOutcome::Failed {
-                        end_result: end,
-                        interaction,
-                    }),
-                    None,
-                )
+                Ok(FlowOutcome::Failed {
+                    end_result: end,
+                    interaction,
+                })
             } else if rec.presentation == Presentation::App2App {
                 // Needs the callback: wait for the app's completion.
                 return Ok(PollFlowResponse::Pending { device_link: None });
             } else {
-                match self
-                    .verify(&rec, &status, CallbackCheck::None, FlowType::Qr)
+                self.verify(&rec, &status, CallbackCheck::None, FlowType::Qr)
                     .await
-                {
-                    Ok(o) => (Some(o), None),
-                    Err(p) => (None, Some(p)),
-                }
             };
             let mut done = rec.clone();
-            done.stage = Stage::Done {
-                fp: None,
-                outcome: outcome.clone().map(Box::new),
-                problem: p.clone().map(Box::new),
-            };
+            done.stage = Stage::done(None, &result);
             if self.save(handle, v.version, &done).await? {
-                if let Some(o) = &outcome {
+                if let Ok(o) = &result {
                     self.store_session_ref(o, &rec).await;
                 }
-                return match (outcome, p) {
-                    (Some(o), _) => Ok(PollFlowResponse::Finished { outcome: o }),
-                    (_, Some(p)) => Err(p),
-                    _ => Err(internal("no result")),
-                };
+                return result.map(|outcome| PollFlowResponse::Finished { outcome });
             }
             // Another poll finished it first: answer with its result.
             return Box::pin(self.poll_flow(handle)).await;
@@ -140,13 +116,16 @@ impl Backend {
     }
 
     /// Checks that `handle` names a live flow (for the QR event stream).
-    pub(crate) async fn peek(&self, handle: &str) -> Result<(), Problem> {
+    pub(crate) async fn peek(&self, handle: &str) -> Result<(), FlowError> {
         self.load(handle).await.map(|_| ())
     }
 
     /// `DELETE /flows/{flowHandle}`: the user cancelled. A pending flow is closed (its return
     /// URL will be refused); a finished one is left as it is.
-    pub async fn cancel_flow(&self, handle: &str) -> Result<(), Problem> {
+    ///
+    /// Fails with [`FlowError::NotFound`], [`FlowError::Invalid`] for a malformed handle and
+    /// [`FlowError::Store`] (or [`FlowError::Internal`] for a corrupt record).
+    pub async fn cancel_flow(&self, handle: &str) -> Result<(), FlowError> {
         let (v, rec) = self.load(handle).await?;
         if matches!(rec.stage, Stage::Pending) {
             let mut c = rec.clone();

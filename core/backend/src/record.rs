@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sidkit_contract::{
-    error_codes as codes, ErrorBody, FlowKind, FlowOutcome, Presentation, StartFlowRequest,
-    StartFlowResponse,
+    ErrorBody, FlowKind, FlowOutcome, Presentation, StartFlowRequest, StartFlowResponse,
 };
 use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, SessionType};
 use sidkit_proto::ident::DocumentNumber;
@@ -18,7 +17,7 @@ use sidkit_proto::models::{
 };
 use sidkit_proto::secret::SessionSecret;
 
-use crate::problem::{internal, problem, Problem};
+use crate::error::FlowError;
 use crate::store::Versioned;
 use crate::util::{from_json, hash_hex, now_ms, to_json};
 use crate::Backend;
@@ -37,14 +36,44 @@ pub(crate) enum Stage {
     Completing {
         fp: String,
     },
-    /// Finished: the outcome or the problem, and the return URL that finished it (None for
-    /// QR flows, which finish by polling).
+    /// Finished: the outcome or the problem (as answered, so that every instance repeats it
+    /// byte for byte), and the return URL that finished it (None for QR flows, which finish by
+    /// polling).
     Done {
         fp: Option<String>,
         outcome: Option<Box<FlowOutcome>>,
         problem: Option<Box<ErrorBody>>,
     },
     Cancelled,
+}
+
+impl Stage {
+    /// The stage of a flow finished with `result`; a failure is kept as the problem it is
+    /// answered with ([`FlowError::problem`]), the form every instance reads back.
+    pub(crate) fn done(fp: Option<String>, result: &Result<FlowOutcome, FlowError>) -> Stage {
+        let (outcome, problem) = match result {
+            Ok(o) => (Some(Box::new(o.clone())), None),
+            Err(e) => (None, Some(Box::new(e.problem()))),
+        };
+        Stage::Done {
+            fp,
+            outcome,
+            problem,
+        }
+    }
+}
+
+/// The result a finished flow was stored with ([`Stage::Done`]): its outcome, or its problem
+/// as [`FlowError::Recorded`].
+pub(crate) fn recorded(
+    outcome: &Option<Box<FlowOutcome>>,
+    problem: &Option<Box<ErrorBody>>,
+) -> Result<FlowOutcome, FlowError> {
+    match (outcome, problem) {
+        (Some(o), _) => Ok(o.as_ref().clone()),
+        (None, Some(p)) => Err(FlowError::Recorded(p.as_ref().clone())),
+        (None, None) => Err(FlowError::internal("finished flow without a result")),
+    }
 }
 
 /// The secret-bearing state of one flow. Never leaves the backend.
@@ -139,22 +168,22 @@ pub(crate) fn request_fp(r: &StartFlowRequest) -> String {
 }
 
 impl FlowRecord {
-    pub(crate) fn secret(&self) -> Result<SessionSecret, Problem> {
-        SessionSecret::from_base64(&self.session_secret).map_err(internal)
+    pub(crate) fn secret(&self) -> Result<SessionSecret, FlowError> {
+        SessionSecret::from_base64(&self.session_secret).map_err(FlowError::internal)
     }
 
     pub(crate) fn session_type(&self) -> SessionType {
         self.kind.session_type()
     }
 
-    pub(crate) fn subject(&self) -> Result<Subject, Problem> {
+    pub(crate) fn subject(&self) -> Result<Subject, FlowError> {
         if let Some(d) = &self.subject_document {
             return Ok(Subject::Document(
-                DocumentNumber::new(d.as_str()).map_err(internal)?,
+                DocumentNumber::new(d.as_str()).map_err(FlowError::internal)?,
             ));
         }
         if let Some(e) = &self.subject_etsi {
-            return Ok(Subject::Etsi(e.parse().map_err(internal)?));
+            return Ok(Subject::Etsi(e.parse().map_err(FlowError::internal)?));
         }
         Ok(Subject::Anonymous)
     }
@@ -162,14 +191,14 @@ impl FlowRecord {
     pub(crate) fn signer(
         &self,
         scheme: sidkit_proto::env::SchemeName,
-    ) -> Result<DeviceLinkSigner, Problem> {
+    ) -> Result<DeviceLinkSigner, FlowError> {
         let (challenge, rp_name, interactions, callback) =
             match (&self.auth_request, &self.sign_request) {
                 _ if self.cert_request.is_some() => {
                     let c = self
                         .cert_request
                         .as_ref()
-                        .ok_or_else(|| internal("no C2"))?;
+                        .ok_or_else(|| FlowError::internal("no C2"))?;
                     (
                         String::new(),
                         c.relying_party_name.clone(),
@@ -192,7 +221,7 @@ impl FlowRecord {
                     s.interactions.as_base64().to_owned(),
                     s.initial_callback_url.clone(),
                 ),
-                (None, None) => return Err(internal("flow record without a request")),
+                (None, None) => return Err(FlowError::internal("flow record without a request")),
             };
         let params = DeviceLinkParams {
             scheme_name: scheme,
@@ -206,7 +235,7 @@ impl FlowRecord {
             initial_callback_url: callback,
             lang: self.lang.clone(),
         };
-        DeviceLinkSigner::new(&params, &self.secret()?).map_err(internal)
+        DeviceLinkSigner::new(&params, &self.secret()?).map_err(FlowError::internal)
     }
 
     pub(crate) fn initial_callback_url(&self) -> Option<&str> {
@@ -230,17 +259,16 @@ impl Backend {
         Duration::from_millis(rec.expires_at_ms.saturating_sub(now_ms()).max(1))
     }
 
-    /// The flow `handle` and its version; `flow_not_found` if there is none (or it expired).
-    pub(crate) async fn load(&self, handle: &str) -> Result<(Versioned, FlowRecord), Problem> {
-        sidkit_contract::validate_flow_handle(handle)
-            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+    /// The flow `handle` and its version; [`FlowError::NotFound`] if there is none (or the
+    /// store dropped it at its expiry), [`FlowError::Invalid`] for a malformed handle.
+    pub(crate) async fn load(&self, handle: &str) -> Result<(Versioned, FlowRecord), FlowError> {
+        sidkit_contract::validate_flow_handle(handle).map_err(FlowError::Invalid)?;
         let v = self
             .cfg
             .store
             .get(&flow_key(handle))
-            .await
-            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?
-            .ok_or_else(|| problem(codes::FLOW_NOT_FOUND, "no flow has this handle"))?;
+            .await?
+            .ok_or(FlowError::NotFound)?;
         let rec: FlowRecord = from_json(&v.value)?;
         Ok((v, rec))
     }
@@ -251,13 +279,13 @@ impl Backend {
         handle: &str,
         version: u64,
         rec: &FlowRecord,
-    ) -> Result<bool, Problem> {
+    ) -> Result<bool, FlowError> {
         let json = to_json(rec)?;
-        self.cfg
+        Ok(self
+            .cfg
             .store
             .replace(&flow_key(handle), version, &json, self.ttl_left(rec))
-            .await
-            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))
+            .await?)
     }
 
     /// Whether the flow's time is up.
@@ -267,7 +295,7 @@ impl Backend {
 
     /// The current QR link: `elapsedSeconds` counted from when the session response arrived,
     /// computed now (never in advance).
-    pub(crate) fn qr_link(&self, rec: &FlowRecord) -> Result<String, Problem> {
+    pub(crate) fn qr_link(&self, rec: &FlowRecord) -> Result<String, FlowError> {
         let elapsed = now_ms().saturating_sub(rec.received_at_ms) / 1000;
         Ok(rec
             .signer(self.cfg.client.environment().scheme_name)?

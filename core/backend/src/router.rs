@@ -1,4 +1,5 @@
-//! The axum router of the contract (`docs/openapi.yaml`).
+//! The axum router of the contract (`docs/openapi.yaml`): the one place where a
+//! [`FlowError`] becomes the [`Problem`] a request is answered with.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -9,10 +10,10 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 
-use super::{Backend, Problem};
+use super::{Backend, FlowError, Problem};
 use sidkit_contract::{
-    error_codes as codes, CompleteFlowRequest, ErrorBody, PollFlowResponse, StartFlowRequest,
-    CONTRACT_VERSION, CONTRACT_VERSION_HEADER, PROBLEM_JSON,
+    CompleteFlowRequest, PollFlowResponse, StartFlowRequest, CONTRACT_VERSION,
+    CONTRACT_VERSION_HEADER, PROBLEM_JSON,
 };
 
 /// Largest accepted request body.
@@ -29,7 +30,9 @@ const MAX_BODY: usize = 64 * 1024;
 /// | `GET /flows/{flowHandle}/qr` | server-sent events: one [`Backend::poll_flow`] answer per second (`event: pending` with the QR link of that second, then `event: finished` or `event: problem`), for web and tablet pages |
 ///
 /// Every answer carries `Sidkit-Contract: 1` and `Cache-Control: no-store`; errors are
-/// `application/problem+json` ([`ErrorBody`]). Nest it under any prefix
+/// `application/problem+json` ([`ErrorBody`](sidkit_contract::ErrorBody)): a handler's [`FlowError`] is answered as
+/// [`FlowError::problem`] (with `Retry-After: 1` when it is retryable), a body that is not
+/// JSON or not the request's as [`FlowError::BadRequest`]. Nest it under any prefix
 /// (`Router::new().nest("/smart-id", backend.router())`) and add your own authentication
 /// layer in front of it.
 pub fn router(backend: Backend) -> Router {
@@ -54,7 +57,9 @@ async fn stamp(mut r: Response) -> Response {
     r
 }
 
-fn problem_response(p: Problem) -> Response {
+/// The answer to a failed request: `e` as its problem.
+fn problem_response(e: FlowError) -> Response {
+    let p = Problem::from(e);
     let status = StatusCode::from_u16(p.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&p).unwrap_or_default();
     let mut r = (status, body).into_response();
@@ -77,34 +82,36 @@ fn json_response<T: Serialize>(status: StatusCode, v: &T) -> Response {
             );
             r
         }
-        Err(e) => problem_response(ErrorBody::new(codes::INTERNAL, e.to_string())),
+        Err(e) => problem_response(FlowError::internal(e)),
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, Problem> {
+fn parse<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<T, FlowError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if !ct.starts_with("application/json") {
-        return Err(ErrorBody::new(
-            codes::BAD_REQUEST,
+        return Err(FlowError::bad_request(
             "Content-Type must be application/json",
         ));
     }
     serde_json::from_slice(body)
-        .map_err(|e| ErrorBody::new(codes::BAD_REQUEST, format!("invalid request body: {e}")))
+        .map_err(|e| FlowError::bad_request(format!("invalid request body: {e}")))
 }
 
 async fn start(State(b): State<Backend>, headers: HeaderMap, body: Bytes) -> Response {
     let req: StartFlowRequest = match parse(&headers, &body) {
         Ok(r) => r,
-        Err(p) => return problem_response(p),
+        Err(e) => return problem_response(e),
     };
     let idem = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     match b.start_flow(req, idem).await {
         Ok(r) => json_response(StatusCode::CREATED, &r),
-        Err(p) => problem_response(p),
+        Err(e) => problem_response(e),
     }
 }
 
@@ -116,30 +123,31 @@ async fn complete(
 ) -> Response {
     let req: CompleteFlowRequest = match parse(&headers, &body) {
         Ok(r) => r,
-        Err(p) => return problem_response(p),
+        Err(e) => return problem_response(e),
     };
     match b.complete_flow(&handle, req).await {
         Ok(o) => json_response(StatusCode::OK, &o),
-        Err(p) => problem_response(p),
+        Err(e) => problem_response(e),
     }
 }
 
 async fn poll(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
     match b.poll_flow(&handle).await {
         Ok(r) => json_response(StatusCode::OK, &r),
-        Err(p) => problem_response(p),
+        Err(e) => problem_response(e),
     }
 }
 
 async fn cancel(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
     match b.cancel_flow(&handle).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(p) => problem_response(p),
+        Err(e) => problem_response(e),
     }
 }
 
-type PollFuture =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<PollFlowResponse, Problem>> + Send>>;
+type PollFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<PollFlowResponse, FlowError>> + Send>,
+>;
 
 /// The QR event stream: a poll per second until the flow is over.
 struct QrEvents {
@@ -187,11 +195,11 @@ impl futures_core::Stream for QrEvents {
                     .event("finished")
                     .data(serde_json::to_string(&resp).unwrap_or_default())
             }
-            Err(p) => {
+            Err(e) => {
                 self.done = true;
                 Event::default()
                     .event("problem")
-                    .data(serde_json::to_string(&p).unwrap_or_default())
+                    .data(serde_json::to_string(&Problem::from(e)).unwrap_or_default())
             }
         };
         Poll::Ready(Some(Ok(event)))
@@ -200,8 +208,8 @@ impl futures_core::Stream for QrEvents {
 
 async fn qr_events(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
     // Check the handle first so that an unknown flow is a plain problem response.
-    if let Err(p) = b.peek(&handle).await {
-        return problem_response(p);
+    if let Err(e) = b.peek(&handle).await {
+        return problem_response(e);
     }
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -3,9 +3,7 @@
 //! Smart-ID session it asks for, the callback URL and its token, the new flow handle and the
 //! first device link, and the record stored under the handle's hash.
 
-use sidkit_contract::{
-    error_codes as codes, FlowKind, Presentation, StartFlowRequest, StartFlowResponse,
-};
+use sidkit_contract::{FlowKind, Presentation, StartFlowRequest, StartFlowResponse};
 use sidkit_proto::b64;
 use sidkit_proto::callback::create_callback_url;
 use sidkit_proto::device_link::DeviceLinkType;
@@ -14,10 +12,8 @@ use sidkit_proto::request::{
     AuthenticationRequestBuilder, CertificateChoiceRequestBuilder, SignatureRequestBuilder,
 };
 use sidkit_proto::secret::{ct_eq, random_bytes};
-use sidkit_proto::ProtoError;
 
-use crate::error::StoreError;
-use crate::problem::{internal, map_client_error, problem, Problem};
+use crate::error::FlowError;
 use crate::record::{
     flow_key, idem_key, request_fp, FlowRecord, IdemEntry, Stage, FLOW_HANDLE_PREFIX,
 };
@@ -28,19 +24,22 @@ impl Backend {
     /// `POST /flows`: starts a Smart-ID session for the app. `idempotency_header` is the
     /// `Idempotency-Key` header, which must equal the body's `idempotencyKey` when present. A
     /// retry with the same key and body returns the same answer; the same key with another
-    /// body is `idempotency_conflict`.
+    /// body is [`FlowError::IdempotencyConflict`].
+    ///
+    /// Fails with [`FlowError::Invalid`] or [`FlowError::BadRequest`] for a request the
+    /// contract refuses, [`FlowError::Policy`] when the RP's policy refuses the flow,
+    /// [`FlowError::SmartId`] when Smart-ID does, [`FlowError::StartInProgress`] or
+    /// [`FlowError::EarlierStartExpired`] for a retry to repeat, [`FlowError::Store`] and
+    /// [`FlowError::Internal`].
     pub async fn start_flow(
         &self,
         request: StartFlowRequest,
         idempotency_header: Option<&str>,
-    ) -> Result<StartFlowResponse, Problem> {
-        request
-            .validate()
-            .map_err(|e| problem(codes::BAD_REQUEST, e.to_string()))?;
+    ) -> Result<StartFlowResponse, FlowError> {
+        request.validate().map_err(FlowError::Invalid)?;
         if let Some(h) = idempotency_header {
             if !ct_eq(h.as_bytes(), request.idempotency_key.as_bytes()) {
-                return Err(problem(
-                    codes::BAD_REQUEST,
+                return Err(FlowError::bad_request(
                     "the Idempotency-Key header differs from the body's idempotencyKey",
                 ));
             }
@@ -52,31 +51,17 @@ impl Backend {
             fp: fp.clone(),
             handle: None,
         })?;
-        let unavailable = |e: StoreError| problem(codes::UNAVAILABLE, e.to_string());
-        if !store
-            .insert(&ikey, &entry, self.cfg.flow_ttl)
-            .await
-            .map_err(unavailable)?
-        {
+        if !store.insert(&ikey, &entry, self.cfg.flow_ttl).await? {
             // A retry: answer as the first time.
-            let Some(v) = store.get(&ikey).await.map_err(unavailable)? else {
-                return Err(problem(
-                    codes::UNAVAILABLE,
-                    "the earlier start with this key just expired; retry",
-                ));
+            let Some(v) = store.get(&ikey).await? else {
+                return Err(FlowError::EarlierStartExpired);
             };
             let e: IdemEntry = from_json(&v.value)?;
             if !ct_eq(e.fp.as_bytes(), fp.as_bytes()) {
-                return Err(problem(
-                    codes::IDEMPOTENCY_CONFLICT,
-                    "this Idempotency-Key was used for a different flow",
-                ));
+                return Err(FlowError::IdempotencyConflict);
             }
             let Some(handle) = e.handle else {
-                return Err(problem(
-                    codes::UNAVAILABLE,
-                    "a start with this Idempotency-Key is in progress; retry",
-                ));
+                return Err(FlowError::StartInProgress);
             };
             let (_, rec) = self.load(&handle).await?;
             let mut resp = rec.start_response.clone();
@@ -97,9 +82,9 @@ impl Backend {
                 let _ = store.replace(&ikey, 1, &e, self.cfg.flow_ttl).await;
                 Ok(resp)
             }
-            Err(p) => {
+            Err(e) => {
                 let _ = store.remove(&ikey).await;
-                Err(p)
+                Err(e)
             }
         }
     }
@@ -108,16 +93,15 @@ impl Backend {
         &self,
         request: &StartFlowRequest,
         fp: String,
-    ) -> Result<(String, StartFlowResponse), Problem> {
-        let plan = self.cfg.policy.plan(request)?;
+    ) -> Result<(String, StartFlowResponse), FlowError> {
+        let plan = self.cfg.policy.plan(request).map_err(FlowError::Policy)?;
         let rp = &self.cfg.relying_party;
         let app2app = request.presentation == Presentation::App2App;
         let callback = if app2app {
-            Some(create_callback_url(&self.cfg.callback_base).map_err(internal)?)
+            Some(create_callback_url(&self.cfg.callback_base).map_err(FlowError::internal)?)
         } else {
             None
         };
-        let bad = |e: ProtoError| problem(codes::BAD_REQUEST, e.to_string());
         let client = &self.cfg.client;
         let mut cert_request = None;
         let mut linked_request = None;
@@ -130,18 +114,17 @@ impl Backend {
                 if let Some(cb) = &callback {
                     b = b.initial_callback_url(cb.url());
                 }
-                let req = b.build_device_link().map_err(bad)?;
+                let req = b.build_device_link().map_err(FlowError::Invalid)?;
                 let s = client
                     .create_device_link_authentication(&plan.subject, &req)
-                    .await
-                    .map_err(map_client_error)?;
+                    .await?;
                 (s, Some(req), None)
             }
             FlowKind::Signature => {
                 let sign = plan
                     .sign
                     .as_ref()
-                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                    .ok_or_else(|| FlowError::internal("the flow policy gave no data to sign"))?;
                 let mut b = SignatureRequestBuilder::new(
                     rp,
                     b64::encode_std(&sign.digest),
@@ -154,20 +137,19 @@ impl Backend {
                 if let Some(cb) = &callback {
                     b = b.initial_callback_url(cb.url());
                 }
-                let req = b.build_device_link().map_err(bad)?;
+                let req = b.build_device_link().map_err(FlowError::Invalid)?;
                 let s = client
                     .create_device_link_signature(&plan.subject, &req)
-                    .await
-                    .map_err(map_client_error)?;
+                    .await?;
                 (s, None, Some(req))
             }
             FlowKind::CertificateChoiceAndSignature => {
                 let sign = plan
                     .sign
                     .as_ref()
-                    .ok_or_else(|| internal("the flow policy gave no data to sign"))?;
+                    .ok_or_else(|| FlowError::internal("the flow policy gave no data to sign"))?;
                 if plan.subject != Subject::Anonymous {
-                    return Err(internal(
+                    return Err(FlowError::internal(
                         "a certificate choice is anonymous: the user picks the signer",
                     ));
                 }
@@ -178,11 +160,8 @@ impl Backend {
                 if let Some(cb) = &callback {
                     b = b.initial_callback_url(cb.url());
                 }
-                let req = b.build_device_link().map_err(bad)?;
-                let s = client
-                    .create_device_link_certificate_choice(&req)
-                    .await
-                    .map_err(map_client_error)?;
+                let req = b.build_device_link().map_err(FlowError::Invalid)?;
+                let s = client.create_device_link_certificate_choice(&req).await?;
                 let mut lb = SignatureRequestBuilder::new(
                     rp,
                     b64::encode_std(&sign.digest),
@@ -194,7 +173,7 @@ impl Backend {
                 }
                 linked_request = Some(
                     lb.build_linked(s.response.session_id.clone())
-                        .map_err(bad)?,
+                        .map_err(FlowError::Invalid)?,
                 );
                 cert_request = Some(req);
                 (s, None, None)
@@ -203,7 +182,7 @@ impl Backend {
         let received_at_ms = now_ms();
         let handle = format!(
             "{FLOW_HANDLE_PREFIX}{}",
-            b64::encode_url(&random_bytes(18).map_err(internal)?)
+            b64::encode_url(&random_bytes(18).map_err(FlowError::internal)?)
         );
         let (subject_document, subject_etsi) = match &plan.subject {
             Subject::Document(d) => (Some(d.to_string()), None),
@@ -242,7 +221,7 @@ impl Backend {
         let link = if app2app {
             rec.signer(self.cfg.client.environment().scheme_name)?
                 .same_device_link(DeviceLinkType::App2App)
-                .map_err(internal)?
+                .map_err(FlowError::internal)?
                 .into_string()
         } else {
             self.qr_link(&rec)?
@@ -253,10 +232,9 @@ impl Backend {
             .cfg
             .store
             .insert(&flow_key(&handle), &json, self.cfg.flow_ttl)
-            .await
-            .map_err(|e| problem(codes::UNAVAILABLE, e.to_string()))?;
+            .await?;
         if !inserted {
-            return Err(internal("flow handle collision"));
+            return Err(FlowError::internal("flow handle collision"));
         }
         if rec.kind == FlowKind::CertificateChoiceAndSignature {
             self.spawn_linked_driver(handle.clone());

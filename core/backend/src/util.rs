@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
-use crate::problem::{internal, Problem};
+use crate::error::FlowError;
 
 /// Milliseconds since the Unix epoch (0 if the clock is before it).
 pub(crate) fn now_ms() -> u64 {
@@ -28,13 +28,13 @@ pub(crate) fn hash_hex(domain: &str, s: &str) -> String {
 }
 
 /// `v` as JSON, for the store.
-pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<String>, Problem> {
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<String>, FlowError> {
     serde_json::to_string(v)
         .map(Zeroizing::new)
-        .map_err(internal)
+        .map_err(FlowError::internal)
 }
 
-/// A store entry decoded from JSON; a corrupt entry is an `internal` problem.
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, Problem> {
-    serde_json::from_str(s).map_err(|e| internal(format!("corrupt store entry: {e}")))
+/// A store entry decoded from JSON; a corrupt entry is [`FlowError::Internal`].
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, FlowError> {
+    serde_json::from_str(s).map_err(|e| FlowError::Internal(format!("corrupt store entry: {e}")))
 }
