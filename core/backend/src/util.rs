@@ -36,5 +36,14 @@ pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<Zeroizing<String>, FlowErro
 
 /// A store entry decoded from JSON; a corrupt entry is [`FlowError::Internal`].
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, FlowError> {
-    serde_json::from_str(s).map_err(|e| FlowError::Internal(format!("corrupt store entry: {e}")))
+    // serde_json's message can quote the offending value, and a stored record holds the
+    // session secret: report only where the entry broke, never what it holds.
+    serde_json::from_str(s).map_err(|e| {
+        FlowError::Internal(format!(
+            "corrupt store entry ({:?} error at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
 }

@@ -155,11 +155,17 @@ pub enum Error {
     #[cfg_attr(docsrs, doc(cfg(feature = "backend")))]
     #[error(transparent)]
     Backend(#[from] sidkit_backend::BackendError),
+    /// A flow request of the backend kit failed (what its router answers as a problem).
+    #[cfg(feature = "backend")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "backend")))]
+    #[error(transparent)]
+    Flow(#[from] sidkit_backend::FlowError),
 }
 
 impl Error {
-    /// The stable, machine-readable code of the wrapped error.
-    pub fn code(&self) -> &'static str {
+    /// The stable, machine-readable code of the wrapped error (a flow error answered by a
+    /// [`FlowPolicy`](sidkit_backend::FlowPolicy)'s own problem carries that problem's code).
+    pub fn code(&self) -> &str {
         match self {
             Error::Proto(e) => e.code(),
             Error::Callback(f) => f.code(),
@@ -171,6 +177,8 @@ impl Error {
             Error::App(e) => e.code(),
             #[cfg(feature = "backend")]
             Error::Backend(e) => e.code(),
+            #[cfg(feature = "backend")]
+            Error::Flow(e) => e.code(),
         }
     }
 
@@ -186,6 +194,8 @@ impl Error {
             Error::App(e) => e.is_retryable(),
             #[cfg(feature = "backend")]
             Error::Backend(e) => matches!(e, sidkit_backend::BackendError::Store(_)),
+            #[cfg(feature = "backend")]
+            Error::Flow(e) => e.problem().retryable,
         }
     }
 }
