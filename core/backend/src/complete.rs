@@ -1,15 +1,19 @@
-//! Completing an App2App flow (`POST /flows/{flowHandle}/complete`): the return URL is checked
-//! against the flow's callback binding (§7.3: token and `sessionSecretDigest`) before anything
-//! changes, the flow is claimed exactly once (a compare-and-set in the store, across
-//! instances), the Smart-ID session is awaited and its response verified into the outcome. The
-//! identical return URL again gets the identical answer; any other is `callback_rejected`.
+//! Completing an App2App flow (`POST /flows/{flowHandle}/complete`): everything that can be
+//! checked before the flow is claimed is checked first, so that a forged URL cannot end the
+//! victim's flow: the return URL against the flow's callback binding (§7.3: token and
+//! `sessionSecretDigest`), then the Smart-ID session's status is fetched and, for
+//! authentication, SHA-256 of the URL's `userChallengeVerifier` compared with the status's
+//! `userChallenge` (a forger who holds a genuine `value` and digest but not the verifier is
+//! refused here). Only then is the flow claimed exactly once (a compare-and-set in the store,
+//! across instances) and the response verified into the outcome. The identical return URL again
+//! gets the identical answer; any other is `callback_rejected`.
 
 use std::time::Duration;
 
 use sidkit_client::{ClientError, PollOptions};
 use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome, Presentation};
-use sidkit_proto::callback::{CallbackBinding, DEFAULT_TOKEN_PARAM};
-use sidkit_proto::models::FlowType;
+use sidkit_proto::callback::{check_user_challenge, CallbackBinding, DEFAULT_TOKEN_PARAM};
+use sidkit_proto::models::{FlowType, SessionStatus};
 use sidkit_proto::secret::ct_eq;
 use sidkit_proto::SessionEnded;
 use sidkit_verify::CallbackCheck;
@@ -63,6 +67,9 @@ impl Backend {
             .check(&request.return_url)
             .map_err(FlowError::CallbackRejected)?;
         let fp = hash_hex("sidkit return url", &request.return_url);
+        // The session's status, fetched once before the claim (it is needed for verification
+        // anyway) so that the verifier can be checked while the flow is still untouched.
+        let mut status: Option<Result<SessionStatus, ClientError>> = None;
         let mut v = v;
         let wait_until =
             std::time::Instant::now() + self.cfg.completion_timeout + Duration::from_secs(5);
@@ -122,10 +129,39 @@ impl Backend {
                         rec = nrec;
                         continue;
                     }
+                    let fetched = match &status {
+                        Some(s) => s.clone(),
+                        None => {
+                            let s = self.await_session(&rec).await?;
+                            status = Some(s.clone());
+                            s
+                        }
+                    };
+                    // Smart-ID unreachable for now: answer before the claim, so that the
+                    // app's retry of the same URL can still complete the flow.
+                    if let Err(e) = &fetched {
+                        if e.is_retryable() && !matches!(e, ClientError::SessionEnded(_)) {
+                            return Err(FlowError::SmartId(e.clone()));
+                        }
+                    }
+                    // Step 3 of §7.3 before the claim. Only a completed session with a
+                    // signature carries `userChallenge`; a session that ended otherwise has
+                    // nothing to compare, and finishes the flow as that end result.
+                    if let (Ok(st), Some(verifier)) = (&fetched, verified.user_challenge_verifier())
+                    {
+                        if let Some(uc) = st
+                            .signature
+                            .as_ref()
+                            .and_then(|s| s.user_challenge.as_deref())
+                        {
+                            check_user_challenge(verifier, uc)
+                                .map_err(FlowError::CallbackRejected)?;
+                        }
+                    }
                     let mut claimed = rec.clone();
                     claimed.stage = Stage::Completing { fp: fp.clone() };
                     if self.save(path_handle, v.version, &claimed).await? {
-                        let result = self.finish_app2app(&claimed, &verified).await;
+                        let result = self.finish_app2app(&claimed, &verified, fetched).await;
                         if let Ok(o) = &result {
                             self.store_session_ref(o, &claimed).await;
                         }
@@ -142,11 +178,13 @@ impl Backend {
         }
     }
 
-    async fn finish_app2app(
+    /// Waits (at most the completion timeout) for the flow's Smart-ID session to end: the
+    /// status, or the client's failure (a session that ended without `OK` included). A flow
+    /// whose linked signature was never created is an internal error.
+    async fn await_session(
         &self,
         rec: &FlowRecord,
-        verified: &sidkit_proto::callback::VerifiedCallback,
-    ) -> Result<FlowOutcome, FlowError> {
+    ) -> Result<Result<SessionStatus, ClientError>, FlowError> {
         let options = PollOptions {
             deadline: self.cfg.completion_timeout,
             ..PollOptions::default()
@@ -160,12 +198,21 @@ impl Backend {
         } else {
             rec.session_id.clone()
         };
-        match self
+        Ok(self
             .cfg
             .client
             .poll_until_complete(&session_id, &options)
-            .await
-        {
+            .await)
+    }
+
+    /// The outcome of a claimed flow from the session's status (fetched before the claim).
+    async fn finish_app2app(
+        &self,
+        rec: &FlowRecord,
+        verified: &sidkit_proto::callback::VerifiedCallback,
+        status: Result<SessionStatus, ClientError>,
+    ) -> Result<FlowOutcome, FlowError> {
+        match status {
             Ok(status) => {
                 self.verify(
                     rec,

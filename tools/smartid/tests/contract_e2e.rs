@@ -189,7 +189,23 @@ async fn replayed_and_forged_completions_are_rejected() {
     };
     let no_digest = url.split("&sessionSecretDigest").next().unwrap().to_owned();
     let foreign = url.replace("app.sidkit.example", "evil.example");
-    for f in [&forged_token, &forged_digest, &no_digest, &foreign] {
+    // The genuine `value` and digest with a wrong (well-formed) verifier: refused before the
+    // claim, by SHA-256(verifier) against the session's userChallenge.
+    let forged_verifier = {
+        let i = url.find("userChallengeVerifier=").unwrap() + "userChallengeVerifier=".len();
+        let mut u = url.clone();
+        let c = if &u[i..i + 1] == "A" { "B" } else { "A" };
+        u.replace_range(i..i + 1, c);
+        u
+    };
+    for f in [
+        &forged_token,
+        &forged_digest,
+        &no_digest,
+        &foreign,
+        &forged_verifier,
+        &forged_verifier,
+    ] {
         assert_eq!(
             code(t.complete_flow(&complete(f.clone())).await),
             "callback_rejected",
