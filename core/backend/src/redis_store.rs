@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::store::{SessionStore, Versioned};
 use crate::error::StoreError;
-use crate::store::MAX_TTL;
+use crate::store::bounded_ttl;
 
 type Result<T> = std::result::Result<T, StoreError>;
 
@@ -56,13 +56,10 @@ fn redis_err(e: redis::RedisError) -> StoreError {
     StoreError::new(format!("Redis: {e}"))
 }
 
-/// The expiry in whole milliseconds (at least 1), or a [`StoreError`] past [`MAX_TTL`].
+/// The expiry in whole milliseconds, by [`bounded_ttl`].
 fn ms(ttl: Duration) -> Result<u64> {
-    if ttl > MAX_TTL {
-        return Err(StoreError::new("the expiry is too far in the future"));
-    }
     // MAX_TTL is far below u64::MAX milliseconds.
-    Ok(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
+    Ok(u64::try_from(bounded_ttl(ttl)?.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl RedisStore {

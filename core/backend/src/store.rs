@@ -138,14 +138,23 @@ impl MemoryStore {
 /// for at most 30 minutes). Longer ones are refused rather than silently capped.
 pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
-/// `now + ttl` (at least 1 ms ahead, as in Redis), or a [`StoreError`] past [`MAX_TTL`].
-/// Computed before the lock is taken, so that it cannot poison it.
-fn expiry(now: Instant, ttl: Duration) -> Result<Instant> {
+fn too_far() -> StoreError {
+    StoreError::new("the expiry is too far in the future")
+}
+
+/// The one rule every store applies to a `ttl`: at least 1 ms, at most [`MAX_TTL`] (else a
+/// [`StoreError`]).
+pub(crate) fn bounded_ttl(ttl: Duration) -> Result<Duration> {
     if ttl > MAX_TTL {
-        return Err(StoreError::new("the expiry is too far in the future"));
+        return Err(too_far());
     }
-    now.checked_add(ttl.max(Duration::from_millis(1)))
-        .ok_or_else(|| StoreError::new("the expiry is too far in the future"))
+    Ok(ttl.max(Duration::from_millis(1)))
+}
+
+/// `now + ttl` by [`bounded_ttl`]. Computed before the lock is taken, so that a refused `ttl`
+/// cannot poison it.
+fn expiry(now: Instant, ttl: Duration) -> Result<Instant> {
+    now.checked_add(bounded_ttl(ttl)?).ok_or_else(too_far)
 }
 
 #[async_trait::async_trait]

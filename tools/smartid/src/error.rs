@@ -28,7 +28,7 @@ macro_rules! cli_error_from {
 
 cli_error_from! {
     sidkit_proto::ProtoError => |e| matches!(e, sidkit_proto::ProtoError::InvalidInput { .. }),
-    sidkit_proto::CallbackFailure => |e| { let _ = &e; false },
+    sidkit_proto::CallbackFailure => |e| false,
     sidkit_verify::VerifyError => |e| matches!(e, sidkit_verify::VerifyError::InvalidInput { .. }),
     sidkit_client::ClientError => |e| matches!(e, sidkit_client::ClientError::InvalidInput { .. }),
     sidkit_app::AppError => |e| matches!(e, sidkit_app::AppError::InvalidInput { .. }),
