@@ -54,6 +54,14 @@ pub enum FlowErrorKind {
     BadResponse,
     /// The snapshot could not be restored.
     Snapshot,
+    /// The flow finished, but its outcome was handed to an earlier request of this flow (a
+    /// completion whose answer was lost): the backend delivers an identity or signature
+    /// once. Start a new flow.
+    OutcomeDelivered,
+    /// The backend speaks another major version of the sidkit contract (its
+    /// `Sidkit-Contract` header, or its `contract_version` problem): update the app or the
+    /// backend. Thrown by [`check_contract_version`](crate::check_contract_version).
+    ContractVersion,
 }
 
 /// Everything that can go wrong. Each variant says whether repeating the same call may
@@ -167,6 +175,8 @@ impl SidkitError {
                 FlowErrorKind::Busy => "flow_busy",
                 FlowErrorKind::BadResponse => "flow_bad_response",
                 FlowErrorKind::Snapshot => "flow_snapshot",
+                FlowErrorKind::OutcomeDelivered => "flow_outcome_delivered",
+                FlowErrorKind::ContractVersion => "contract_version",
             },
             SidkitError::Transport { .. } => "transport",
             SidkitError::Backend { .. } => "backend",
@@ -214,6 +224,7 @@ impl From<AppError> for SidkitError {
                     FlowFailure::Busy(_) => FlowErrorKind::Busy,
                     FlowFailure::BadResponse(_) => FlowErrorKind::BadResponse,
                     FlowFailure::Snapshot(_) => FlowErrorKind::Snapshot,
+                    FlowFailure::OutcomeDelivered(_) => FlowErrorKind::OutcomeDelivered,
                 };
                 SidkitError::Flow { kind, reason }
             }

@@ -320,7 +320,7 @@ impl SidkitFlow {
                 PollDisposition::Send(req) => req,
             };
             let mut guard = InFlight::new(self, Pending::Poll);
-            let mut call = self.transport.poll_flow(req.into());
+            let mut call = self.transport.poll_flow(req.into(), self.flow_key());
             let result = self
                 .await_call(call.as_mut(), gen, |s| !s.is_terminal())
                 .await;
@@ -358,14 +358,18 @@ impl SidkitFlow {
     pub async fn cancel(&self) -> Result<(), SidkitError> {
         let req = self.update(Flow::cancel);
         if let Some(req) = req {
-            self.transport.cancel_flow(req.into()).await?;
+            self.transport
+                .cancel_flow(req.into(), self.flow_key())
+                .await?;
         }
         Ok(())
     }
 
-    /// A secret-free snapshot to store while the user is in the Smart-ID app (Android
-    /// `SavedStateHandle` / `Bundle`, iOS scene state or `UserDefaults`), or `null` when there
-    /// is nothing to resume. Restore it with `SidkitClient.restoreFlow`.
+    /// A snapshot to store while the user is in the Smart-ID app, or `null` when there is
+    /// nothing to resume. Restore it with `SidkitClient.restoreFlow`. It holds the flow's key
+    /// (a secret for this one flow): store it where it is neither backed up nor synced
+    /// (Android: `noBackupFilesDir`; iOS: the Keychain, `WhenUnlockedThisDeviceOnly`), never
+    /// in a `Bundle`, `SharedPreferences`, `UserDefaults` or scene storage.
     pub fn snapshot(&self) -> Option<String> {
         self.read(|f| f.snapshot().map(|s| s.encode()))
     }
@@ -381,13 +385,18 @@ impl SidkitFlow {
 }
 
 impl SidkitFlow {
+    /// The flow key's header form, for the transport's `Sidkit-Flow-Key`.
+    fn flow_key(&self) -> String {
+        self.read(|f| f.flow_key().expose().to_owned())
+    }
+
     async fn send_completion(
         &self,
         req: sidkit_contract::CompleteFlowRequest,
         gen: u64,
     ) -> Result<FlowOutcome, SidkitError> {
         let mut guard = InFlight::new(self, Pending::Completion);
-        let mut call = self.transport.complete_flow(req.into());
+        let mut call = self.transport.complete_flow(req.into(), self.flow_key());
         let result = self
             .await_call(call.as_mut(), gen, |s| s == FlowState::Completing)
             .await;

@@ -104,11 +104,33 @@ mod tests {
             lang: "est".into(),
             context: Some("doc-17".into()),
             idempotency_key: "k0123456789abcdef".into(),
+            flow_key_challenge: "Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0".into(),
         };
         assert_eq!(
             start_flow_request_to_json(req),
-            r#"{"kind":"signature","presentation":"qr","lang":"est","context":"doc-17","idempotencyKey":"k0123456789abcdef"}"#
+            r#"{"kind":"signature","presentation":"qr","lang":"est","context":"doc-17","idempotencyKey":"k0123456789abcdef","flowKeyChallenge":"Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"}"#
         );
+        // A finished poll after the outcome was delivered: the kind only.
+        assert_eq!(
+            poll_flow_response_from_json(r#"{"status":"finished","result":"signed"}"#.into())
+                .unwrap(),
+            PollFlowResponse::Finished {
+                result: crate::types::OutcomeKind::Signed,
+                outcome: None
+            }
+        );
+        // Contract 1's finished shape (no result) is not read.
+        assert!(poll_flow_response_from_json(
+            r#"{"status":"finished","outcome":{"result":"failed","endResult":"TIMEOUT"}}"#.into()
+        )
+        .is_err());
+        crate::check_contract_version(Some("2".into())).unwrap();
+        for bad in [None, Some("1".to_owned()), Some("x".to_owned())] {
+            assert_eq!(
+                crate::check_contract_version(bad).unwrap_err().code(),
+                "contract_version"
+            );
+        }
         let o =
             flow_outcome_from_json(r#"{"result":"failed","endResult":"TIMEOUT"}"#.into()).unwrap();
         assert_eq!(

@@ -32,7 +32,7 @@ pub use json::{
     poll_flow_response_from_json, start_flow_request_to_json, start_flow_response_from_json,
 };
 pub use qr::{qr_code, qr_svg, QrCode, QrErrorCorrection};
-pub use transport::BackendTransport;
+pub use transport::{check_contract_version, contract_version, flow_key_header, BackendTransport};
 pub use types::*;
 
 uniffi::setup_scaffolding!();

@@ -200,6 +200,9 @@ pub struct StartFlowRequest {
     pub context: Option<String>,
     /// Same for retries of one flow's start (send it as `Idempotency-Key`, too).
     pub idempotency_key: String,
+    /// `BASE64URL(SHA-256(flowKey))`: binds the flow to this app (the key itself goes only in
+    /// the `Sidkit-Flow-Key` header of the later calls).
+    pub flow_key_challenge: String,
 }
 
 /// Backend → phone: the flow started.
@@ -252,9 +255,43 @@ pub enum PollFlowResponse {
     },
     /// Over.
     Finished {
-        /// The verified outcome.
-        outcome: FlowOutcome,
+        /// How it ended.
+        result: OutcomeKind,
+        /// The verified outcome; absent when it was delivered to an earlier request of the
+        /// flow (the backend hands out an identity or signature once).
+        outcome: Option<FlowOutcome>,
     },
+}
+
+/// How a flow ended, without the result (`result` of a finished poll answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum OutcomeKind {
+    /// Authenticated.
+    Authenticated,
+    /// Signed.
+    Signed,
+    /// Ended without a result (refused, timed out, ...).
+    Failed,
+}
+
+impl From<c::OutcomeKind> for OutcomeKind {
+    fn from(k: c::OutcomeKind) -> Self {
+        match k {
+            c::OutcomeKind::Authenticated => OutcomeKind::Authenticated,
+            c::OutcomeKind::Signed => OutcomeKind::Signed,
+            c::OutcomeKind::Failed => OutcomeKind::Failed,
+        }
+    }
+}
+
+impl From<OutcomeKind> for c::OutcomeKind {
+    fn from(k: OutcomeKind) -> Self {
+        match k {
+            OutcomeKind::Authenticated => c::OutcomeKind::Authenticated,
+            OutcomeKind::Signed => c::OutcomeKind::Signed,
+            OutcomeKind::Failed => c::OutcomeKind::Failed,
+        }
+    }
 }
 
 /// What the app does after `start()`.
@@ -536,6 +573,7 @@ impl From<c::StartFlowRequest> for StartFlowRequest {
             lang: r.lang,
             context: r.context,
             idempotency_key: r.idempotency_key,
+            flow_key_challenge: r.flow_key_challenge.unwrap_or_default(),
         }
     }
 }
@@ -548,6 +586,7 @@ impl From<StartFlowRequest> for c::StartFlowRequest {
             lang: r.lang,
             context: r.context,
             idempotency_key: r.idempotency_key,
+            flow_key_challenge: Some(r.flow_key_challenge),
         }
     }
 }
@@ -618,8 +657,9 @@ impl From<PollFlowResponse> for c::PollFlowResponse {
             PollFlowResponse::Pending { device_link } => {
                 c::PollFlowResponse::Pending { device_link }
             }
-            PollFlowResponse::Finished { outcome } => c::PollFlowResponse::Finished {
-                outcome: outcome.into(),
+            PollFlowResponse::Finished { result, outcome } => c::PollFlowResponse::Finished {
+                result: result.into(),
+                outcome: outcome.map(Into::into),
             },
         }
     }
@@ -631,8 +671,9 @@ impl From<c::PollFlowResponse> for PollFlowResponse {
             c::PollFlowResponse::Pending { device_link } => {
                 PollFlowResponse::Pending { device_link }
             }
-            c::PollFlowResponse::Finished { outcome } => PollFlowResponse::Finished {
-                outcome: outcome.into(),
+            c::PollFlowResponse::Finished { result, outcome } => PollFlowResponse::Finished {
+                result: result.into(),
+                outcome: outcome.map(Into::into),
             },
         }
     }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use sidkit_contract::OutcomeKind;
 use sidkit_proto::models::{DeviceLinkType, SessionType};
 use sidkit_proto::ProtoError;
 
@@ -123,6 +124,10 @@ pub enum FlowFailure {
     },
     /// A snapshot could not be restored.
     Snapshot(String),
+    /// The flow finished, but its outcome was handed to an earlier request of this flow (a
+    /// completion whose answer was lost, e.g. when the app was killed while it was in
+    /// flight): the backend delivers an identity or signature once. Start a new flow.
+    OutcomeDelivered(OutcomeKind),
 }
 
 impl FlowFailure {
@@ -136,6 +141,7 @@ impl FlowFailure {
             FlowFailure::BadResponse(_) => "flow_bad_response",
             FlowFailure::Transport { .. } => "flow_transport",
             FlowFailure::Snapshot(_) => "flow_snapshot",
+            FlowFailure::OutcomeDelivered(_) => "flow_outcome_delivered",
         }
     }
 
@@ -148,7 +154,8 @@ impl FlowFailure {
             | FlowFailure::Expired
             | FlowFailure::InvalidState { .. }
             | FlowFailure::BadResponse(_)
-            | FlowFailure::Snapshot(_) => false,
+            | FlowFailure::Snapshot(_)
+            | FlowFailure::OutcomeDelivered(_) => false,
         }
     }
 }
@@ -169,6 +176,11 @@ impl fmt::Display for FlowFailure {
                 if *retryable { "retryable" } else { "fatal" }
             ),
             FlowFailure::Snapshot(why) => write!(f, "snapshot rejected: {why}"),
+            FlowFailure::OutcomeDelivered(kind) => write!(
+                f,
+                "the flow finished ({}) and its outcome was delivered to an earlier request; start a new flow",
+                kind.as_str()
+            ),
         }
     }
 }

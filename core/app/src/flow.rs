@@ -28,7 +28,7 @@ use crate::router::ReturnUrl;
 use crate::snapshot::{FlowSnapshot, SnapshotStage};
 use crate::state::FlowState;
 use sidkit_contract::{
-    decode_commitment, validate_context, CancelFlowRequest, CompleteFlowRequest, FlowKind,
+    decode_commitment, validate_context, CancelFlowRequest, CompleteFlowRequest, FlowKey, FlowKind,
     FlowOutcome, PollFlowRequest, PollFlowResponse, Presentation, StartFlowRequest,
     StartFlowResponse,
 };
@@ -105,6 +105,7 @@ pub struct Flow {
     id: String,
     spec: FlowSpec,
     idempotency_key: String,
+    flow_key: FlowKey,
     created_at_ms: u64,
     deadline_ms: u64,
     state: FlowState,
@@ -124,7 +125,9 @@ fn bad_response(why: impl fmt::Display) -> AppError {
 }
 
 impl Flow {
-    /// A new flow in state [`FlowState::Created`], with a random local id and idempotency key.
+    /// A new flow in state [`FlowState::Created`], with a random local id, idempotency key and
+    /// [`FlowKey`] (256 bits from the OS CSPRNG; only its challenge goes to the backend in the
+    /// start request, the key itself in every later request).
     pub fn new(config: FlowConfig, spec: FlowSpec, now_ms: u64) -> Result<Self> {
         sidkit_proto::validate::lang(&spec.lang)?;
         if let Some(c) = &spec.context {
@@ -136,6 +139,7 @@ impl Flow {
             id: random_id()?,
             spec,
             idempotency_key: random_id()?,
+            flow_key: FlowKey::generate()?,
             created_at_ms: now_ms,
             deadline_ms,
             state: FlowState::Created,
@@ -175,6 +179,13 @@ impl Flow {
     /// The backend's handle of the flow, once started.
     pub fn flow_handle(&self) -> Option<&str> {
         self.session.as_ref().map(|s| s.handle.as_str())
+    }
+
+    /// The flow key: send [`FlowKey::expose`] as the `Sidkit-Flow-Key` header
+    /// ([`FLOW_KEY_HEADER`](sidkit_contract::FLOW_KEY_HEADER)) of every request on the flow
+    /// after the start (complete, poll, cancel, the QR stream), and nowhere else.
+    pub fn flow_key(&self) -> &FlowKey {
+        &self.flow_key
     }
 
     /// The current device link (App2App link, or the latest QR link), once started.
@@ -261,6 +272,7 @@ impl Flow {
             lang: self.spec.lang.clone(),
             context: self.spec.context.clone(),
             idempotency_key: self.idempotency_key.clone(),
+            flow_key_challenge: Some(self.flow_key.challenge()),
         })
     }
 
@@ -535,8 +547,17 @@ impl Flow {
             return Err(self.fail(|| bad_response(&msg)));
         }
         let device_link = match resp {
-            PollFlowResponse::Finished { outcome } => {
-                return self.finish(outcome).map(PollProgress::Finished)
+            PollFlowResponse::Finished {
+                outcome: Some(outcome),
+                ..
+            } => return self.finish(outcome).map(PollProgress::Finished),
+            PollFlowResponse::Finished {
+                outcome: None,
+                result,
+            } => {
+                // Another request of this flow (one that holds the key: this app, e.g. a
+                // completion whose answer was lost) took the outcome.
+                return Err(self.fail(|| FlowFailure::OutcomeDelivered(result).into()));
             }
             PollFlowResponse::Pending { device_link } => device_link,
         };
@@ -640,9 +661,11 @@ impl Flow {
         self.polling = false;
     }
 
-    /// A secret-free snapshot to persist while the user is in the Smart-ID app, or `None` if
-    /// there is nothing to resume (not started yet, or over). A flow that is completing is
-    /// saved as awaiting its return: after a restart, deliver the return URL again or poll.
+    /// A snapshot to persist while the user is in the Smart-ID app, or `None` if there is
+    /// nothing to resume (not started yet, or over). It holds the flow key, a secret: store it
+    /// where it is neither backed up nor synced (see [`FlowSnapshot`]). A flow that is
+    /// completing is saved as awaiting its return: after a restart, deliver the return URL
+    /// again (the identical completion is answered with the same outcome) or poll.
     pub fn snapshot(&self) -> Option<FlowSnapshot> {
         let stage = match self.state {
             FlowState::ReadyToLaunch => SnapshotStage::ReadyToLaunch,
@@ -659,6 +682,7 @@ impl Flow {
             lang: self.spec.lang.clone(),
             stage,
             flow_handle: s.handle.clone(),
+            flow_key: self.flow_key.clone(),
             session_type: s.session_type,
             device_link: s.device_link.clone(),
             callback_base: s
@@ -721,6 +745,7 @@ impl Flow {
                 context: None,
             },
             idempotency_key: random_id()?,
+            flow_key: snapshot.flow_key.clone(),
             created_at_ms: snapshot.created_at_ms,
             deadline_ms: snapshot.deadline_ms,
             state,

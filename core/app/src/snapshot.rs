@@ -1,22 +1,29 @@
 //! The persisted form of a pending flow.
 //!
 //! When the user switches to the Smart-ID app, the OS may kill the RP app. The app stores a
-//! snapshot (Android `Bundle` / `SavedStateHandle`, iOS `UserDefaults` or scene state) and
-//! restores the flow when it is started again by the return URL.
+//! snapshot (see below for where) and restores the flow when it is started again by the
+//! return URL.
 //!
 //! The snapshot is one line of JSON, a flat object with the version first:
 //!
 //! ```json
-//! {"v":1,"id":"…","kind":"authentication","presentation":"app2app","lang":"eng",
-//!  "stage":"awaitingReturn","flowHandle":"…","sessionType":"auth",
+//! {"v":2,"id":"…","kind":"authentication","presentation":"app2app","lang":"eng",
+//!  "stage":"awaitingReturn","flowHandle":"…","flowKey":"…","sessionType":"auth",
 //!  "deviceLink":"https://smart-id.com/device-link?deviceLinkType=App2App&…",
 //!  "callbackBase":"https://rp.example.com/sid/return","callbackCommitment":"…",
 //!  "createdAtMs":1767225600000,"deadlineMs":1767225900000}
 //! ```
 //!
-//! It holds nothing secret: no session secret, session ID, challenge, digest or callback URL
-//! (the phone never has them) and not the callback token (only its SHA-256 commitment). The
-//! device link may be on the phone by design (spec §12.2).
+//! **It holds a secret: the flow key** (`flowKey`, since version 2, sidkit contract 2), the
+//! proof that a request on the flow comes from this app. Whoever reads a snapshot can poll,
+//! complete and cancel that one flow until it ends (minutes), so store it like a session
+//! cookie: the Android wrapper keeps it in `noBackupFilesDir`, excluded from backup and device
+//! transfer, the iOS wrapper in the Keychain with `kSecAttrAccessibleWhenUnlockedThisDeviceOnly`;
+//! never in backed-up preferences, `UserDefaults`, a `Bundle` or scene storage. The key prints
+//! as `[redacted]` in `Debug`. Nothing else in it is secret: no session secret, session ID,
+//! challenge, digest or callback URL (the phone never has them) and not the callback token
+//! (only its SHA-256 commitment). The device link may be on the phone by design (spec §12.2).
+//! A version-1 snapshot (contract 1, no key) is refused: start a new flow.
 //!
 //! The reader is strict: a flat object of strings without escape sequences and unsigned
 //! integers, every field once, no unknown field, and a version it knows; a future version will
@@ -27,11 +34,11 @@ use std::fmt::Write as _;
 
 use crate::error::FlowFailure;
 use crate::error::{AppError, Result};
-use sidkit_contract::{decode_commitment, validate_flow_handle, FlowKind, Presentation};
+use sidkit_contract::{decode_commitment, validate_flow_handle, FlowKey, FlowKind, Presentation};
 use sidkit_proto::device_link::SessionType;
 
 /// The snapshot format version this crate writes.
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 /// Longest snapshot accepted by [`FlowSnapshot::decode`].
 pub const MAX_SNAPSHOT_LEN: usize = 8 * 1024;
 
@@ -68,7 +75,7 @@ impl SnapshotStage {
     }
 }
 
-/// A secret-free snapshot of a pending flow (see the [module documentation](self)).
+/// A snapshot of a pending flow, holding its flow key (see the [module documentation](self)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowSnapshot {
     /// The format version, always [`SNAPSHOT_VERSION`] (written first, as `v`).
@@ -85,6 +92,8 @@ pub struct FlowSnapshot {
     pub stage: SnapshotStage,
     /// The backend's flow handle.
     pub flow_handle: String,
+    /// The flow key (secret; prints as `[redacted]`).
+    pub flow_key: FlowKey,
     /// The Smart-ID session type.
     pub session_type: SessionType,
     /// The device link (App2App) or the latest QR link.
@@ -272,6 +281,7 @@ impl FlowSnapshot {
         put_str(&mut s, "lang", &self.lang);
         put_str(&mut s, "stage", self.stage.as_str());
         put_str(&mut s, "flowHandle", &self.flow_handle);
+        put_str(&mut s, "flowKey", self.flow_key.expose());
         put_str(&mut s, "sessionType", self.session_type.as_str());
         put_str(&mut s, "deviceLink", &self.device_link);
         if let Some(b) = &self.callback_base {
@@ -297,6 +307,11 @@ impl FlowSnapshot {
         if let Some(rest) = s.trim_start().strip_prefix("{\"v\":") {
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
             if let Ok(v) = digits.parse::<u64>() {
+                if v == 1 {
+                    return Err(snap_err(
+                        "snapshot version 1 has no flow key (sidkit contract 1): start a new flow",
+                    ));
+                }
                 if v != u64::from(SNAPSHOT_VERSION) {
                     return Err(snap_err(format!(
                         "unsupported snapshot version {v} (this build reads version {SNAPSHOT_VERSION})"
@@ -305,8 +320,8 @@ impl FlowSnapshot {
             }
         }
         let fields = parse_flat(s).map_err(|e| snap_err(format!("not a flow snapshot: {e}")))?;
-        let mut slots: [Option<Value<'_>>; 13] = [None; 13];
-        const KEYS: [&str; 13] = [
+        let mut slots: [Option<Value<'_>>; 14] = [None; 14];
+        const KEYS: [&str; 14] = [
             "v",
             "id",
             "kind",
@@ -314,6 +329,7 @@ impl FlowSnapshot {
             "lang",
             "stage",
             "flowHandle",
+            "flowKey",
             "sessionType",
             "deviceLink",
             "callbackBase",
@@ -355,7 +371,7 @@ impl FlowSnapshot {
         let kind = req_text(2)?;
         let presentation = req_text(3)?;
         let stage = req_text(5)?;
-        let session_type = req_text(7)?;
+        let session_type = req_text(8)?;
         let snapshot = FlowSnapshot {
             version,
             id: req_text(1)?.to_owned(),
@@ -368,14 +384,15 @@ impl FlowSnapshot {
             stage: SnapshotStage::parse(stage)
                 .ok_or_else(|| snap_err(format!("unknown stage `{}`", truncate(stage))))?,
             flow_handle: req_text(6)?.to_owned(),
+            flow_key: FlowKey::parse(req_text(7)?).map_err(|e| snap_err(e.to_string()))?,
             session_type: SessionType::parse(session_type).ok_or_else(|| {
                 snap_err(format!("unknown sessionType `{}`", truncate(session_type)))
             })?,
-            device_link: req_text(8)?.to_owned(),
-            callback_base: text(9)?.map(str::to_owned),
-            callback_commitment: text(10)?.map(str::to_owned),
-            created_at_ms: num(11)?,
-            deadline_ms: num(12)?,
+            device_link: req_text(9)?.to_owned(),
+            callback_base: text(10)?.map(str::to_owned),
+            callback_commitment: text(11)?.map(str::to_owned),
+            created_at_ms: num(12)?,
+            deadline_ms: num(13)?,
         };
         snapshot.validate().map_err(|e| snap_err(e.to_string()))?;
         Ok(snapshot)
@@ -399,6 +416,7 @@ mod tests {
             lang: "eng".into(),
             stage: SnapshotStage::AwaitingReturn,
             flow_handle: "fh_0123456789abcdef".into(),
+            flow_key: FlowKey::parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").unwrap(),
             session_type: SessionType::Auth,
             device_link: "https://smart-id.com/device-link?deviceLinkType=App2App&sessionToken=wGIrqveE6AuGDATZKmR1mtAZ&sessionType=auth&version=1.0&lang=eng&authCode=00NRcgi4Jk7WdIwgMPlyM8wRy9KMu4C_oQvd-N6PKoo".into(),
             callback_base: Some("https://rp.example.com/smart-id/return".into()),
@@ -414,8 +432,8 @@ mod tests {
         assert_eq!(
             text,
             concat!(
-                r#"{"v":1,"id":"AAAAAAAAAAAAAAAAAAAAAA","kind":"authentication","presentation":"app2app","lang":"eng","#,
-                r#""stage":"awaitingReturn","flowHandle":"fh_0123456789abcdef","sessionType":"auth","#,
+                r#"{"v":2,"id":"AAAAAAAAAAAAAAAAAAAAAA","kind":"authentication","presentation":"app2app","lang":"eng","#,
+                r#""stage":"awaitingReturn","flowHandle":"fh_0123456789abcdef","flowKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8","sessionType":"auth","#,
                 r#""deviceLink":"https://smart-id.com/device-link?deviceLinkType=App2App&sessionToken=wGIrqveE6AuGDATZKmR1mtAZ&sessionType=auth&version=1.0&lang=eng&authCode=00NRcgi4Jk7WdIwgMPlyM8wRy9KMu4C_oQvd-N6PKoo","#,
                 r#""callbackBase":"https://rp.example.com/smart-id/return","callbackCommitment":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","#,
                 r#""createdAtMs":1767225600000,"deadlineMs":1767225900000}"#
@@ -444,9 +462,23 @@ mod tests {
     fn strict_reader() {
         let text = sample().encode();
         let bad = [
-            text.replace(r#"{"v":1"#, r#"{"v":2"#),
-            text.replace(r#"{"v":1"#, r#"{"v":01"#),
-            text.replace(r#"{"v":1"#, r#"{"v":"1""#),
+            text.replace(r#"{"v":2"#, r#"{"v":3"#),
+            text.replace(r#"{"v":2"#, r#"{"v":1"#),
+            text.replace(r#"{"v":2"#, r#"{"v":02"#),
+            text.replace(r#"{"v":2"#, r#"{"v":"2""#),
+            // The flow key: required, well-formed.
+            text.replace(
+                r#""flowKey":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8","#,
+                "",
+            ),
+            text.replace(
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh",
+            ),
+            text.replace(
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9",
+            ),
             text.replace(r#""lang":"eng""#, r#""lang":"eng","lang":"eng""#),
             text.replace(r#""lang":"eng""#, r#""lang":"eng","x":1"#),
             text.replace(r#""lang":"eng","#, ""),
@@ -465,18 +497,31 @@ mod tests {
             "{}".to_owned(),
             "[]".to_owned(),
             String::new(),
-            "{\"v\":1,}".to_owned(),
+            "{\"v\":2,}".to_owned(),
         ];
         for b in bad {
             let e = FlowSnapshot::decode(&b).unwrap_err();
             assert_eq!(e.code(), "flow_snapshot", "{b}");
         }
         assert!(
-            FlowSnapshot::decode(&text.replace(r#"{"v":1"#, r#"{"v":2"#))
+            FlowSnapshot::decode(&text.replace(r#"{"v":2"#, r#"{"v":3"#))
                 .unwrap_err()
                 .to_string()
-                .contains("unsupported snapshot version 2")
+                .contains("unsupported snapshot version 3")
         );
+        assert!(
+            FlowSnapshot::decode(&text.replace(r#"{"v":2"#, r#"{"v":1"#))
+                .unwrap_err()
+                .to_string()
+                .contains("no flow key")
+        );
+        // The key never shows in Debug.
+        let dbg = format!("{:?}", sample());
+        assert!(
+            !dbg.contains("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"),
+            "{dbg}"
+        );
+        assert!(dbg.contains("[redacted]"), "{dbg}");
         // Escaping keeps the output valid JSON even for values the reader then refuses.
         let mut odd = sample();
         odd.lang = "a\"\\\u{1}".into();

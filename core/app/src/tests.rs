@@ -420,11 +420,47 @@ fn start_retries_keep_the_idempotency_key() {
         T0,
     )
     .unwrap();
-    assert_ne!(
-        other.begin_start(T0).unwrap().idempotency_key,
-        first.idempotency_key
-    );
+    let other_start = other.begin_start(T0).unwrap();
+    assert_ne!(other_start.idempotency_key, first.idempotency_key);
     assert_ne!(other.id(), flow.id());
+    // Each flow has its own key; the start carries only its challenge, the same on a retry.
+    assert_ne!(other.flow_key(), flow.flow_key());
+    let challenge = first.flow_key_challenge.clone().unwrap();
+    assert_eq!(challenge, flow.flow_key().challenge());
+    assert!(flow.flow_key().matches(&challenge));
+    assert_eq!(second.flow_key_challenge, Some(challenge));
+    assert_ne!(other_start.flow_key_challenge, first.flow_key_challenge);
+    assert!(!format!("{first:?}").contains(flow.flow_key().expose()));
+}
+
+#[test]
+fn an_outcome_delivered_to_an_earlier_request_ends_the_flow() {
+    let (mut f, _, _) = started(FlowKind::Authentication, Presentation::App2App);
+    f.mark_launched(T0).unwrap();
+    f.begin_poll(T0 + 10).unwrap();
+    let e = f
+        .on_poll_response(PollFlowResponse::finished_delivered(&authenticated()))
+        .unwrap_err();
+    assert_eq!(
+        flow_failure(e),
+        FlowFailure::OutcomeDelivered(sidkit_contract::OutcomeKind::Authenticated)
+    );
+    assert_eq!(f.state(), FlowState::Failed);
+    assert_eq!(
+        f.failure().map(AppError::code),
+        Some("flow_outcome_delivered")
+    );
+    // A finished answer whose kind does not fit its outcome is a bad response.
+    let (mut g, _, _) = started(FlowKind::Authentication, Presentation::Qr);
+    g.begin_poll(T0 + 10).unwrap();
+    let lying = PollFlowResponse::Finished {
+        result: sidkit_contract::OutcomeKind::Failed,
+        outcome: Some(authenticated()),
+    };
+    assert_eq!(
+        g.on_poll_response(lying).unwrap_err().code(),
+        "flow_bad_response"
+    );
 }
 
 #[test]
@@ -625,7 +661,7 @@ fn app2app_resume_without_return_url() {
     // The user refused; the Smart-ID app did not call back.
     f.begin_poll(T0 + 20).unwrap();
     assert_eq!(
-        f.on_poll_response(PollFlowResponse::Finished { outcome: refused() })
+        f.on_poll_response(PollFlowResponse::finished(refused()))
             .unwrap(),
         PollProgress::Finished(refused())
     );
@@ -649,10 +685,8 @@ fn app2app_resume_without_return_url() {
         .unwrap();
     assert_eq!(f.begin_poll(T0).unwrap(), PollDisposition::AwaitCompletion);
     assert_eq!(
-        f.on_poll_response(PollFlowResponse::Finished {
-            outcome: authenticated()
-        })
-        .unwrap(),
+        f.on_poll_response(PollFlowResponse::finished(authenticated()))
+            .unwrap(),
         PollProgress::Finished(authenticated())
     );
     assert_eq!(
@@ -737,7 +771,7 @@ fn qr_stream() {
     let (mut f, _, _) = started(FlowKind::Signature, Presentation::Qr);
     f.begin_poll(T0).unwrap();
     assert_eq!(
-        f.on_poll_response(PollFlowResponse::Finished { outcome: signed() })
+        f.on_poll_response(PollFlowResponse::finished(signed()))
             .unwrap(),
         PollProgress::Finished(signed())
     );
@@ -762,9 +796,12 @@ fn snapshot_restore_after_process_death() {
     let (mut f, backend, _) = started(FlowKind::Authentication, Presentation::App2App);
     f.mark_launched(T0 + 10).unwrap();
     let text = f.snapshot().unwrap().encode();
-    assert!(text.starts_with(r#"{"v":1,"id":""#), "{text}");
-    assert!(text.len() < 700, "{} bytes", text.len());
-    // Secret-free: not the callback token, not the callback URL, not the session secret.
+    assert!(text.starts_with(r#"{"v":2,"id":""#), "{text}");
+    assert!(text.len() < 760, "{} bytes", text.len());
+    // It holds the flow key (the one secret it has, and the same key the flow sends) ...
+    let key_field = format!(r#""flowKey":"{}""#, f.flow_key().expose());
+    assert!(text.contains(&key_field), "{text}");
+    // ... but not the callback token, not the callback URL, not the session secret.
     let token = backend
         .callback
         .as_ref()
@@ -781,6 +818,7 @@ fn snapshot_restore_after_process_death() {
     let snap = FlowSnapshot::decode(&text).unwrap();
     let mut g = Flow::restore(config(), &snap, T0 + 60_000).unwrap();
     assert_eq!(g.id(), f.id());
+    assert_eq!(g.flow_key(), f.flow_key());
     assert_eq!(g.state(), FlowState::AwaitingReturn);
     assert_eq!(g.deadline_ms(), f.deadline_ms());
     let ReturnDisposition::Complete(req) = g
@@ -813,7 +851,11 @@ fn bad_snapshots_are_refused() {
     let text = f.snapshot().unwrap().encode();
     let code = |s: &str| FlowSnapshot::decode(s).unwrap_err().code();
     assert_eq!(
-        code(&text.replace(r#"{"v":1"#, r#"{"v":2"#)),
+        code(&text.replace(r#"{"v":2"#, r#"{"v":3"#)),
+        "flow_snapshot"
+    );
+    assert_eq!(
+        code(&text.replace(r#"{"v":2"#, r#"{"v":1"#)),
         "flow_snapshot"
     );
     assert_eq!(
@@ -999,7 +1041,7 @@ proptest! {
                     let _ = f.on_poll_response(PollFlowResponse::Pending { device_link });
                 }
                 Event::PollFinished => {
-                    let _ = f.on_poll_response(PollFlowResponse::Finished { outcome: refused() });
+                    let _ = f.on_poll_response(PollFlowResponse::finished(refused()));
                 }
                 Event::PollErr(r) => f.on_poll_error(r, "x"),
                 Event::Cancel => { let _ = f.cancel(); }

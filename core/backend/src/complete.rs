@@ -19,14 +19,16 @@ use sidkit_proto::SessionEnded;
 use sidkit_verify::CallbackCheck;
 
 use crate::error::FlowError;
-use crate::record::{recorded, FlowRecord, Stage};
+use crate::record::{recorded, FlowAddr, FlowRecord, Stage};
 use crate::util::hash_hex;
 use crate::Backend;
 
 impl Backend {
     /// `POST /flows/{flowHandle}/complete`: checks the return URL against the flow (§7.3),
     /// claims the flow once, waits for the Smart-ID session, verifies the response and answers
-    /// with the outcome. See the [module documentation](crate) for idempotency and rotation.
+    /// with the outcome. `flow_key` is the `Sidkit-Flow-Key` header: without the flow's key the
+    /// flow is [`FlowError::NotFound`]. The identical completion (same key, same return URL)
+    /// again gets the same outcome; see the [module documentation](crate).
     ///
     /// Fails with [`FlowError::CallbackRejected`] for a return URL that fails the checks
     /// (the flow is untouched), [`FlowError::CompletedWithAnotherUrl`] or
@@ -38,6 +40,7 @@ impl Backend {
     pub async fn complete_flow(
         &self,
         path_handle: &str,
+        flow_key: Option<&str>,
         request: CompleteFlowRequest,
     ) -> Result<FlowOutcome, FlowError> {
         request.validate().map_err(FlowError::Invalid)?;
@@ -46,7 +49,8 @@ impl Backend {
                 "the body's flowHandle differs from the path's",
             ));
         }
-        let (v, mut rec) = self.load(path_handle).await?;
+        let addr = FlowAddr::of_request(path_handle, flow_key)?;
+        let (v, mut rec) = self.load(&addr).await?;
         if rec.presentation != Presentation::App2App {
             return Err(FlowError::bad_request(
                 "QR flows finish by polling, not with a return URL",
@@ -79,6 +83,7 @@ impl Backend {
                     fp: done_fp,
                     outcome,
                     problem: p,
+                    ..
                 } => {
                     let same = done_fp
                         .as_ref()
@@ -99,7 +104,7 @@ impl Backend {
                         return Err(FlowError::CompletionInProgress);
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
-                    let (nv, nrec) = self.load(path_handle).await?;
+                    let (nv, nrec) = self.load(&addr).await?;
                     if nv.version == v.version && Self::expired(&nrec) {
                         return Err(FlowError::Expired);
                     }
@@ -122,9 +127,9 @@ impl Backend {
                         if std::time::Instant::now() >= wait_until {
                             return Err(FlowError::LinkedSignaturePending);
                         }
-                        self.advance_linked(path_handle, sidkit_client::MIN_LONG_POLL)
+                        self.advance_linked(&addr, sidkit_client::MIN_LONG_POLL)
                             .await?;
-                        let (nv, nrec) = self.load(path_handle).await?;
+                        let (nv, nrec) = self.load(&addr).await?;
                         v = nv;
                         rec = nrec;
                         continue;
@@ -160,17 +165,17 @@ impl Backend {
                     }
                     let mut claimed = rec.clone();
                     claimed.stage = Stage::Completing { fp: fp.clone() };
-                    if self.save(path_handle, v.version, &claimed).await? {
+                    if self.save(&addr, v.version, &claimed).await? {
                         let result = self.finish_app2app(&claimed, &verified, fetched).await;
                         if let Ok(o) = &result {
                             self.store_session_ref(o, &claimed).await;
                         }
-                        claimed.stage = Stage::done(Some(fp.clone()), &result);
+                        claimed.stage = Stage::done(Some(fp.clone()), &result, true);
                         // Version v+1 is ours: nobody else writes a Completing record.
-                        let _ = self.save(path_handle, v.version + 1, &claimed).await?;
+                        let _ = self.save(&addr, v.version + 1, &claimed).await?;
                         return result;
                     }
-                    let (nv, nrec) = self.load(path_handle).await?;
+                    let (nv, nrec) = self.load(&addr).await?;
                     v = nv;
                     rec = nrec;
                 }

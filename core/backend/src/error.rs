@@ -33,6 +33,11 @@ pub type Problem = ErrorBody;
 /// | [`Expired`](Self::Expired) | `flow_expired` | 410 | no |
 /// | [`CallbackRejected`](Self::CallbackRejected), [`CompletedWithAnotherUrl`](Self::CompletedWithAnotherUrl), [`CompletingWithAnotherUrl`](Self::CompletingWithAnotherUrl) | `callback_rejected` | 403 | no |
 /// | [`IdempotencyConflict`](Self::IdempotencyConflict) | `idempotency_conflict` | 409 | no |
+/// | [`ContractVersion`](Self::ContractVersion) | `contract_version` | 400 | no |
+/// | [`FlowFinished`](Self::FlowFinished) | `flow_finished` | 409 | no |
+/// | [`MethodNotAllowed`](Self::MethodNotAllowed) | `method_not_allowed` | 405 | no |
+/// | [`PayloadTooLarge`](Self::PayloadTooLarge) | `payload_too_large` | 413 | no |
+/// | [`UnsupportedMediaType`](Self::UnsupportedMediaType) | `unsupported_media_type` | 415 | no |
 /// | [`EarlierStartExpired`](Self::EarlierStartExpired), [`StartInProgress`](Self::StartInProgress), [`CompletionInProgress`](Self::CompletionInProgress), [`LinkedSignaturePending`](Self::LinkedSignaturePending), [`Contended`](Self::Contended), [`Store`](Self::Store) | `unavailable` | 503 | yes |
 /// | [`VerificationFailed`](Self::VerificationFailed) | `verification_failed` | 403 | no |
 /// | [`SmartId`](Self::SmartId) | `unavailable` if [`ClientError::is_retryable`], else `bad_request` for [`ClientError::InvalidInput`], else `internal` | 503 / 400 / 500 | yes / no / no |
@@ -58,8 +63,9 @@ pub enum FlowError {
         /// What is wrong, for the problem's `detail`.
         detail: String,
     },
-    /// No flow has this handle: it never existed, or the store dropped it at its expiry
-    /// (`flow_not_found`).
+    /// No flow has this handle and flow key: it never existed, the store dropped it at its
+    /// expiry, or the request's `Sidkit-Flow-Key` is missing, malformed or not the flow's
+    /// (all answered alike, so that a handle alone reveals nothing) (`flow_not_found`).
     #[error("no flow has this handle")]
     NotFound,
     /// The flow was cancelled (`DELETE /flows/{flowHandle}`): it completes and polls nothing
@@ -79,10 +85,29 @@ pub enum FlowError {
     /// The flow is being completed with another return URL (`callback_rejected`).
     #[error("the flow is being completed with another return URL")]
     CompletingWithAnotherUrl,
-    /// The `Idempotency-Key` of a start was used for a start with another body
-    /// (`idempotency_conflict`).
+    /// The `Idempotency-Key` of a start was used for a start with another body or another
+    /// `flowKeyChallenge` (`idempotency_conflict`).
     #[error("this Idempotency-Key was used for a different flow")]
     IdempotencyConflict,
+    /// A start without `flowKeyChallenge`: a client of contract 1 (`contract_version`).
+    #[error("this backend speaks sidkit contract 2: the start request needs flowKeyChallenge")]
+    ContractVersion,
+    /// A cancellation of a flow whose Smart-ID session already ended, or that is completing or
+    /// finished: it is left as it is, to be completed or polled (`flow_finished`).
+    #[error("the Smart-ID session already ended: complete or poll the flow")]
+    FlowFinished,
+    /// The path exists, but not with this method (`method_not_allowed`).
+    #[error("this method is not allowed here")]
+    MethodNotAllowed,
+    /// The request body is larger than the router accepts (`payload_too_large`).
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The largest accepted body, in bytes.
+        limit: usize,
+    },
+    /// The request body is not `application/json` (`unsupported_media_type`).
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
     /// A retried start found its earlier start's key gone, just expired (`unavailable`).
     #[error("the earlier start with this key just expired; retry")]
     EarlierStartExpired,
@@ -180,6 +205,11 @@ impl FlowError {
             | FlowError::CompletedWithAnotherUrl
             | FlowError::CompletingWithAnotherUrl => codes::CALLBACK_REJECTED,
             FlowError::IdempotencyConflict => codes::IDEMPOTENCY_CONFLICT,
+            FlowError::ContractVersion => codes::CONTRACT_VERSION,
+            FlowError::FlowFinished => codes::FLOW_FINISHED,
+            FlowError::MethodNotAllowed => codes::METHOD_NOT_ALLOWED,
+            FlowError::PayloadTooLarge { .. } => codes::PAYLOAD_TOO_LARGE,
+            FlowError::UnsupportedMediaType => codes::UNSUPPORTED_MEDIA_TYPE,
             FlowError::EarlierStartExpired
             | FlowError::StartInProgress
             | FlowError::CompletionInProgress
@@ -342,13 +372,18 @@ mod tests {
             FlowError::Policy(_) => 17,
             FlowError::Recorded(_) => 18,
             FlowError::Internal(_) => 19,
+            FlowError::ContractVersion => 20,
+            FlowError::FlowFinished => 21,
+            FlowError::MethodNotAllowed => 22,
+            FlowError::PayloadTooLarge { .. } => 23,
+            FlowError::UnsupportedMediaType => 24,
         }
     }
-    const VARIANTS: usize = 20;
+    const VARIANTS: usize = 25;
 
     /// Status and retryability of every contract code, as the backend answered before
     /// `FlowError` (`ErrorBody::new`).
-    const STATUS: [(&str, u16, bool); 9] = [
+    const STATUS: [(&str, u16, bool); 14] = [
         ("bad_request", 400, false),
         ("flow_not_found", 404, false),
         ("flow_expired", 410, false),
@@ -358,6 +393,11 @@ mod tests {
         ("unavailable", 503, true),
         ("internal", 500, false),
         ("idempotency_conflict", 409, false),
+        ("contract_version", 400, false),
+        ("flow_finished", 409, false),
+        ("method_not_allowed", 405, false),
+        ("payload_too_large", 413, false),
+        ("unsupported_media_type", 415, false),
     ];
 
     /// Every variant (and every branch of the RP API decision) with the `code` and `detail`
@@ -411,6 +451,31 @@ mod tests {
                 E::IdempotencyConflict,
                 "idempotency_conflict",
                 s("this Idempotency-Key was used for a different flow"),
+            ),
+            (
+                E::ContractVersion,
+                "contract_version",
+                s("this backend speaks sidkit contract 2: the start request needs flowKeyChallenge"),
+            ),
+            (
+                E::FlowFinished,
+                "flow_finished",
+                s("the Smart-ID session already ended: complete or poll the flow"),
+            ),
+            (
+                E::MethodNotAllowed,
+                "method_not_allowed",
+                s("this method is not allowed here"),
+            ),
+            (
+                E::PayloadTooLarge { limit: 65536 },
+                "payload_too_large",
+                s("the request body is larger than 65536 bytes"),
+            ),
+            (
+                E::UnsupportedMediaType,
+                "unsupported_media_type",
+                s("Content-Type must be application/json"),
             ),
             (
                 E::EarlierStartExpired,

@@ -15,7 +15,7 @@ use sidkit_verify::{
 };
 
 use crate::error::FlowError;
-use crate::record::{FlowRecord, LinkedStage, Stage};
+use crate::record::{FlowAddr, FlowRecord, LinkedStage, Stage};
 use crate::store::Versioned;
 use crate::Backend;
 
@@ -60,7 +60,7 @@ impl Backend {
     /// choice's callback only after the linked signature, so nobody else may be asking. Polls
     /// and completions drive the flow as well (on any instance); the store's compare-and-set
     /// makes every step happen once.
-    pub(crate) fn spawn_linked_driver(&self, handle: String) {
+    pub(crate) fn spawn_linked_driver(&self, addr: FlowAddr) {
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -69,7 +69,7 @@ impl Backend {
             let deadline = std::time::Instant::now() + backend.cfg.flow_ttl;
             while std::time::Instant::now() < deadline {
                 let started = std::time::Instant::now();
-                match backend.advance_linked(&handle, LINKED_LONG_POLL).await {
+                match backend.advance_linked(&addr, LINKED_LONG_POLL).await {
                     Ok(LinkedProgress::Running) => {}
                     Ok(_) => break,
                     // The flow is gone: nothing left to drive.
@@ -83,21 +83,21 @@ impl Backend {
         });
     }
 
-    /// Applies `f` to the pending flow `handle` with compare-and-set, retrying on conflicts.
+    /// Applies `f` to the pending flow at `addr` with compare-and-set, retrying on conflicts.
     /// Does nothing once the flow is no longer pending (a completion owns a `Completing`
     /// record; finished and cancelled flows stay as they are).
     async fn update_pending(
         &self,
-        handle: &str,
+        addr: &FlowAddr,
         f: impl Fn(&mut FlowRecord),
     ) -> Result<bool, FlowError> {
         for _ in 0..16 {
-            let (v, mut rec) = self.load(handle).await?;
+            let (v, mut rec) = self.load(addr).await?;
             if !matches!(rec.stage, Stage::Pending) {
                 return Ok(false);
             }
             f(&mut rec);
-            if self.save(handle, v.version, &rec).await? {
+            if self.save(addr, v.version, &rec).await? {
                 return Ok(true);
             }
         }
@@ -107,14 +107,14 @@ impl Backend {
     /// Finishes the pending flow (version `v`) with `result` (QR and failures: no return URL).
     async fn finish_pending(
         &self,
-        handle: &str,
+        addr: &FlowAddr,
         v: &Versioned,
         rec: &FlowRecord,
         result: Result<FlowOutcome, FlowError>,
     ) -> Result<bool, FlowError> {
         let mut done = rec.clone();
-        done.stage = Stage::done(None, &result);
-        let saved = self.save(handle, v.version, &done).await?;
+        done.stage = Stage::done(None, &result, false);
+        let saved = self.save(addr, v.version, &done).await?;
         if saved {
             if let Ok(o) = &result {
                 self.store_session_ref(o, rec).await;
@@ -131,10 +131,10 @@ impl Backend {
     /// finished here, an App2App flow waits for the return URL.
     pub(crate) async fn advance_linked(
         &self,
-        handle: &str,
+        addr: &FlowAddr,
         long_poll: Duration,
     ) -> Result<LinkedProgress, FlowError> {
-        let (v, rec) = self.load(handle).await?;
+        let (v, rec) = self.load(addr).await?;
         if !matches!(rec.stage, Stage::Pending) || Self::expired(&rec) {
             return Ok(LinkedProgress::Settled);
         }
@@ -147,7 +147,7 @@ impl Backend {
                     return Ok(LinkedProgress::Running);
                 }
                 if let Some(failed) = failed_outcome(&status) {
-                    self.finish_pending(handle, &v, &rec, Ok(failed)).await?;
+                    self.finish_pending(addr, &v, &rec, Ok(failed)).await?;
                     return Ok(LinkedProgress::Settled);
                 }
                 let (Some(cert_req), Some(linked_req)) = (&rec.cert_request, &rec.linked_request)
@@ -185,7 +185,7 @@ impl Backend {
                     Ok(c) => c,
                     Err(e) => {
                         let failed = Err(FlowError::VerificationFailed(e));
-                        self.finish_pending(handle, &v, &rec, failed).await?;
+                        self.finish_pending(addr, &v, &rec, failed).await?;
                         return Ok(LinkedProgress::Settled);
                     }
                 };
@@ -197,7 +197,7 @@ impl Backend {
                     choice_flow: chosen.flow_type,
                     session_id: None,
                 });
-                if !self.save(handle, v.version, &claimed).await? {
+                if !self.save(addr, v.version, &claimed).await? {
                     return Ok(LinkedProgress::Running);
                 }
                 match client
@@ -206,7 +206,7 @@ impl Backend {
                 {
                     Ok(created) => {
                         let sid = created.session_id.clone();
-                        self.update_pending(handle, |r| {
+                        self.update_pending(addr, |r| {
                             if let Some(l) = &mut r.linked {
                                 l.session_id = Some(sid.clone());
                             }
@@ -215,8 +215,8 @@ impl Backend {
                         Ok(LinkedProgress::Running)
                     }
                     Err(e) => {
-                        let done = Stage::done(None, &Err(FlowError::SmartId(e)));
-                        self.update_pending(handle, |r| r.stage = done.clone())
+                        let done = Stage::done(None, &Err(FlowError::SmartId(e)), false);
+                        self.update_pending(addr, |r| r.stage = done.clone())
                             .await?;
                         Ok(LinkedProgress::Settled)
                     }
@@ -238,7 +238,7 @@ impl Backend {
                     return Ok(LinkedProgress::Running);
                 }
                 if let Some(failed) = failed_outcome(&status) {
-                    self.finish_pending(handle, &v, &rec, Ok(failed)).await?;
+                    self.finish_pending(addr, &v, &rec, Ok(failed)).await?;
                     return Ok(LinkedProgress::Settled);
                 }
                 if app2app {
@@ -247,7 +247,7 @@ impl Backend {
                 let result = self
                     .verify(&rec, &status, CallbackCheck::None, FlowType::Qr)
                     .await;
-                self.finish_pending(handle, &v, &rec, result).await?;
+                self.finish_pending(addr, &v, &rec, result).await?;
                 Ok(LinkedProgress::Settled)
             }
         }

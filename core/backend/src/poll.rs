@@ -9,7 +9,7 @@ use sidkit_verify::CallbackCheck;
 
 use crate::error::{FlowError, StoreError};
 use crate::linked::LinkedProgress;
-use crate::record::{recorded, ref_key, Stage, SESSION_REF_PREFIX};
+use crate::record::{recorded, ref_key, FlowAddr, Stage, SESSION_REF_PREFIX};
 use crate::Backend;
 
 impl Backend {
@@ -29,23 +29,56 @@ impl Backend {
         }
     }
 
-    /// `GET /flows/{flowHandle}`: the flow's status. Pending QR flows get a QR link computed
-    /// now; a finished Smart-ID session is verified (QR) or reported (App2App failures, which
-    /// may come without a callback).
+    /// `GET /flows/{flowHandle}`: the flow's status. `flow_key` is the `Sidkit-Flow-Key`
+    /// header: without the flow's key the flow is [`FlowError::NotFound`]. Pending QR flows get
+    /// a QR link computed now; a finished Smart-ID session is verified (QR) or reported
+    /// (App2App failures, which may come without a callback). A successful outcome is handed
+    /// out once: to the poll that finished the flow (or the first poll after a background
+    /// finish), later polls, and every poll of a completed App2App flow, get only its kind
+    /// ([`PollFlowResponse::finished_delivered`]).
     ///
     /// Fails with [`FlowError::NotFound`], [`FlowError::Cancelled`], [`FlowError::Expired`],
     /// [`FlowError::VerificationFailed`] (a QR flow whose response fails verification),
     /// [`FlowError::Recorded`] (a repeated poll of such a flow), [`FlowError::SmartId`],
     /// [`FlowError::Invalid`] for a malformed handle, [`FlowError::Store`] and
     /// [`FlowError::Internal`].
-    pub async fn poll_flow(&self, handle: &str) -> Result<PollFlowResponse, FlowError> {
-        let (v, rec) = self.load(handle).await?;
+    pub async fn poll_flow(
+        &self,
+        handle: &str,
+        flow_key: Option<&str>,
+    ) -> Result<PollFlowResponse, FlowError> {
+        let addr = FlowAddr::of_request(handle, flow_key)?;
+        self.poll_at(&addr).await
+    }
+
+    /// [`Backend::poll_flow`] at a checked address.
+    pub(crate) async fn poll_at(&self, addr: &FlowAddr) -> Result<PollFlowResponse, FlowError> {
+        let (v, rec) = self.load(addr).await?;
         match &rec.stage {
             Stage::Done {
                 outcome,
                 problem: p,
-                ..
-            } => return recorded(outcome, p).map(|outcome| PollFlowResponse::Finished { outcome }),
+                delivered,
+                fp,
+            } => {
+                let result = recorded(outcome, p)?;
+                if *delivered || matches!(result, FlowOutcome::Failed { .. }) {
+                    return Ok(PollFlowResponse::finished_delivered(&result));
+                }
+                // Finished in the background (QR certificate choice + signature): this poll
+                // is the first to see it and takes the outcome, exactly once.
+                let mut taken = rec.clone();
+                taken.stage = Stage::Done {
+                    fp: fp.clone(),
+                    outcome: outcome.clone(),
+                    problem: p.clone(),
+                    delivered: true,
+                };
+                if self.save(addr, v.version, &taken).await? {
+                    return Ok(PollFlowResponse::finished(result));
+                }
+                return Box::pin(self.poll_at(addr)).await;
+            }
             Stage::Cancelled => return Err(FlowError::Cancelled),
             Stage::Completing { .. } => return Ok(PollFlowResponse::Pending { device_link: None }),
             Stage::Pending => {}
@@ -55,12 +88,12 @@ impl Backend {
         }
         if rec.kind == FlowKind::CertificateChoiceAndSignature {
             let progress = self
-                .advance_linked(handle, sidkit_client::MIN_LONG_POLL)
+                .advance_linked(addr, sidkit_client::MIN_LONG_POLL)
                 .await?;
             if progress == LinkedProgress::Settled {
-                return Box::pin(self.poll_flow(handle)).await;
+                return Box::pin(self.poll_at(addr)).await;
             }
-            let (_, rec) = self.load(handle).await?;
+            let (_, rec) = self.load(addr).await?;
             // A pending QR flow carries the current link (as for the other kinds, also after
             // the scan, while the user signs).
             let device_link = match rec.presentation {
@@ -98,15 +131,15 @@ impl Backend {
                     .await
             };
             let mut done = rec.clone();
-            done.stage = Stage::done(None, &result);
-            if self.save(handle, v.version, &done).await? {
+            done.stage = Stage::done(None, &result, true);
+            if self.save(addr, v.version, &done).await? {
                 if let Ok(o) = &result {
                     self.store_session_ref(o, &rec).await;
                 }
-                return result.map(|outcome| PollFlowResponse::Finished { outcome });
+                return result.map(PollFlowResponse::finished);
             }
-            // Another poll finished it first: answer with its result.
-            return Box::pin(self.poll_flow(handle)).await;
+            // Another poll finished it first: answer as a later reader.
+            return Box::pin(self.poll_at(addr)).await;
         }
         let device_link = match rec.presentation {
             Presentation::Qr => Some(self.qr_link(&rec)?),
@@ -115,23 +148,69 @@ impl Backend {
         Ok(PollFlowResponse::Pending { device_link })
     }
 
-    /// Checks that `handle` names a live flow (for the QR event stream).
-    pub(crate) async fn peek(&self, handle: &str) -> Result<(), FlowError> {
-        self.load(handle).await.map(|_| ())
+    /// Checks that the request names a live flow with its key (for the QR event stream).
+    pub(crate) async fn peek(
+        &self,
+        handle: &str,
+        flow_key: Option<&str>,
+    ) -> Result<FlowAddr, FlowError> {
+        let addr = FlowAddr::of_request(handle, flow_key)?;
+        self.load(&addr).await.map(|_| addr)
     }
 
-    /// `DELETE /flows/{flowHandle}`: the user cancelled. A pending flow is closed (its return
-    /// URL will be refused); a finished one is left as it is.
+    /// `DELETE /flows/{flowHandle}`: the user cancelled. `flow_key` is the `Sidkit-Flow-Key`
+    /// header: without the flow's key the flow is [`FlowError::NotFound`]. A pending flow whose
+    /// Smart-ID session is still running is closed (its return URL will be refused); an
+    /// already cancelled or expired one is left as it is. A flow whose Smart-ID session already
+    /// ended, or that is completing or finished, is not cancelled ([`FlowError::FlowFinished`]):
+    /// a cancellation racing the user's confirmation cannot turn a genuine completion into a
+    /// refusal.
     ///
-    /// Fails with [`FlowError::NotFound`], [`FlowError::Invalid`] for a malformed handle and
-    /// [`FlowError::Store`] (or [`FlowError::Internal`] for a corrupt record).
-    pub async fn cancel_flow(&self, handle: &str) -> Result<(), FlowError> {
-        let (v, rec) = self.load(handle).await?;
-        if matches!(rec.stage, Stage::Pending) {
+    /// Fails with [`FlowError::NotFound`], [`FlowError::FlowFinished`], [`FlowError::SmartId`]
+    /// when Smart-ID cannot tell whether the session ended (retry; the flow is untouched),
+    /// [`FlowError::Invalid`] for a malformed handle, [`FlowError::Contended`],
+    /// [`FlowError::Store`] and [`FlowError::Internal`].
+    pub async fn cancel_flow(&self, handle: &str, flow_key: Option<&str>) -> Result<(), FlowError> {
+        let addr = FlowAddr::of_request(handle, flow_key)?;
+        for _ in 0..16 {
+            let (v, rec) = self.load(&addr).await?;
+            match rec.stage {
+                Stage::Cancelled => return Ok(()),
+                Stage::Completing { .. } | Stage::Done { .. } => {
+                    return Err(FlowError::FlowFinished)
+                }
+                Stage::Pending if Self::expired(&rec) => return Ok(()),
+                Stage::Pending => {}
+            }
+            // The session that ends the flow: a certificate choice's linked signature once it
+            // exists (before it, the user has not signed anything yet).
+            let session_id = if rec.kind == FlowKind::CertificateChoiceAndSignature {
+                rec.linked.as_ref().and_then(|l| l.session_id.clone())
+            } else {
+                Some(rec.session_id.clone())
+            };
+            if let Some(id) = session_id {
+                match self
+                    .cfg
+                    .client
+                    .session_status(&id, sidkit_client::MIN_LONG_POLL)
+                    .await
+                {
+                    Ok(st) if st.state == SessionState::Complete => {
+                        return Err(FlowError::FlowFinished)
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.is_retryable() => return Err(FlowError::SmartId(e)),
+                    // Smart-ID no longer knows the session: it cannot complete any more.
+                    Err(_) => {}
+                }
+            }
             let mut c = rec.clone();
             c.stage = Stage::Cancelled;
-            let _ = self.save(handle, v.version, &c).await?;
+            if self.save(&addr, v.version, &c).await? {
+                return Ok(());
+            }
         }
-        Ok(())
+        Err(FlowError::Contended)
     }
 }

@@ -15,7 +15,7 @@ use sidkit_proto::models::{
     DeviceLinkAuthenticationRequest, DeviceLinkCertificateChoiceRequest,
     DeviceLinkSignatureRequest, FlowType, LinkedNotificationSignatureRequest, Subject,
 };
-use sidkit_proto::secret::SessionSecret;
+use sidkit_proto::secret::{ct_eq, SessionSecret};
 
 use crate::error::FlowError;
 use crate::store::Versioned;
@@ -37,12 +37,16 @@ pub(crate) enum Stage {
         fp: String,
     },
     /// Finished: the outcome or the problem (as answered, so that every instance repeats it
-    /// byte for byte), and the return URL that finished it (None for QR flows, which finish by
-    /// polling).
+    /// byte for byte), the canonical return URL that finished it (None for QR flows, which
+    /// finish by polling), and whether a successful outcome was handed out already (to the
+    /// completion, or to the first poll after the flow finished): later reads get only its
+    /// kind.
     Done {
         fp: Option<String>,
         outcome: Option<Box<FlowOutcome>>,
         problem: Option<Box<ErrorBody>>,
+        #[serde(default)]
+        delivered: bool,
     },
     Cancelled,
 }
@@ -50,7 +54,12 @@ pub(crate) enum Stage {
 impl Stage {
     /// The stage of a flow finished with `result`; a failure is kept as the problem it is
     /// answered with ([`FlowError::problem`]), the form every instance reads back.
-    pub(crate) fn done(fp: Option<String>, result: &Result<FlowOutcome, FlowError>) -> Stage {
+    /// `delivered`: the request writing it answers with the outcome.
+    pub(crate) fn done(
+        fp: Option<String>,
+        result: &Result<FlowOutcome, FlowError>,
+        delivered: bool,
+    ) -> Stage {
         let (outcome, problem) = match result {
             Ok(o) => (Some(Box::new(o.clone())), None),
             Err(e) => (None, Some(Box::new(e.problem()))),
@@ -59,6 +68,7 @@ impl Stage {
             fp,
             outcome,
             problem,
+            delivered,
         }
     }
 }
@@ -80,6 +90,9 @@ pub(crate) fn recorded(
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FlowRecord {
+    /// `BASE64URL(SHA-256(flowKey))` from the start request; the flow key itself is never
+    /// stored.
+    pub(crate) flow_key_challenge: String,
     pub(crate) kind: FlowKind,
     pub(crate) presentation: Presentation,
     pub(crate) request_fp: String,
@@ -130,17 +143,49 @@ pub(crate) struct LinkedStage {
     pub(crate) session_id: Option<String>,
 }
 
-/// Idempotency-key entry: the request's fingerprint and, once created, the flow's handle.
+/// Idempotency-key entry: the request's fingerprint (over the body and its
+/// `flowKeyChallenge`) and, once created, the flow's handle.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct IdemEntry {
     pub(crate) fp: String,
     pub(crate) handle: Option<String>,
 }
 
-/// The store key of a flow: `SHA-256` of its handle, so a store dump does not reveal live
-/// handles.
-pub(crate) fn flow_key(handle: &str) -> String {
-    format!("flow:{}", hash_hex("sidkit flow handle", handle))
+/// Where a flow is stored: `flow:` + `SHA-256` of its handle and its flow-key challenge. A
+/// store dump does not reveal live handles, and a request with the handle but without the
+/// flow's key looks up a flow that does not exist, the same path as an unknown handle.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct FlowAddr {
+    store_key: String,
+    challenge: String,
+}
+
+impl FlowAddr {
+    /// The address of `handle` as the owner of `challenge` sees it.
+    pub(crate) fn new(handle: &str, challenge: &str) -> Self {
+        FlowAddr {
+            store_key: format!(
+                "flow:{}",
+                hash_hex("sidkit flow", &format!("{handle}\n{challenge}"))
+            ),
+            challenge: challenge.to_owned(),
+        }
+    }
+
+    /// The address a request names with the handle in its path and the `Sidkit-Flow-Key`
+    /// header: [`FlowError::Invalid`] for a malformed handle, [`FlowError::NotFound`] for a
+    /// missing or malformed key (answered as an unknown flow).
+    pub(crate) fn of_request(handle: &str, flow_key: Option<&str>) -> Result<Self, FlowError> {
+        sidkit_contract::validate_flow_handle(handle).map_err(FlowError::Invalid)?;
+        let key = flow_key
+            .and_then(|k| sidkit_contract::FlowKey::parse(k).ok())
+            .ok_or(FlowError::NotFound)?;
+        Ok(FlowAddr::new(handle, &key.challenge()))
+    }
+
+    pub(crate) fn store_key(&self) -> &str {
+        &self.store_key
+    }
 }
 
 /// The store key of an `Idempotency-Key`.
@@ -153,12 +198,14 @@ pub(crate) fn ref_key(r: &str) -> String {
     format!("ref:{}", hash_hex("sidkit session ref", r))
 }
 
-/// The fingerprint of a start request (what an idempotent retry must repeat).
-pub(crate) fn request_fp(r: &StartFlowRequest) -> String {
+/// The fingerprint of a start request (what an idempotent retry must repeat): its body and its
+/// `flowKeyChallenge`, so that an `Idempotency-Key` is scoped to the flow key.
+pub(crate) fn request_fp(r: &StartFlowRequest, challenge: &str) -> String {
     hash_hex(
         "sidkit start request",
         &format!(
-            "{}\n{}\n{}\n{}",
+            "{}\n{}\n{}\n{}\n{}",
+            challenge,
             r.kind,
             r.presentation,
             r.lang,
@@ -259,24 +306,27 @@ impl Backend {
         Duration::from_millis(rec.expires_at_ms.saturating_sub(now_ms()).max(1))
     }
 
-    /// The flow `handle` and its version; [`FlowError::NotFound`] if there is none (or the
-    /// store dropped it at its expiry), [`FlowError::Invalid`] for a malformed handle.
-    pub(crate) async fn load(&self, handle: &str) -> Result<(Versioned, FlowRecord), FlowError> {
-        sidkit_contract::validate_flow_handle(handle).map_err(FlowError::Invalid)?;
+    /// The flow at `addr` and its version; [`FlowError::NotFound`] if there is none (or the
+    /// store dropped it at its expiry).
+    pub(crate) async fn load(&self, addr: &FlowAddr) -> Result<(Versioned, FlowRecord), FlowError> {
         let v = self
             .cfg
             .store
-            .get(&flow_key(handle))
+            .get(addr.store_key())
             .await?
             .ok_or(FlowError::NotFound)?;
         let rec: FlowRecord = from_json(&v.value)?;
+        // The address already depends on the challenge; compare it anyway (constant time).
+        if !ct_eq(rec.flow_key_challenge.as_bytes(), addr.challenge.as_bytes()) {
+            return Err(FlowError::NotFound);
+        }
         Ok((v, rec))
     }
 
     /// Writes `rec` if the flow is still at `version` (compare-and-set); `false` if it changed.
     pub(crate) async fn save(
         &self,
-        handle: &str,
+        addr: &FlowAddr,
         version: u64,
         rec: &FlowRecord,
     ) -> Result<bool, FlowError> {
@@ -284,7 +334,7 @@ impl Backend {
         Ok(self
             .cfg
             .store
-            .replace(&flow_key(handle), version, &json, self.ttl_left(rec))
+            .replace(addr.store_key(), version, &json, self.ttl_left(rec))
             .await?)
     }
 

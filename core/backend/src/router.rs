@@ -2,6 +2,7 @@
 //! [`FlowError`] becomes the [`Problem`] a request is answered with.
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
@@ -11,9 +12,10 @@ use axum::Router;
 use serde::Serialize;
 
 use super::{Backend, FlowError, Problem};
+use crate::record::FlowAddr;
 use sidkit_contract::{
     CompleteFlowRequest, PollFlowResponse, StartFlowRequest, CONTRACT_VERSION,
-    CONTRACT_VERSION_HEADER, PROBLEM_JSON,
+    CONTRACT_VERSION_HEADER, FLOW_KEY_HEADER, PROBLEM_JSON,
 };
 
 /// Largest accepted request body.
@@ -29,10 +31,18 @@ const MAX_BODY: usize = 64 * 1024;
 /// | `POST /flows/{flowHandle}/complete` | [`Backend::complete_flow`] |
 /// | `GET /flows/{flowHandle}/qr` | server-sent events: one [`Backend::poll_flow`] answer per second (`event: pending` with the QR link of that second, then `event: finished` or `event: problem`), for web and tablet pages |
 ///
-/// Every answer carries `Sidkit-Contract: 1` and `Cache-Control: no-store`; errors are
+/// Every route but `POST /flows` needs the flow's key in the `Sidkit-Flow-Key` header
+/// ([`FLOW_KEY_HEADER`]); without it the flow is not found. Web pages read the QR stream with
+/// `fetch()` (which can send the header), not `EventSource` (which cannot).
+///
+/// Every answer carries `Sidkit-Contract: 2` and `Cache-Control: no-store`; errors are
 /// `application/problem+json` ([`ErrorBody`](sidkit_contract::ErrorBody)): a handler's [`FlowError`] is answered as
 /// [`FlowError::problem`] (with `Retry-After: 1` when it is retryable), a body that is not
-/// JSON or not the request's as [`FlowError::BadRequest`]. Nest it under any prefix
+/// JSON or not the request's as [`FlowError::BadRequest`], a body over 64 KiB as
+/// [`FlowError::PayloadTooLarge`] (`413`), one that is not `application/json` as
+/// [`FlowError::UnsupportedMediaType`] (`415`), another method on a contract path as
+/// [`FlowError::MethodNotAllowed`] (`405`, with `Allow`) and any other path as
+/// [`FlowError::NotFound`]. Nest it under any prefix
 /// (`Router::new().nest("/smart-id", backend.router())`) and add your own authentication
 /// layer in front of it.
 pub fn router(backend: Backend) -> Router {
@@ -41,9 +51,35 @@ pub fn router(backend: Backend) -> Router {
         .route("/flows/{handle}", get(poll).delete(cancel))
         .route("/flows/{handle}/complete", post(complete))
         .route("/flows/{handle}/qr", get(qr_events))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(stamp))
         .with_state(backend)
+}
+
+async fn method_not_allowed() -> Response {
+    problem_response(FlowError::MethodNotAllowed)
+}
+
+async fn not_found() -> Response {
+    problem_response(FlowError::NotFound)
+}
+
+/// The `Sidkit-Flow-Key` header, if it is there and text.
+fn flow_key(headers: &HeaderMap) -> Option<&str> {
+    headers.get(FLOW_KEY_HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// The request body, or the problem of one that could not be read (too large: `413`).
+fn body_bytes(body: Result<Bytes, BytesRejection>) -> Result<Bytes, FlowError> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            FlowError::PayloadTooLarge { limit: MAX_BODY }
+        } else {
+            FlowError::bad_request(format!("the request body could not be read: {e}"))
+        }
+    })
 }
 
 async fn stamp(mut r: Response) -> Response {
@@ -51,7 +87,7 @@ async fn stamp(mut r: Response) -> Response {
     h.insert(
         CONTRACT_VERSION_HEADER,
         HeaderValue::from_str(&CONTRACT_VERSION.to_string())
-            .unwrap_or(HeaderValue::from_static("1")),
+            .unwrap_or(HeaderValue::from_static("2")),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
@@ -88,23 +124,27 @@ fn json_response<T: Serialize>(status: StatusCode, v: &T) -> Response {
 
 fn parse<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
-    body: &Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<T, FlowError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !ct.starts_with("application/json") {
-        return Err(FlowError::bad_request(
-            "Content-Type must be application/json",
-        ));
+    let essence = ct.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(FlowError::UnsupportedMediaType);
     }
-    serde_json::from_slice(body)
+    let body = body_bytes(body)?;
+    serde_json::from_slice(&body)
         .map_err(|e| FlowError::bad_request(format!("invalid request body: {e}")))
 }
 
-async fn start(State(b): State<Backend>, headers: HeaderMap, body: Bytes) -> Response {
-    let req: StartFlowRequest = match parse(&headers, &body) {
+async fn start(
+    State(b): State<Backend>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let req: StartFlowRequest = match parse(&headers, body) {
         Ok(r) => r,
         Err(e) => return problem_response(e),
     };
@@ -119,27 +159,35 @@ async fn complete(
     State(b): State<Backend>,
     Path(handle): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let req: CompleteFlowRequest = match parse(&headers, &body) {
+    let req: CompleteFlowRequest = match parse(&headers, body) {
         Ok(r) => r,
         Err(e) => return problem_response(e),
     };
-    match b.complete_flow(&handle, req).await {
+    match b.complete_flow(&handle, flow_key(&headers), req).await {
         Ok(o) => json_response(StatusCode::OK, &o),
         Err(e) => problem_response(e),
     }
 }
 
-async fn poll(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
-    match b.poll_flow(&handle).await {
+async fn poll(
+    State(b): State<Backend>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match b.poll_flow(&handle, flow_key(&headers)).await {
         Ok(r) => json_response(StatusCode::OK, &r),
         Err(e) => problem_response(e),
     }
 }
 
-async fn cancel(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
-    match b.cancel_flow(&handle).await {
+async fn cancel(
+    State(b): State<Backend>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match b.cancel_flow(&handle, flow_key(&headers)).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => problem_response(e),
     }
@@ -152,7 +200,7 @@ type PollFuture = std::pin::Pin<
 /// The QR event stream: a poll per second until the flow is over.
 struct QrEvents {
     backend: Backend,
-    handle: String,
+    addr: FlowAddr,
     interval: tokio::time::Interval,
     pending: Option<PollFuture>,
     done: bool,
@@ -174,8 +222,8 @@ impl futures_core::Stream for QrEvents {
                 return Poll::Pending;
             }
             let b = self.backend.clone();
-            let h = self.handle.clone();
-            self.pending = Some(Box::pin(async move { b.poll_flow(&h).await }));
+            let a = self.addr.clone();
+            self.pending = Some(Box::pin(async move { b.poll_at(&a).await }));
         }
         let Some(fut) = self.pending.as_mut() else {
             return Poll::Pending;
@@ -206,16 +254,21 @@ impl futures_core::Stream for QrEvents {
     }
 }
 
-async fn qr_events(State(b): State<Backend>, Path(handle): Path<String>) -> Response {
-    // Check the handle first so that an unknown flow is a plain problem response.
-    if let Err(e) = b.peek(&handle).await {
-        return problem_response(e);
-    }
+async fn qr_events(
+    State(b): State<Backend>,
+    Path(handle): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    // Check the handle and key first so that an unknown flow is a plain problem response.
+    let addr = match b.peek(&handle, flow_key(&headers)).await {
+        Ok(a) => a,
+        Err(e) => return problem_response(e),
+    };
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     Sse::new(QrEvents {
         backend: b,
-        handle,
+        addr,
         interval,
         pending: None,
         done: false,

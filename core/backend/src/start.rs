@@ -15,7 +15,7 @@ use sidkit_proto::secret::{ct_eq, random_bytes};
 
 use crate::error::FlowError;
 use crate::record::{
-    flow_key, idem_key, request_fp, FlowRecord, IdemEntry, Stage, FLOW_HANDLE_PREFIX,
+    idem_key, request_fp, FlowAddr, FlowRecord, IdemEntry, Stage, FLOW_HANDLE_PREFIX,
 };
 use crate::util::{from_json, now_ms, to_json};
 use crate::Backend;
@@ -24,9 +24,11 @@ impl Backend {
     /// `POST /flows`: starts a Smart-ID session for the app. `idempotency_header` is the
     /// `Idempotency-Key` header, which must equal the body's `idempotencyKey` when present. A
     /// retry with the same key and body returns the same answer; the same key with another
-    /// body is [`FlowError::IdempotencyConflict`].
+    /// body, or with another `flowKeyChallenge`, is [`FlowError::IdempotencyConflict`] (an
+    /// `Idempotency-Key` is scoped to the flow key: it never returns another app's handle).
     ///
-    /// Fails with [`FlowError::Invalid`] or [`FlowError::BadRequest`] for a request the
+    /// Fails with [`FlowError::ContractVersion`] for a request without `flowKeyChallenge` (a
+    /// contract-1 client), [`FlowError::Invalid`] or [`FlowError::BadRequest`] for a request the
     /// contract refuses, [`FlowError::Policy`] when the RP's policy refuses the flow,
     /// [`FlowError::SmartId`] when Smart-ID does, [`FlowError::StartInProgress`] or
     /// [`FlowError::EarlierStartExpired`] for a retry to repeat, [`FlowError::Store`] and
@@ -36,6 +38,9 @@ impl Backend {
         request: StartFlowRequest,
         idempotency_header: Option<&str>,
     ) -> Result<StartFlowResponse, FlowError> {
+        let Some(challenge) = request.flow_key_challenge.clone() else {
+            return Err(FlowError::ContractVersion);
+        };
         request.validate().map_err(FlowError::Invalid)?;
         if let Some(h) = idempotency_header {
             if !ct_eq(h.as_bytes(), request.idempotency_key.as_bytes()) {
@@ -44,7 +49,7 @@ impl Backend {
                 ));
             }
         }
-        let fp = request_fp(&request);
+        let fp = request_fp(&request, &challenge);
         let store = &self.cfg.store;
         let ikey = idem_key(&request.idempotency_key);
         let entry = to_json(&IdemEntry {
@@ -63,7 +68,7 @@ impl Backend {
             let Some(handle) = e.handle else {
                 return Err(FlowError::StartInProgress);
             };
-            let (_, rec) = self.load(&handle).await?;
+            let (_, rec) = self.load(&FlowAddr::new(&handle, &challenge)).await?;
             let mut resp = rec.start_response.clone();
             resp.expires_in_ms = rec.expires_at_ms.saturating_sub(now_ms()).max(1);
             if rec.presentation == Presentation::Qr {
@@ -71,7 +76,7 @@ impl Backend {
             }
             return Ok(resp);
         }
-        let result = self.create(&request, fp.clone()).await;
+        let result = self.create(&request, &challenge, fp.clone()).await;
         match result {
             Ok((handle, resp)) => {
                 let e = to_json(&IdemEntry {
@@ -92,6 +97,7 @@ impl Backend {
     async fn create(
         &self,
         request: &StartFlowRequest,
+        challenge: &str,
         fp: String,
     ) -> Result<(String, StartFlowResponse), FlowError> {
         let plan = self.cfg.policy.plan(request).map_err(FlowError::Policy)?;
@@ -190,6 +196,7 @@ impl Backend {
             Subject::Anonymous => (None, None),
         };
         let mut rec = FlowRecord {
+            flow_key_challenge: challenge.to_owned(),
             kind: request.kind,
             presentation: request.presentation,
             request_fp: fp,
@@ -228,16 +235,17 @@ impl Backend {
         };
         rec.start_response.device_link = link;
         let json = to_json(&rec)?;
+        let addr = FlowAddr::new(&handle, challenge);
         let inserted = self
             .cfg
             .store
-            .insert(&flow_key(&handle), &json, self.cfg.flow_ttl)
+            .insert(addr.store_key(), &json, self.cfg.flow_ttl)
             .await?;
         if !inserted {
             return Err(FlowError::internal("flow handle collision"));
         }
         if rec.kind == FlowKind::CertificateChoiceAndSignature {
-            self.spawn_linked_driver(handle.clone());
+            self.spawn_linked_driver(addr);
         }
         Ok((handle, rec.start_response.clone()))
     }

@@ -22,6 +22,7 @@ fn main() {
             lang: "eng".into(),
             context: Some("doc-1".into()),
             idempotency_key: "k0123456789abcdef".into(),
+            flow_key_challenge: Some("Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0".into()),
         },
     );
     line(
@@ -82,12 +83,7 @@ fn main() {
             device_link: Some("https://sid.demo.sk.ee/device-link?x=1".into()),
         },
     );
-    line(
-        "PollFinished",
-        &PollFlowResponse::Finished {
-            outcome: authenticated,
-        },
-    );
+    line("PollFinished", &PollFlowResponse::finished(authenticated));
     for code in error_codes::ALL {
         line("Problem", &ErrorBody::new(code, "detail"));
     }

@@ -28,6 +28,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod flow_key;
 mod kinds;
 mod limits;
 mod messages;
@@ -35,6 +36,7 @@ mod outcome;
 mod problem;
 mod validate;
 
+pub use flow_key::{validate_flow_key_challenge, FlowKey, FLOW_KEY_HEADER, FLOW_KEY_LEN};
 pub use kinds::*;
 pub use limits::*;
 pub use messages::*;

@@ -25,8 +25,15 @@ pub struct StartFlowRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// A random key, the same for retries of one flow's start, so that a retried request does
-    /// not create a second Smart-ID session (maps onto an `Idempotency-Key` header).
+    /// not create a second Smart-ID session (maps onto an `Idempotency-Key` header). It is
+    /// scoped to `flowKeyChallenge`: the same key with another challenge is a conflict.
     pub idempotency_key: String,
+    /// `BASE64URL(SHA-256(flowKey))` of the flow's [`FlowKey`](crate::FlowKey) (43
+    /// characters). Required in contract 2; a request without it is a contract-1 client,
+    /// which a contract-2 backend refuses with the problem `contract_version`. Every later
+    /// request on the flow carries the key itself in the `Sidkit-Flow-Key` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_key_challenge: Option<String>,
 }
 
 impl StartFlowRequest {
@@ -36,7 +43,14 @@ impl StartFlowRequest {
         if let Some(c) = &self.context {
             validate_context(c)?;
         }
-        validate_token_like("idempotencyKey", &self.idempotency_key, 16, 128)
+        validate_token_like("idempotencyKey", &self.idempotency_key, 16, 128)?;
+        match &self.flow_key_challenge {
+            Some(c) => crate::validate_flow_key_challenge(c),
+            None => Err(ProtoError::invalid(
+                "flowKeyChallenge",
+                "is required (sidkit contract 2)",
+            )),
+        }
     }
 }
 
@@ -86,11 +100,13 @@ impl StartFlowResponse {
     }
 }
 
-/// Phone → backend: the return URL of an App2App flow arrived; verify it and finish.
+/// Phone → backend: the return URL of an App2App flow arrived; verify it and finish. Sent with
+/// the flow key in the `Sidkit-Flow-Key` header.
 ///
 /// The backend performs the checks of spec §7.3 (token binding to this flow handle, the
 /// `sessionSecretDigest`, the `userChallengeVerifier`, full response verification, one-shot).
-/// It must be idempotent: the same handle and the same return URL again yield the same outcome.
+/// It must be idempotent: the same handle, flow key and return URL again yield the same
+/// outcome. `flowHandle` must equal the handle in the path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompleteFlowRequest {
@@ -114,7 +130,7 @@ impl CompleteFlowRequest {
     }
 }
 
-/// Phone → backend: what is the state of the flow? For QR flows this fetches the current QR
+/// Phone → backend (with the flow key in `Sidkit-Flow-Key`): what is the state of the flow? For QR flows this fetches the current QR
 /// link (once a second); for App2App flows the app calls it when it comes back to the
 /// foreground without a return URL (the Smart-ID app may not call back after a refusal).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,8 +140,9 @@ pub struct PollFlowRequest {
     pub flow_handle: String,
 }
 
-/// Phone → backend: the user cancelled; drop the flow (Smart-ID itself has no cancel call, the
-/// session simply runs out).
+/// Phone → backend (with the flow key in `Sidkit-Flow-Key`): the user cancelled; drop the flow
+/// (Smart-ID itself has no cancel call, the session simply runs out). A flow whose Smart-ID
+/// session already ended is not cancelled (problem `flow_finished`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CancelFlowRequest {
@@ -149,9 +166,37 @@ pub enum PollFlowResponse {
     },
     /// The flow is over.
     Finished {
-        /// The verified outcome.
-        outcome: FlowOutcome,
+        /// How it ended.
+        result: OutcomeKind,
+        /// The verified outcome: present for the request that finished the flow (the poll
+        /// that saw a QR session end) and for [`FlowOutcome::Failed`], which carries no
+        /// personal data. Absent for every later read of an authenticated or signed flow: the
+        /// identity, signature and `appData` are delivered once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        outcome: Option<FlowOutcome>,
     },
+}
+
+impl PollFlowResponse {
+    /// The answer for a flow that finished with `outcome`, carrying it.
+    pub fn finished(outcome: FlowOutcome) -> Self {
+        PollFlowResponse::Finished {
+            result: outcome.kind(),
+            outcome: Some(outcome),
+        }
+    }
+
+    /// The answer for a flow that finished with `outcome` to a reader after its delivery:
+    /// the kind only, except for a failure (no personal data), which is repeated in full.
+    pub fn finished_delivered(outcome: &FlowOutcome) -> Self {
+        PollFlowResponse::Finished {
+            result: outcome.kind(),
+            outcome: match outcome {
+                FlowOutcome::Failed { .. } => Some(outcome.clone()),
+                _ => None,
+            },
+        }
+    }
 }
 
 impl PollFlowResponse {
@@ -164,7 +209,22 @@ impl PollFlowResponse {
                 }
                 _ => Ok(()),
             },
-            PollFlowResponse::Finished { outcome } => outcome.validate(),
+            PollFlowResponse::Finished { result, outcome } => match outcome {
+                Some(o) if o.kind() != *result => Err(ProtoError::invalid(
+                    "result",
+                    format!(
+                        "is {} but the outcome is {}",
+                        result.as_str(),
+                        o.kind().as_str()
+                    ),
+                )),
+                Some(o) => o.validate(),
+                None if *result == OutcomeKind::Failed => Err(ProtoError::invalid(
+                    "outcome",
+                    "a failed flow's outcome is always repeated",
+                )),
+                None => Ok(()),
+            },
         }
     }
 }

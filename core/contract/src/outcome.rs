@@ -80,6 +80,15 @@ impl FlowOutcome {
         }
     }
 
+    /// Which of the three endings this is.
+    pub const fn kind(&self) -> OutcomeKind {
+        match self {
+            FlowOutcome::Authenticated { .. } => OutcomeKind::Authenticated,
+            FlowOutcome::Signed { .. } => OutcomeKind::Signed,
+            FlowOutcome::Failed { .. } => OutcomeKind::Failed,
+        }
+    }
+
     /// Whether this outcome is what a flow of `kind` can end with: authentication flows end
     /// `Authenticated` or `Failed`, the signing flows `Signed` or `Failed`.
     pub fn fits(&self, kind: FlowKind) -> bool {
@@ -87,6 +96,31 @@ impl FlowOutcome {
             FlowOutcome::Authenticated { .. } => kind == FlowKind::Authentication,
             FlowOutcome::Signed { .. } => kind != FlowKind::Authentication,
             FlowOutcome::Failed { .. } => true,
+        }
+    }
+}
+
+/// How a flow ended, without the result itself: the `result` of a finished poll answer, which
+/// carries the [`FlowOutcome`] only to the request that finished the flow (contract 2: the
+/// outcome is delivered once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum OutcomeKind {
+    /// [`FlowOutcome::Authenticated`].
+    Authenticated,
+    /// [`FlowOutcome::Signed`].
+    Signed,
+    /// [`FlowOutcome::Failed`].
+    Failed,
+}
+
+impl OutcomeKind {
+    /// The JSON name (`authenticated`, `signed`, `failed`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Authenticated => "authenticated",
+            OutcomeKind::Signed => "signed",
+            OutcomeKind::Failed => "failed",
         }
     }
 }

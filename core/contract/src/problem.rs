@@ -10,8 +10,10 @@ use sidkit_proto::{ProtoError, Result};
 use crate::validate::*;
 
 /// The contract's version: the `Sidkit-Contract` response header of every answer and the
-/// `info.version` major of `docs/openapi.yaml`.
-pub const CONTRACT_VERSION: u32 = 1;
+/// `info.version` major of `docs/openapi.yaml`. Version 2 binds every flow to the app that
+/// started it ([`FlowKey`](crate::FlowKey)); a client reads the header and refuses a major it
+/// does not speak ([`check_contract_version`]).
+pub const CONTRACT_VERSION: u32 = 2;
 /// Name of the response header that carries [`CONTRACT_VERSION`].
 pub const CONTRACT_VERSION_HEADER: &str = "Sidkit-Contract";
 /// Media type of error bodies (RFC 9457).
@@ -121,11 +123,23 @@ pub mod error_codes {
     pub const UNAVAILABLE: &str = "unavailable";
     /// Anything else (`500`).
     pub const INTERNAL: &str = "internal";
-    /// A start with the same `Idempotency-Key` but a different body (`409`).
+    /// A start with the same `Idempotency-Key` but a different body or another
+    /// `flowKeyChallenge` (`409`).
     pub const IDEMPOTENCY_CONFLICT: &str = "idempotency_conflict";
+    /// A request of another contract version (a start without `flowKeyChallenge`) (`400`).
+    pub const CONTRACT_VERSION: &str = "contract_version";
+    /// A cancellation of a flow whose Smart-ID session already ended, or that is completing or
+    /// finished: complete or poll it instead (`409`).
+    pub const FLOW_FINISHED: &str = "flow_finished";
+    /// The path exists but not with this method (`405`, with `Allow`).
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    /// The request body is larger than the backend accepts (`413`).
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// The request body is not `application/json` (`415`).
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
 
     /// Every code above.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 14] = [
         BAD_REQUEST,
         FLOW_NOT_FOUND,
         FLOW_EXPIRED,
@@ -135,6 +149,11 @@ pub mod error_codes {
         UNAVAILABLE,
         INTERNAL,
         IDEMPOTENCY_CONFLICT,
+        CONTRACT_VERSION,
+        FLOW_FINISHED,
+        METHOD_NOT_ALLOWED,
+        PAYLOAD_TOO_LARGE,
+        UNSUPPORTED_MEDIA_TYPE,
     ];
 
     /// HTTP status, RFC 9457 title and retryability of a code (unknown codes: 500, not
@@ -149,7 +168,38 @@ pub mod error_codes {
             RATE_LIMITED => (429, "Rate limited", true),
             UNAVAILABLE => (503, "Service unavailable", true),
             IDEMPOTENCY_CONFLICT => (409, "Idempotency key conflict", false),
+            CONTRACT_VERSION => (400, "Unsupported contract version", false),
+            FLOW_FINISHED => (409, "Flow already finished", false),
+            METHOD_NOT_ALLOWED => (405, "Method not allowed", false),
+            PAYLOAD_TOO_LARGE => (413, "Payload too large", false),
+            UNSUPPORTED_MEDIA_TYPE => (415, "Unsupported media type", false),
             _ => (500, "Internal error", false),
         }
+    }
+}
+
+/// Checks the `Sidkit-Contract` header of a backend answer: `Ok` for [`CONTRACT_VERSION`], an
+/// [`InvalidInput`](ProtoError::InvalidInput) naming the header for a missing, malformed or
+/// other major (a backend of another contract version must not be half-understood).
+pub fn check_contract_version(header: Option<&str>) -> Result<()> {
+    let Some(h) = header else {
+        return Err(ProtoError::invalid(
+            CONTRACT_VERSION_HEADER,
+            format!("is missing: the backend does not speak sidkit contract {CONTRACT_VERSION}"),
+        ));
+    };
+    let major = h.trim().split('.').next().unwrap_or("");
+    match major.parse::<u32>() {
+        Ok(v) if v == CONTRACT_VERSION => Ok(()),
+        Ok(v) => Err(ProtoError::invalid(
+            CONTRACT_VERSION_HEADER,
+            format!(
+                "the backend speaks sidkit contract {v}, this library speaks {CONTRACT_VERSION}"
+            ),
+        )),
+        Err(_) => Err(ProtoError::invalid(
+            CONTRACT_VERSION_HEADER,
+            "is not a contract version number",
+        )),
     }
 }

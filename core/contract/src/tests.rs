@@ -25,11 +25,27 @@ fn json_shapes_are_camel_case_and_tagged() {
         lang: "est".into(),
         context: None,
         idempotency_key: "abcdefghijklmnop".into(),
+        flow_key_challenge: Some("Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0".into()),
     };
     assert_eq!(
         serde_json::to_string(&req).unwrap(),
-        r#"{"kind":"certificateChoiceAndSignature","presentation":"app2app","lang":"est","idempotencyKey":"abcdefghijklmnop"}"#
+        r#"{"kind":"certificateChoiceAndSignature","presentation":"app2app","lang":"est","idempotencyKey":"abcdefghijklmnop","flowKeyChallenge":"Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"}"#
     );
+    req.validate().unwrap();
+    // A contract-1 start (no challenge) is refused, naming the field.
+    let v1 = StartFlowRequest {
+        flow_key_challenge: None,
+        ..req.clone()
+    };
+    let e = v1.validate().unwrap_err().to_string();
+    assert!(e.contains("flowKeyChallenge"), "{e}");
+    for bad in ["", "short", "Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0="] {
+        let r = StartFlowRequest {
+            flow_key_challenge: Some(bad.into()),
+            ..req.clone()
+        };
+        assert!(r.validate().is_err(), "{bad}");
+    }
     let out = FlowOutcome::Failed {
         end_result: EndResult::UserRefusedInteraction,
         interaction: Some("displayTextAndPIN".into()),
@@ -158,6 +174,60 @@ fn validation() {
         lang: "eng".into(),
         context: Some("doc-1\n".into()),
         idempotency_key: "abcdefghijklmnop".into(),
+        flow_key_challenge: Some("Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0".into()),
     };
     assert!(req.validate().is_err());
+}
+
+#[test]
+fn finished_poll_carries_the_outcome_once() {
+    let auth = FlowOutcome::Authenticated {
+        identity: identity(),
+        app_data: Some("sr1.x".into()),
+    };
+    let first = PollFlowResponse::finished(auth.clone());
+    first.validate().unwrap();
+    let json = serde_json::to_string(&first).unwrap();
+    assert!(
+        json.starts_with(
+            r#"{"status":"finished","result":"authenticated","outcome":{"result":"authenticated""#
+        ),
+        "{json}"
+    );
+    let later = PollFlowResponse::finished_delivered(&auth);
+    later.validate().unwrap();
+    assert_eq!(
+        serde_json::to_string(&later).unwrap(),
+        r#"{"status":"finished","result":"authenticated"}"#
+    );
+    // A failure has no personal data and is repeated in full.
+    let failed = FlowOutcome::Failed {
+        end_result: EndResult::UserRefused,
+        interaction: None,
+    };
+    assert_eq!(
+        serde_json::to_string(&PollFlowResponse::finished_delivered(&failed)).unwrap(),
+        r#"{"status":"finished","result":"failed","outcome":{"result":"failed","endResult":"USER_REFUSED"}}"#
+    );
+    // The kind must fit the outcome, and a failure must carry it.
+    let lying = PollFlowResponse::Finished {
+        result: OutcomeKind::Signed,
+        outcome: Some(auth),
+    };
+    assert!(lying.validate().is_err());
+    let bare_failure = PollFlowResponse::Finished {
+        result: OutcomeKind::Failed,
+        outcome: None,
+    };
+    assert!(bare_failure.validate().is_err());
+}
+
+#[test]
+fn contract_version_header_is_checked() {
+    check_contract_version(Some("2")).unwrap();
+    check_contract_version(Some(" 2 ")).unwrap();
+    for bad in [None, Some("1"), Some("3"), Some(""), Some("two")] {
+        let e = check_contract_version(bad).unwrap_err().to_string();
+        assert!(e.contains("Sidkit-Contract"), "{e}");
+    }
 }

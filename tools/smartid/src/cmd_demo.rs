@@ -156,7 +156,11 @@ async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
         let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
             return Err(fail("unexpected poll disposition"));
         };
-        let resp = phone.transport.poll_flow(&req).await.map_err(fail)?;
+        let resp = phone
+            .transport
+            .poll_flow(&req, flow.flow_key())
+            .await
+            .map_err(fail)?;
         match flow.on_poll_response(resp).map_err(fail)? {
             PollProgress::Waiting { device_link: l } => device_link = l,
             PollProgress::Finished(o) => break o,
@@ -212,9 +216,41 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
                     flow_handle: run.flow_handle.clone(),
                     return_url: forged,
                 };
-                match phone.transport.complete_flow(&probe).await {
+                match phone.transport.complete_flow(&probe, flow.flow_key()).await {
                     Err(e) => say(&format!("backend  a forged return URL is refused: {e}")),
                     Ok(_) => return Err(fail("the backend accepted a forged return URL")),
+                }
+                // The handle alone (from a log, say) is worth nothing without the flow key.
+                let stranger = sidkit_contract::FlowKey::generate().map_err(fail)?;
+                let replay = sidkit_contract::CompleteFlowRequest {
+                    flow_handle: run.flow_handle.clone(),
+                    return_url: url.clone(),
+                };
+                match phone.transport.complete_flow(&replay, &stranger).await {
+                    Err(e) => say(&format!(
+                        "backend  the genuine return URL with another flow key is an unknown flow: {e}"
+                    )),
+                    Ok(_) => return Err(fail("the backend answered without the flow key")),
+                }
+                let poll = sidkit_contract::PollFlowRequest {
+                    flow_handle: run.flow_handle.clone(),
+                };
+                match phone.transport.poll_flow(&poll, flow.flow_key()).await {
+                    Ok(sidkit_contract::PollFlowResponse::Finished {
+                        result,
+                        outcome: None,
+                    }) => say(&format!(
+                        "backend  a later poll, even with the key, says only `finished: {}` (the identity is delivered once)",
+                        result.as_str()
+                    )),
+                    Ok(sidkit_contract::PollFlowResponse::Finished {
+                        outcome: Some(o @ sidkit_contract::FlowOutcome::Failed { .. }),
+                        ..
+                    }) => say(&format!("backend  a later poll repeats the failure: {o:?}")),
+                    Ok(other) => {
+                        return Err(fail(format!("a later poll answered {other:?}")))
+                    }
+                    Err(e) => return Err(fail(e)),
                 }
             }
             run.outcome
@@ -266,7 +302,11 @@ async fn run_qr(
         let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
             return Err(fail("unexpected poll disposition"));
         };
-        let resp = phone.transport.poll_flow(&req).await.map_err(fail)?;
+        let resp = phone
+            .transport
+            .poll_flow(&req, flow.flow_key())
+            .await
+            .map_err(fail)?;
         match flow.on_poll_response(resp).map_err(fail)? {
             PollProgress::Waiting { device_link: l } => device_link = l,
             PollProgress::Finished(o) => return Ok(o),

@@ -8,8 +8,11 @@
 //! for loopback hosts only (local development against `smartid serve`).
 //!
 //! [`Flow`](sidkit_app::Flow) stays sans-IO; the caller passes what `begin_start`,
-//! `accept_return_url`, `begin_poll` and `cancel` return to the transport and feeds the
-//! answers back (`on_start_response`, `on_complete_response`, ...).
+//! `accept_return_url`, `begin_poll` and `cancel` return to the transport, with the flow's
+//! [`FlowKey`] for every call after the start (sent as `Sidkit-Flow-Key`), and feeds the
+//! answers back (`on_start_response`, `on_complete_response`, ...). Every answer's
+//! `Sidkit-Contract` header is checked: a backend of another major version is
+//! [`TransportError::ContractVersion`].
 
 use std::time::Duration;
 
@@ -18,8 +21,9 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use sidkit_client::SpkiPin;
 use sidkit_client::{ClientError, Result};
 use sidkit_contract::{
-    CancelFlowRequest, CompleteFlowRequest, ErrorBody, FlowOutcome, PollFlowRequest,
-    PollFlowResponse, StartFlowRequest, StartFlowResponse,
+    check_contract_version, CancelFlowRequest, CompleteFlowRequest, ErrorBody, FlowKey,
+    FlowOutcome, PollFlowRequest, PollFlowResponse, StartFlowRequest, StartFlowResponse,
+    CONTRACT_VERSION_HEADER, FLOW_KEY_HEADER,
 };
 
 /// Longest response body read.
@@ -48,6 +52,10 @@ pub enum TransportError {
     /// The answer is not what the contract says.
     #[error("invalid backend answer: {0}")]
     BadResponse(String),
+    /// The backend speaks another major version of the contract (its `Sidkit-Contract`
+    /// header is missing or names another version).
+    #[error("{0}")]
+    ContractVersion(String),
 }
 
 impl TransportError {
@@ -56,7 +64,7 @@ impl TransportError {
         match self {
             TransportError::Backend { problem, .. } => problem.retryable,
             TransportError::Network { retryable, .. } => *retryable,
-            TransportError::BadResponse(_) => false,
+            TransportError::BadResponse(_) | TransportError::ContractVersion(_) => false,
         }
     }
 }
@@ -70,20 +78,23 @@ pub trait BackendTransport: Send + Sync {
         &self,
         request: &StartFlowRequest,
     ) -> std::result::Result<StartFlowResponse, TransportError>;
-    /// `POST /flows/{flowHandle}/complete`.
+    /// `POST /flows/{flowHandle}/complete` with the flow key.
     async fn complete_flow(
         &self,
         request: &CompleteFlowRequest,
+        key: &FlowKey,
     ) -> std::result::Result<FlowOutcome, TransportError>;
-    /// `GET /flows/{flowHandle}`.
+    /// `GET /flows/{flowHandle}` with the flow key.
     async fn poll_flow(
         &self,
         request: &PollFlowRequest,
+        key: &FlowKey,
     ) -> std::result::Result<PollFlowResponse, TransportError>;
-    /// `DELETE /flows/{flowHandle}`.
+    /// `DELETE /flows/{flowHandle}` with the flow key.
     async fn cancel_flow(
         &self,
         request: &CancelFlowRequest,
+        key: &FlowKey,
     ) -> std::result::Result<(), TransportError>;
 }
 
@@ -197,6 +208,12 @@ impl HttpTransport {
                 reason: e.without_url().to_string(),
             })?;
         let status = resp.status().as_u16();
+        let version = resp
+            .headers()
+            .get(CONTRACT_VERSION_HEADER)
+            .and_then(|v| v.to_str().ok());
+        check_contract_version(version)
+            .map_err(|e| TransportError::ContractVersion(e.to_string()))?;
         if resp
             .content_length()
             .is_some_and(|l| l > MAX_RESPONSE as u64)
@@ -268,6 +285,7 @@ impl BackendTransport for HttpTransport {
     async fn complete_flow(
         &self,
         request: &CompleteFlowRequest,
+        key: &FlowKey,
     ) -> std::result::Result<FlowOutcome, TransportError> {
         Self::check_handle(&request.flow_handle)?;
         let body =
@@ -277,6 +295,7 @@ impl BackendTransport for HttpTransport {
                 self.http
                     .post(self.url(&format!("flows/{}/complete", request.flow_handle)))
                     .header(CONTENT_TYPE, "application/json")
+                    .header(FLOW_KEY_HEADER, key.expose())
                     .body(body),
             )
             .await?;
@@ -286,12 +305,14 @@ impl BackendTransport for HttpTransport {
     async fn poll_flow(
         &self,
         request: &PollFlowRequest,
+        key: &FlowKey,
     ) -> std::result::Result<PollFlowResponse, TransportError> {
         Self::check_handle(&request.flow_handle)?;
         let (_, body) = self
             .send(
                 self.http
-                    .get(self.url(&format!("flows/{}", request.flow_handle))),
+                    .get(self.url(&format!("flows/{}", request.flow_handle)))
+                    .header(FLOW_KEY_HEADER, key.expose()),
             )
             .await?;
         Self::decode("poll response", &body)
@@ -300,11 +321,13 @@ impl BackendTransport for HttpTransport {
     async fn cancel_flow(
         &self,
         request: &CancelFlowRequest,
+        key: &FlowKey,
     ) -> std::result::Result<(), TransportError> {
         Self::check_handle(&request.flow_handle)?;
         self.send(
             self.http
-                .delete(self.url(&format!("flows/{}", request.flow_handle))),
+                .delete(self.url(&format!("flows/{}", request.flow_handle)))
+                .header(FLOW_KEY_HEADER, key.expose()),
         )
         .await
         .map(|_| ())

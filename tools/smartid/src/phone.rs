@@ -174,13 +174,15 @@ impl Phone {
         let ret = ReturnUrl::parse(self.config.callback_base(), url)
             .map_err(|r| PhoneError::Flow(AppError::ReturnUrlRejected(r)))?;
         match flow.accept_return_url(&ret, now_ms())? {
-            ReturnDisposition::Complete(req) => match self.transport.complete_flow(&req).await {
-                Ok(o) => Ok(flow.on_complete_response(o)?),
-                Err(e) => {
-                    flow.on_complete_error(e.is_retryable(), &e.to_string());
-                    Err(e.into())
+            ReturnDisposition::Complete(req) => {
+                match self.transport.complete_flow(&req, flow.flow_key()).await {
+                    Ok(o) => Ok(flow.on_complete_response(o)?),
+                    Err(e) => {
+                        flow.on_complete_error(e.is_retryable(), &e.to_string());
+                        Err(e.into())
+                    }
                 }
-            },
+            }
             ReturnDisposition::AlreadyFinished(o) => Ok(o),
             ReturnDisposition::InFlight => Err(PhoneError::App("completion in flight".into())),
         }
@@ -194,17 +196,19 @@ impl Phone {
                 PollDisposition::AwaitCompletion => {
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await
                 }
-                PollDisposition::Send(req) => match self.transport.poll_flow(&req).await {
-                    Ok(resp) => {
-                        if let PollProgress::Finished(o) = flow.on_poll_response(resp)? {
-                            return Ok(o);
+                PollDisposition::Send(req) => {
+                    match self.transport.poll_flow(&req, flow.flow_key()).await {
+                        Ok(resp) => {
+                            if let PollProgress::Finished(o) = flow.on_poll_response(resp)? {
+                                return Ok(o);
+                            }
+                        }
+                        Err(e) => {
+                            flow.on_poll_error(e.is_retryable(), &e.to_string());
+                            return Err(e.into());
                         }
                     }
-                    Err(e) => {
-                        flow.on_poll_error(e.is_retryable(), &e.to_string());
-                        return Err(e.into());
-                    }
-                },
+                }
             }
         }
     }

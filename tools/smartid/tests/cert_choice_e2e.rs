@@ -172,6 +172,7 @@ async fn forged_and_replayed_cert_choice_completions_are_rejected() {
     assert_eq!(app.callback, "delivered");
     let url = app.return_url.unwrap();
     let t = &phone.transport;
+    let key = flow.flow_key().clone();
     let complete = |u: String| CompleteFlowRequest {
         flow_handle: handle.clone(),
         return_url: u,
@@ -187,17 +188,17 @@ async fn forged_and_replayed_cert_choice_completions_are_rejected() {
     let no_digest = url.split("&sessionSecretDigest").next().unwrap().to_owned();
     for f in [&forged_token, &forged_digest, &no_digest] {
         assert_eq!(
-            code(t.complete_flow(&complete(f.clone())).await),
+            code(t.complete_flow(&complete(f.clone()), &key).await),
             "callback_rejected",
             "{f}"
         );
     }
-    let o1 = t.complete_flow(&complete(url.clone())).await.unwrap();
-    let o2 = t.complete_flow(&complete(url.clone())).await.unwrap();
+    let o1 = t.complete_flow(&complete(url.clone()), &key).await.unwrap();
+    let o2 = t.complete_flow(&complete(url.clone()), &key).await.unwrap();
     assert_eq!(o1, o2, "the identical completion gets the identical answer");
     assert!(matches!(o1, FlowOutcome::Signed { .. }), "{o1:?}");
     assert_eq!(
-        code(t.complete_flow(&complete(forged_digest)).await),
+        code(t.complete_flow(&complete(forged_digest), &key).await),
         "callback_rejected"
     );
     // The return URL of this flow does not complete another certificate-choice flow.
@@ -209,5 +210,8 @@ async fn forged_and_replayed_cert_choice_completions_are_rejected() {
         flow_handle: flow2.flow_handle().unwrap().to_owned(),
         return_url: url.clone(),
     };
-    assert_eq!(code(t.complete_flow(&other).await), "callback_rejected");
+    assert_eq!(
+        code(t.complete_flow(&other, flow2.flow_key()).await),
+        "callback_rejected"
+    );
 }

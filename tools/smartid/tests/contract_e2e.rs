@@ -9,8 +9,8 @@ use common::*;
 use sidkit_app::{NextStep, PollDisposition, PollProgress};
 use sidkit_cli::http_transport::BackendTransport;
 use sidkit_contract::{
-    CompleteFlowRequest, ErrorBody, FlowKind, FlowOutcome, PollFlowRequest, Presentation,
-    StartFlowRequest, StartFlowResponse, CONTRACT_VERSION_HEADER, PROBLEM_JSON,
+    CompleteFlowRequest, ErrorBody, FlowKey, FlowKind, FlowOutcome, PollFlowRequest, Presentation,
+    StartFlowRequest, StartFlowResponse, CONTRACT_VERSION_HEADER, FLOW_KEY_HEADER, PROBLEM_JSON,
 };
 use sidkit_proto::models::EndResult;
 
@@ -105,7 +105,11 @@ async fn signature_app2app_and_qr_flows() {
     let PollDisposition::Send(req) = flow.begin_poll(sidkit_cli::phone::now_ms()).unwrap() else {
         panic!()
     };
-    let resp = phone.transport.poll_flow(&req).await.unwrap();
+    let resp = phone
+        .transport
+        .poll_flow(&req, flow.flow_key())
+        .await
+        .unwrap();
     let PollProgress::Waiting { device_link: link2 } = flow.on_poll_response(resp).unwrap() else {
         panic!()
     };
@@ -118,17 +122,25 @@ async fn signature_app2app_and_qr_flows() {
         .await
         .unwrap();
     assert!(matches!(outcome, FlowOutcome::Authenticated { .. }));
-    // A repeated poll of the finished QR flow returns the same outcome.
+    // A repeated poll of the finished QR flow says how it ended, without the identity: the
+    // outcome went to the poll that finished the flow (contract 2: delivered once).
     let again = phone
         .transport
-        .poll_flow(&PollFlowRequest {
-            flow_handle: flow.flow_handle().unwrap().to_owned(),
-        })
+        .poll_flow(
+            &PollFlowRequest {
+                flow_handle: flow.flow_handle().unwrap().to_owned(),
+            },
+            flow.flow_key(),
+        )
         .await
         .unwrap();
     assert_eq!(
         again,
-        sidkit_contract::PollFlowResponse::Finished { outcome }
+        sidkit_contract::PollFlowResponse::finished_delivered(&outcome)
+    );
+    assert_eq!(
+        serde_json::to_string(&again).unwrap(),
+        r#"{"status":"finished","result":"authenticated"}"#
     );
 
     // QR signature with a refusing user.
@@ -170,6 +182,7 @@ async fn replayed_and_forged_completions_are_rejected() {
     let app = phone.smart_id_app(&device_link).await.unwrap();
     let url = app.return_url.unwrap();
     let t = &phone.transport;
+    let key = flow.flow_key().clone();
     let complete = |u: String| CompleteFlowRequest {
         flow_handle: handle.clone(),
         return_url: u,
@@ -207,29 +220,40 @@ async fn replayed_and_forged_completions_are_rejected() {
         &forged_verifier,
     ] {
         assert_eq!(
-            code(t.complete_flow(&complete(f.clone())).await),
+            code(t.complete_flow(&complete(f.clone()), &key).await),
             "callback_rejected",
             "{f}"
         );
     }
     // The real one succeeds, and again with the same answer (idempotent).
-    let o1 = t.complete_flow(&complete(url.clone())).await.unwrap();
-    let o2 = t.complete_flow(&complete(url.clone())).await.unwrap();
+    let o1 = t.complete_flow(&complete(url.clone()), &key).await.unwrap();
+    let o2 = t.complete_flow(&complete(url.clone()), &key).await.unwrap();
     assert_eq!(o1, o2);
     let FlowOutcome::Authenticated { app_data, .. } = &o1 else {
         panic!()
     };
-    // After success: different URLs are rejected, the handle cancels nothing.
+    // After success: different URLs are rejected, a cancellation (even with the key) is
+    // refused as finished, and the identical completion still gets the same outcome.
     assert_eq!(
-        code(t.complete_flow(&complete(forged_digest)).await),
+        code(t.complete_flow(&complete(forged_digest), &key).await),
         "callback_rejected"
     );
-    t.cancel_flow(&sidkit_contract::CancelFlowRequest {
-        flow_handle: handle.clone(),
-    })
-    .await
-    .unwrap();
-    assert_eq!(t.complete_flow(&complete(url.clone())).await.unwrap(), o1);
+    let cancelled = t
+        .cancel_flow(
+            &sidkit_contract::CancelFlowRequest {
+                flow_handle: handle.clone(),
+            },
+            &key,
+        )
+        .await;
+    assert!(
+        matches!(&cancelled, Err(sidkit_cli::http_transport::TransportError::Backend { status: 409, problem }) if problem.code == "flow_finished"),
+        "{cancelled:?}"
+    );
+    assert_eq!(
+        t.complete_flow(&complete(url.clone()), &key).await.unwrap(),
+        o1
+    );
     // The session reference is redeemable exactly once.
     let r = app_data.as_deref().unwrap();
     assert!(stack.backend.redeem_session_ref(r).await.unwrap().is_some());
@@ -243,7 +267,10 @@ async fn replayed_and_forged_completions_are_rejected() {
         flow_handle: flow2.flow_handle().unwrap().to_owned(),
         return_url: url.clone(),
     };
-    assert_eq!(code(t.complete_flow(&other).await), "callback_rejected");
+    assert_eq!(
+        code(t.complete_flow(&other, flow2.flow_key()).await),
+        "callback_rejected"
+    );
     // The mobile router itself refuses a different URL for a finished flow.
     assert!(phone
         .deliver_return_url(&mut flow, &url.replacen("value=", "value=A", 1))
@@ -265,7 +292,7 @@ async fn problem_details_idempotency_and_cancel() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(r.headers()[CONTRACT_VERSION_HEADER], "1");
+    assert_eq!(r.headers()[CONTRACT_VERSION_HEADER], "2");
     assert_eq!(r.headers()["content-type"], PROBLEM_JSON);
     let p: ErrorBody = json(r).await;
     assert_eq!(p.code, "bad_request");
@@ -281,13 +308,29 @@ async fn problem_details_idempotency_and_cancel() {
     assert_eq!(r.status(), 404);
     assert_eq!(json::<ErrorBody>(r).await.code, "flow_not_found");
 
-    // Idempotent start: the same key and body give the same flow; another body conflicts.
+    // A contract-1 start (no flowKeyChallenge): 400 contract_version, naming version 2.
+    let r = http
+        .post(format!("{base}flows"))
+        .header("content-type", "application/json")
+        .body(r#"{"kind":"authentication","presentation":"app2app","lang":"eng","idempotencyKey":"idem-key-v1-0123456789"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let p: ErrorBody = json(r).await;
+    assert_eq!(p.code, "contract_version");
+    assert!(p.detail.contains("contract 2"), "{}", p.detail);
+
+    // Idempotent start: the same key, body and flow-key challenge give the same flow; another
+    // body conflicts, and so does the same body with another challenge.
+    let key = FlowKey::generate().unwrap();
     let req = StartFlowRequest {
         kind: FlowKind::Authentication,
         presentation: Presentation::App2App,
         lang: "eng".into(),
         context: None,
         idempotency_key: "idem-key-0123456789".into(),
+        flow_key_challenge: Some(key.challenge()),
     };
     let start = |req: StartFlowRequest| {
         let http = http.clone();
@@ -314,6 +357,13 @@ async fn problem_details_idempotency_and_cancel() {
     let r = start(other).await;
     assert_eq!(r.status(), 409);
     assert_eq!(json::<ErrorBody>(r).await.code, "idempotency_conflict");
+    let mut planted = req.clone();
+    planted.flow_key_challenge = Some(FlowKey::generate().unwrap().challenge());
+    let r = start(planted).await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("idempotency_conflict"), "{body}");
+    assert!(!body.contains(&a.flow_handle), "{body}");
     // Nothing secret in the start answer.
     let json = serde_json::to_string(&a).unwrap();
     for secret in [
@@ -326,10 +376,17 @@ async fn problem_details_idempotency_and_cancel() {
     }
     assert!(a.flow_handle.starts_with("fh_") && a.flow_handle.len() >= 27);
 
-    // Cancel: the flow's return URL is refused afterwards.
+    // Cancel needs the key; then the flow's return URL is refused.
     let phone = phone(&stack, OK);
     let r = http
         .delete(format!("{base}flows/{}", a.flow_handle))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = http
+        .delete(format!("{base}flows/{}", a.flow_handle))
+        .header(FLOW_KEY_HEADER, key.expose())
         .send()
         .await
         .unwrap();
@@ -337,10 +394,13 @@ async fn problem_details_idempotency_and_cancel() {
     let app = phone.smart_id_app(&a.device_link).await.unwrap();
     let err = phone
         .transport
-        .complete_flow(&CompleteFlowRequest {
-            flow_handle: a.flow_handle.clone(),
-            return_url: app.return_url.unwrap(),
-        })
+        .complete_flow(
+            &CompleteFlowRequest {
+                flow_handle: a.flow_handle.clone(),
+                return_url: app.return_url.unwrap(),
+            },
+            &key,
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("flow_not_found"), "{err}");
@@ -355,8 +415,16 @@ async fn qr_server_sent_events() {
         .await
         .unwrap();
     let base = stack.server.base_url();
+    // Without the flow key the stream is an unknown flow.
+    let r = http()
+        .get(format!("{base}flows/{}/qr", flow.flow_handle().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let mut resp = http()
         .get(format!("{base}flows/{}/qr", flow.flow_handle().unwrap()))
+        .header(FLOW_KEY_HEADER, flow.flow_key().expose())
         .send()
         .await
         .unwrap();
@@ -385,6 +453,9 @@ async fn qr_server_sent_events() {
                 } else {
                     assert!(event.contains("event: finished"), "{event}");
                     assert!(event.contains("\"result\":\"authenticated\""), "{event}");
+                    // The stream's first finished event carries the identity (this reader
+                    // finished the flow).
+                    assert!(event.contains("\"identity\""), "{event}");
                     return;
                 }
             }

@@ -128,8 +128,9 @@ async fn two_instances_complete_each_others_flows() {
         flow_handle: handle.clone(),
         return_url: url.clone(),
     };
-    let on_b = phone_b.transport.complete_flow(&req).await.unwrap();
-    let on_a = phone_a.transport.complete_flow(&req).await.unwrap();
+    let key = _flow.flow_key().clone();
+    let on_b = phone_b.transport.complete_flow(&req, &key).await.unwrap();
+    let on_a = phone_a.transport.complete_flow(&req, &key).await.unwrap();
     assert_eq!(on_a, on_b);
     let FlowOutcome::Authenticated { app_data, .. } = &on_a else {
         panic!("{on_a:?}")
@@ -139,7 +140,7 @@ async fn two_instances_complete_each_others_flows() {
         flow_handle: handle.clone(),
         return_url: url.replacen("value=", "value=A", 1),
     };
-    match phone_a.transport.complete_flow(&forged).await {
+    match phone_a.transport.complete_flow(&forged, &key).await {
         Err(TransportError::Backend { problem, .. }) => {
             assert_eq!(problem.code, "callback_rejected")
         }
@@ -170,8 +171,8 @@ async fn two_instances_complete_each_others_flows() {
             return_url: url,
         };
         let (x, y) = tokio::join!(
-            phone_a.transport.complete_flow(&req),
-            phone_b.transport.complete_flow(&req)
+            phone_a.transport.complete_flow(&req, flow.flow_key()),
+            phone_b.transport.complete_flow(&req, flow.flow_key())
         );
         assert_eq!(x.unwrap(), y.unwrap());
     }
@@ -190,18 +191,26 @@ async fn two_instances_complete_each_others_flows() {
     };
     let mut finished = None;
     for _ in 0..20 {
-        if let PollFlowResponse::Finished { outcome } =
-            phone_a.transport.poll_flow(&poll).await.unwrap()
+        if let PollFlowResponse::Finished { outcome, .. } = phone_a
+            .transport
+            .poll_flow(&poll, flow.flow_key())
+            .await
+            .unwrap()
         {
-            finished = Some(outcome);
+            finished = outcome;
             break;
         }
     }
-    let outcome = finished.expect("finished");
+    let outcome = finished.expect("finished with the outcome");
     assert!(matches!(outcome, FlowOutcome::Authenticated { .. }));
+    // The other instance knows the outcome was delivered: the kind only.
     assert_eq!(
-        phone_b.transport.poll_flow(&poll).await.unwrap(),
-        PollFlowResponse::Finished { outcome }
+        phone_b
+            .transport
+            .poll_flow(&poll, flow.flow_key())
+            .await
+            .unwrap(),
+        PollFlowResponse::finished_delivered(&outcome)
     );
 
     // An idempotent retry of a start may reach the other instance: same flow.
@@ -211,6 +220,7 @@ async fn two_instances_complete_each_others_flows() {
         lang: "eng".into(),
         context: None,
         idempotency_key: "retry-key-0123456789".into(),
+        flow_key_challenge: Some(sidkit_contract::FlowKey::generate().unwrap().challenge()),
     };
     let r1 = phone_a.transport.start_flow(&req).await.unwrap();
     let r2 = phone_b.transport.start_flow(&req).await.unwrap();
@@ -250,9 +260,10 @@ async fn two_instances_drive_a_certificate_choice_and_signature_once() {
         let poller = {
             let t = phone_b.transport.clone();
             let poll = poll.clone();
+            let key = flow.flow_key().clone();
             tokio::spawn(async move {
                 for _ in 0..10 {
-                    let r = t.poll_flow(&poll).await.unwrap();
+                    let r = t.poll_flow(&poll, &key).await.unwrap();
                     assert!(matches!(r, PollFlowResponse::Pending { .. }), "{r:?}");
                 }
             })
@@ -266,8 +277,16 @@ async fn two_instances_drive_a_certificate_choice_and_signature_once() {
             flow_handle: handle,
             return_url: url,
         };
-        let on_b = phone_b.transport.complete_flow(&req).await.unwrap();
-        let on_a = phone_a.transport.complete_flow(&req).await.unwrap();
+        let on_b = phone_b
+            .transport
+            .complete_flow(&req, flow.flow_key())
+            .await
+            .unwrap();
+        let on_a = phone_a
+            .transport
+            .complete_flow(&req, flow.flow_key())
+            .await
+            .unwrap();
         assert_eq!(on_a, on_b);
         let FlowOutcome::Signed { signature, .. } = &on_b else {
             panic!("{on_b:?}")
