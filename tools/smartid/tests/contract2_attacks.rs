@@ -293,3 +293,56 @@ async fn a_flow_restored_after_process_death_completes_with_its_key() {
     };
     assert_eq!(signature.document_number, OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_of_the_router_is_a_problem() {
+    let stack = stack().await;
+    let base = stack.server.base_url();
+    let http = http();
+    let problem = |r: &reqwest::Response| {
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        assert_eq!(r.headers()["sidkit-contract"], "2");
+    };
+    // 405 with Allow.
+    let r = http
+        .put(format!("{base}flows/fh_AAAAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    problem(&r);
+    let allow = r.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET") && allow.contains("DELETE"), "{allow}");
+    assert!(r.text().await.unwrap().contains("method_not_allowed"));
+    // 415: not JSON.
+    let r = http
+        .post(format!("{base}flows"))
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    problem(&r);
+    assert!(r.text().await.unwrap().contains("unsupported_media_type"));
+    // 413: over 64 KiB.
+    let r = http
+        .post(format!("{base}flows"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 70 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    problem(&r);
+    assert!(r.text().await.unwrap().contains("payload_too_large"));
+    // A path outside the contract: 404 problem.
+    let r = http
+        .get(format!("{base}nothing/here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    problem(&r);
+    assert!(r.text().await.unwrap().contains("flow_not_found"));
+}
