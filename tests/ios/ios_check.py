@@ -97,6 +97,7 @@ cannotConnectToHost cannotFindHost dnsLookupFailed internationalRoamingOff callI
 dataNotAllowed resourceUnavailable serverCertificateUntrusted badURL failure success init
 activityType self base64EncodedString values height width utf8 random hash max
 scheme host port path lowercased timeIntervalSince components prefix shuffled addTask waitForAll
+allHeaderFields caseInsensitiveCompare orderedSame removeValue
 """.split())
 
 results = []

@@ -48,15 +48,15 @@ class Backend(s.BackendTransport):
             callback_base=BASE, callback_commitment=b64url(hashlib.sha256(self.token.encode()).digest()),
             expires_in_ms=120000)
 
-    async def complete_flow(self, request):
+    async def complete_flow(self, request, flow_key):
         self.calls.append("complete")
         return s.FlowOutcome.FAILED(s.FailureReason.USER_REFUSED, None)
 
-    async def poll_flow(self, request):
+    async def poll_flow(self, request, flow_key):
         self.calls.append("poll")
         return s.PollFlowResponse.PENDING(None)
 
-    async def cancel_flow(self, request):
+    async def cancel_flow(self, request, flow_key):
         self.calls.append("cancel")
 
 

@@ -10,9 +10,15 @@ import FoundationNetworking
 /// | call | HTTP |
 /// |---|---|
 /// | ``startFlow(request:)`` | `POST {baseURL}/flows` with an `Idempotency-Key` header, `201` |
-/// | ``completeFlow(request:)`` | `POST {baseURL}/flows/{flowHandle}/complete`, `200` |
-/// | ``pollFlow(request:)`` | `GET {baseURL}/flows/{flowHandle}`, `200` |
-/// | ``cancelFlow(request:)`` | `DELETE {baseURL}/flows/{flowHandle}`, `204` |
+/// | ``completeFlow(request:flowKey:)`` | `POST {baseURL}/flows/{flowHandle}/complete` with `Sidkit-Flow-Key`, `200` |
+/// | ``pollFlow(request:flowKey:)`` | `GET {baseURL}/flows/{flowHandle}` with `Sidkit-Flow-Key`, `200` |
+/// | ``cancelFlow(request:flowKey:)`` | `DELETE {baseURL}/flows/{flowHandle}` with `Sidkit-Flow-Key`, `204` |
+///
+/// The flow key (sidkit contract 2) travels only in the `Sidkit-Flow-Key` request header,
+/// never in the URL, and no configured or provided header can replace it; do not log request
+/// headers. Every answer's `Sidkit-Contract` header is checked first
+/// (``checkContractVersion(header:)``): a backend of another major version is
+/// `SidkitError.Flow(kind: .contractVersion)`.
 ///
 /// Errors: an error response becomes ``SidkitError/Backend(httpStatus:backendCode:reason:retryable:)``
 /// (RFC 9457 `application/problem+json` bodies `{"type","title","status","detail","code","retryable"}`
@@ -88,23 +94,39 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
         return try startFlowResponseFromJson(json: body)
     }
 
-    /// `POST /flows/{flowHandle}/complete` with the return URL.
-    public func completeFlow(request: CompleteFlowRequest) async throws -> FlowOutcome {
+    /// `POST /flows/{flowHandle}/complete` with the return URL and the flow key.
+    public func completeFlow(request: CompleteFlowRequest, flowKey: String) async throws -> FlowOutcome {
         let body = try await send(
-            "POST", ["flows", request.flowHandle, "complete"], json: completeFlowRequestToJson(request: request)
+            "POST", ["flows", request.flowHandle, "complete"], json: completeFlowRequestToJson(request: request),
+            flowKey: flowKey
         )
         return try flowOutcomeFromJson(json: body)
     }
 
-    /// `GET /flows/{flowHandle}`.
-    public func pollFlow(request: PollFlowRequest) async throws -> PollFlowResponse {
-        let body = try await send("GET", ["flows", request.flowHandle])
+    /// `GET /flows/{flowHandle}` with the flow key.
+    public func pollFlow(request: PollFlowRequest, flowKey: String) async throws -> PollFlowResponse {
+        let body = try await send("GET", ["flows", request.flowHandle], flowKey: flowKey)
         return try pollFlowResponseFromJson(json: body)
     }
 
-    /// `DELETE /flows/{flowHandle}`.
-    public func cancelFlow(request: CancelFlowRequest) async throws {
-        _ = try await send("DELETE", ["flows", request.flowHandle])
+    /// `DELETE /flows/{flowHandle}` with the flow key.
+    public func cancelFlow(request: CancelFlowRequest, flowKey: String) async throws {
+        _ = try await send("DELETE", ["flows", request.flowHandle], flowKey: flowKey)
+    }
+
+    /// The request header of the flow key.
+    static let flowKeyHeader = "Sidkit-Flow-Key"
+    /// The response header of the contract version.
+    static let contractHeader = "Sidkit-Contract"
+
+    /// The `Sidkit-Contract` header of `response` (header names are case-insensitive).
+    static func contractVersion(of response: HTTPURLResponse) -> String? {
+        for (name, value) in response.allHeaderFields {
+            if let name = name as? String, name.caseInsensitiveCompare(contractHeader) == .orderedSame {
+                return value as? String
+            }
+        }
+        return nil
     }
 
     // MARK: - HTTP
@@ -128,7 +150,9 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
     }
 
     /// Sends one request; returns the body of a 2xx answer, throws ``SidkitError`` otherwise.
-    private func send(_ method: String, _ segments: [String], json: String? = nil, idempotencyKey: String? = nil) async throws -> String {
+    private func send(
+        _ method: String, _ segments: [String], json: String? = nil, idempotencyKey: String? = nil, flowKey: String? = nil
+    ) async throws -> String {
         var request = URLRequest(url: endpoint(segments), cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: configuration.timeout)
         request.httpMethod = method
         for (name, value) in configuration.headers {
@@ -153,6 +177,9 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
         if let idempotencyKey = idempotencyKey {
             request.setValue(idempotencyKey, forHTTPHeaderField: "Idempotency-Key")
         }
+        if let flowKey = flowKey {
+            request.setValue(flowKey, forHTTPHeaderField: Self.flowKeyHeader)
+        }
 
         let answer: (Data, URLResponse)
         do {
@@ -168,6 +195,7 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
         guard let http = response as? HTTPURLResponse else {
             throw SidkitError.Transport(reason: "the answer is not an HTTP response", retryable: false)
         }
+        try checkContractVersion(header: Self.contractVersion(of: http))
         let body = String(decoding: data, as: UTF8.self)
         guard (200..<300).contains(http.statusCode) else {
             throw Self.backendError(status: http.statusCode, body: body)

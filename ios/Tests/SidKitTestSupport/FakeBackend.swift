@@ -219,7 +219,33 @@ public final class FakeBackend: @unchecked Sendable {
         )
     }
 
-    public func complete(_ req: CompleteFlowRequest) async throws -> FlowOutcome {
+    /// The session of `handle` if `flowKey` is its key (contract 2: otherwise "not found",
+    /// exactly as an unknown handle).
+    private func owned(_ handle: String, _ flowKey: String) throws -> Session {
+        guard let s = sessions[handle] else { throw backendError(404, "flow_not_found", "no such flow") }
+        var text = flowKey.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while text.count % 4 != 0 { text += "=" }
+        guard let key = Data(base64Encoded: text), key.count == 32,
+              b64url(sha256(key)) == s.request.flowKeyChallenge
+        else { throw backendError(404, "flow_not_found", "no such flow") }
+        return s
+    }
+
+    private static func kind(of o: FlowOutcome) -> OutcomeKind {
+        switch o {
+        case .authenticated: return .authenticated
+        case .signed: return .signed
+        case .failed: return .failed
+        }
+    }
+
+    /// A finished answer after the outcome was delivered: the kind only (failures in full).
+    private static func later(_ o: FlowOutcome) -> PollFlowResponse {
+        if case .failed = o { return .finished(result: .failed, outcome: o) }
+        return .finished(result: kind(of: o), outcome: nil)
+    }
+
+    public func complete(_ req: CompleteFlowRequest, flowKey: String) async throws -> FlowOutcome {
         locked { completeCalls += 1 }
         if completeDelayNs > 0 { try await Task.sleep(nanoseconds: completeDelayNs) }
         if hangComplete { try await hang() }
@@ -228,7 +254,7 @@ public final class FakeBackend: @unchecked Sendable {
                 failCompletes -= 1
                 throw SidkitError.Transport(reason: "read timeout", retryable: true)
             }
-            guard let s = sessions[req.flowHandle] else { throw backendError(404, "flow_not_found", "no such flow") }
+            let s = try owned(req.flowHandle, flowKey)
             if s.cancelled { throw backendError(410, "flow_expired", "cancelled") }
             if let used = s.completedWith {
                 if used == req.returnUrl, let o = s.outcome { return o }
@@ -248,32 +274,33 @@ public final class FakeBackend: @unchecked Sendable {
         }
     }
 
-    public func poll(_ req: PollFlowRequest) async throws -> PollFlowResponse {
+    public func poll(_ req: PollFlowRequest, flowKey: String) async throws -> PollFlowResponse {
         try locked {
-            guard let s = sessions[req.flowHandle] else { throw backendError(404, "flow_not_found", "no such flow") }
+            let s = try owned(req.flowHandle, flowKey)
+            // Delivered once: every read after the one that finished the flow gets the kind.
+            if let o = s.outcome { return Self.later(o) }
             if s.request.presentation == .qr {
                 s.qrPolls += 1
                 if s.qrPolls >= qrPollsUntilDone {
-                    let o = s.outcome ?? s.makeOutcome()
+                    let o = s.makeOutcome()
                     s.outcome = o
-                    return .finished(outcome: o)
+                    return .finished(result: Self.kind(of: o), outcome: o)
                 }
                 return .pending(deviceLink: s.link(type: "QR", elapsed: s.qrPolls))
             }
-            if let o = s.outcome { return .finished(outcome: o) }
             if s.endedWithoutCallback {
                 let o = s.makeOutcome()
                 s.outcome = o
-                return .finished(outcome: o)
+                return .finished(result: Self.kind(of: o), outcome: o)
             }
             return .pending(deviceLink: nil)
         }
     }
 
-    public func cancel(_ req: CancelFlowRequest) async throws {
-        locked {
+    public func cancel(_ req: CancelFlowRequest, flowKey: String) async throws {
+        try locked {
             cancelCalls += 1
-            sessions[req.flowHandle]?.cancelled = true
+            try owned(req.flowHandle, flowKey).cancelled = true
         }
     }
 }
@@ -290,15 +317,15 @@ public final class FakeTransport: BackendTransport, @unchecked Sendable {
         try await backend.start(request)
     }
 
-    public func completeFlow(request: CompleteFlowRequest) async throws -> FlowOutcome {
-        try await backend.complete(request)
+    public func completeFlow(request: CompleteFlowRequest, flowKey: String) async throws -> FlowOutcome {
+        try await backend.complete(request, flowKey: flowKey)
     }
 
-    public func pollFlow(request: PollFlowRequest) async throws -> PollFlowResponse {
-        try await backend.poll(request)
+    public func pollFlow(request: PollFlowRequest, flowKey: String) async throws -> PollFlowResponse {
+        try await backend.poll(request, flowKey: flowKey)
     }
 
-    public func cancelFlow(request: CancelFlowRequest) async throws {
-        try await backend.cancel(request)
+    public func cancelFlow(request: CancelFlowRequest, flowKey: String) async throws {
+        try await backend.cancel(request, flowKey: flowKey)
     }
 }

@@ -399,10 +399,13 @@ final class FlowTests: XCTestCase {
     }
 
     func testContractJson() throws {
-        let request = StartFlowRequest(kind: .signature, presentation: .qr, lang: "est", context: "doc-17", idempotencyKey: "k0123456789abcdef")
+        let request = StartFlowRequest(
+            kind: .signature, presentation: .qr, lang: "est", context: "doc-17", idempotencyKey: "k0123456789abcdef",
+            flowKeyChallenge: "Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"
+        )
         XCTAssertEqual(
             startFlowRequestToJson(request: request),
-            #"{"kind":"signature","presentation":"qr","lang":"est","context":"doc-17","idempotencyKey":"k0123456789abcdef"}"#
+            #"{"kind":"signature","presentation":"qr","lang":"est","context":"doc-17","idempotencyKey":"k0123456789abcdef","flowKeyChallenge":"Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"}"#
         )
         let outcome = try flowOutcomeFromJson(json: #"{"result":"failed","endResult":"TIMEOUT"}"#)
         XCTAssertEqual(outcome, .failed(reason: .timeout, interaction: nil))

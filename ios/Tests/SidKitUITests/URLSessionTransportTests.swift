@@ -59,7 +59,11 @@ final class StubURLProtocol: URLProtocol {
         Self.lock.unlock()
         switch answer {
         case let .http(status, headers, text):
-            let response = HTTPURLResponse(url: request.url!, statusCode: status, httpVersion: "HTTP/1.1", headerFields: headers)!
+            // Contract 2 by default; a test sets "Sidkit-Contract" to "" to leave it out.
+            var fields = headers
+            if fields["Sidkit-Contract"] == nil { fields["Sidkit-Contract"] = "2" }
+            if fields["Sidkit-Contract"] == "" { fields.removeValue(forKey: "Sidkit-Contract") }
+            let response = HTTPURLResponse(url: request.url!, statusCode: status, httpVersion: "HTTP/1.1", headerFields: fields)!
             client?.urlProtocol(self, didReceive: response, cacheStoragePolicy: .notAllowed)
             client?.urlProtocol(self, didLoad: Data(text.utf8))
             client?.urlProtocolDidFinishLoading(self)
@@ -89,6 +93,9 @@ final class StubURLProtocol: URLProtocol {
 }
 
 let commitment = "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc"
+/// A flow key and its challenge (BASE64URL(SHA-256(key bytes))), computed independently.
+let flowKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+let flowKeyChallenge = "Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"
 let startResponseJson = """
 {"flowHandle":"fh_abc","sessionType":"auth","deviceLink":"https://smart-id.com/device-link?deviceLinkType=App2App",\
 "callbackBase":"https://rp.example.com/smart-id/return","callbackCommitment":"\(commitment)","expiresInMs":120000}
@@ -119,7 +126,7 @@ final class URLSessionTransportTests: XCTestCase {
 
     func testStartPostsTheRequestWithItsIdempotencyKey() async throws {
         StubURLProtocol.reset(.http(status: 201, headers: ["Content-Type": "application/json"], body: startResponseJson))
-        let request = StartFlowRequest(kind: .authentication, presentation: .app2app, lang: "est", context: nil, idempotencyKey: "k0123456789abcdef")
+        let request = StartFlowRequest(kind: .authentication, presentation: .app2app, lang: "est", context: nil, idempotencyKey: "k0123456789abcdef", flowKeyChallenge: flowKeyChallenge)
         let response = try await transport.startFlow(request: request)
         XCTAssertEqual(response.flowHandle, "fh_abc")
         XCTAssertEqual(response.sessionType, .auth)
@@ -137,32 +144,40 @@ final class URLSessionTransportTests: XCTestCase {
         XCTAssertEqual(sent.timeoutInterval, 7)
         XCTAssertEqual(try json(body), try json(Data(startFlowRequestToJson(request: request).utf8)))
         XCTAssertEqual(try json(body)["idempotencyKey"] as? String, "k0123456789abcdef")
+        XCTAssertEqual(try json(body)["flowKeyChallenge"] as? String, flowKeyChallenge)
+        XCTAssertNil(sent.value(forHTTPHeaderField: "Sidkit-Flow-Key"))
     }
 
     func testCompletePostsTheReturnUrl() async throws {
         StubURLProtocol.reset(.http(status: 200, headers: [:], body: #"{"result":"failed","endResult":"USER_REFUSED"}"#))
         let request = CompleteFlowRequest(flowHandle: "fh_abc", returnUrl: "https://rp.example.com/smart-id/return?value=abc")
-        let outcome = try await transport.completeFlow(request: request)
+        let outcome = try await transport.completeFlow(request: request, flowKey: flowKey)
         XCTAssertEqual(outcome, .failed(reason: .userRefused, interaction: nil))
         let (sent, body) = try lastRequest()
         XCTAssertEqual(sent.httpMethod, "POST")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows/fh_abc/complete")
         XCTAssertNil(sent.value(forHTTPHeaderField: "Idempotency-Key"))
+        // The flow key travels in its header only, never in the URL or the body.
+        XCTAssertEqual(sent.value(forHTTPHeaderField: "Sidkit-Flow-Key"), flowKey)
+        XCTAssertFalse(sent.url!.absoluteString.contains(flowKey))
+        XCTAssertFalse(String(decoding: body, as: UTF8.self).contains(flowKey))
         XCTAssertEqual(try json(body), ["flowHandle": "fh_abc", "returnUrl": "https://rp.example.com/smart-id/return?value=abc"])
     }
 
     func testPollAndCancel() async throws {
         StubURLProtocol.reset(.http(status: 200, headers: [:], body: #"{"status":"pending"}"#))
-        let progress = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"))
+        let progress = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
         XCTAssertEqual(progress, .pending(deviceLink: nil))
         var (sent, body) = try lastRequest()
+        XCTAssertEqual(sent.value(forHTTPHeaderField: "Sidkit-Flow-Key"), flowKey)
         XCTAssertEqual(sent.httpMethod, "GET")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows/fh_abc")
         XCTAssertTrue(body.isEmpty)
 
         StubURLProtocol.reset(.http(status: 204, headers: [:], body: ""))
-        try await transport.cancelFlow(request: CancelFlowRequest(flowHandle: "fh_abc"))
+        try await transport.cancelFlow(request: CancelFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
         (sent, body) = try lastRequest()
+        XCTAssertEqual(sent.value(forHTTPHeaderField: "Sidkit-Flow-Key"), flowKey)
         XCTAssertEqual(sent.httpMethod, "DELETE")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows/fh_abc")
     }
@@ -179,7 +194,7 @@ final class URLSessionTransportTests: XCTestCase {
         let problem = #"{"type":"urn:sidkit:problem:callback_rejected","title":"Callback rejected","status":403,"detail":"forged token","code":"callback_rejected","retryable":false}"#
         StubURLProtocol.reset(.http(status: 403, headers: ["Content-Type": "application/problem+json"], body: problem))
         do {
-            _ = try await transport.completeFlow(request: CompleteFlowRequest(flowHandle: "fh_abc", returnUrl: "https://rp.example.com/smart-id/return?value=abc"))
+            _ = try await transport.completeFlow(request: CompleteFlowRequest(flowHandle: "fh_abc", returnUrl: "https://rp.example.com/smart-id/return?value=abc"), flowKey: flowKey)
             XCTFail("403 must throw")
         } catch let error as SidkitError {
             XCTAssertEqual(error, .Backend(httpStatus: 403, backendCode: "callback_rejected", reason: "forged token", retryable: false))
@@ -191,7 +206,7 @@ final class URLSessionTransportTests: XCTestCase {
     func testLegacyAndForeignErrorBodies() async throws {
         StubURLProtocol.reset(.http(status: 503, headers: [:], body: #"{"code":"unavailable","message":"try later","retryable":true}"#))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"))
+            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("503 must throw")
         } catch let error as SidkitError {
             XCTAssertEqual(error, .Backend(httpStatus: 503, backendCode: "unavailable", reason: "try later", retryable: true))
@@ -199,7 +214,7 @@ final class URLSessionTransportTests: XCTestCase {
 
         StubURLProtocol.reset(.http(status: 502, headers: ["Content-Type": "text/html"], body: "<html>bad gateway</html>"))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"))
+            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("502 must throw")
         } catch let error as SidkitError {
             guard case let .Backend(status, code, _, retryable) = error else { return XCTFail("\(error)") }
@@ -209,9 +224,29 @@ final class URLSessionTransportTests: XCTestCase {
         }
     }
 
+    func testABackendOfAnotherContractVersionIsATypedError() async throws {
+        for header in ["", "1", "3", "two"] {
+            for status in [200, 404] {
+                StubURLProtocol.reset(.http(status: status, headers: ["Sidkit-Contract": header], body: #"{"status":"pending"}"#))
+                do {
+                    _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+                    XCTFail("Sidkit-Contract '\(header)' must be refused")
+                } catch let error as SidkitError {
+                    guard case let .Flow(kind, reason) = error else { return XCTFail("\(error)") }
+                    XCTAssertEqual(kind, .contractVersion)
+                    XCTAssertEqual(error.code(), "contract_version")
+                    XCTAssertTrue(reason.contains("Sidkit-Contract"), reason)
+                }
+            }
+        }
+        StubURLProtocol.reset(.http(status: 200, headers: [:], body: #"{"status":"pending"}"#))
+        let progress = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+        XCTAssertEqual(progress, .pending(deviceLink: nil))
+    }
+
     func testInvalidSuccessBodyIsABadResponse() async throws {
         StubURLProtocol.reset(.http(status: 201, headers: [:], body: "{}"))
-        let request = StartFlowRequest(kind: .signature, presentation: .qr, lang: "eng", context: "doc-1", idempotencyKey: "k0123456789abcdef")
+        let request = StartFlowRequest(kind: .signature, presentation: .qr, lang: "eng", context: "doc-1", idempotencyKey: "k0123456789abcdef", flowKeyChallenge: flowKeyChallenge)
         do {
             _ = try await transport.startFlow(request: request)
             XCTFail("an empty object is not a start response")
@@ -223,7 +258,7 @@ final class URLSessionTransportTests: XCTestCase {
     func testURLErrorsBecomeTransportErrors() async throws {
         StubURLProtocol.reset(.failure(URLError(.notConnectedToInternet)))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"))
+            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("offline must throw")
         } catch let error as SidkitError {
             guard case let .Transport(_, retryable) = error else { return XCTFail("\(error)") }
@@ -233,7 +268,7 @@ final class URLSessionTransportTests: XCTestCase {
 
         StubURLProtocol.reset(.failure(URLError(.serverCertificateUntrusted)))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"))
+            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("an untrusted certificate must throw")
         } catch let error as SidkitError {
             XCTAssertFalse(error.isRetryable())

@@ -40,6 +40,25 @@ fun smartIdAppOpens(deviceLink: String, documentNumber: String? = null): Pair<St
     return end to ret
 }
 
+/** A raw contract call: status and body (for the attacker's side, who has no SDK flow). */
+fun raw(method: String, path: String, flowKey: String? = null, body: String? = null): Pair<Int, String> {
+    val c = URL("$BACKEND$path").openConnection() as HttpURLConnection
+    c.requestMethod = method
+    flowKey?.let { c.setRequestProperty("Sidkit-Flow-Key", it) }
+    if (body != null) {
+        c.doOutput = true
+        c.setRequestProperty("Content-Type", "application/json")
+        c.outputStream.use { it.write(body.toByteArray()) }
+    }
+    val status = c.responseCode
+    val text = ((if (status < 400) c.inputStream else c.errorStream)?.readBytes() ?: ByteArray(0)).decodeToString()
+    return status to text
+}
+
+/** A field of the snapshot JSON (where an attacker who reads logs finds the handle, too). */
+fun snapshotField(snapshot: String, name: String): String =
+    Regex("\"$name\":\"([^\"]+)\"").find(snapshot)?.groupValues?.get(1) ?: fail("no $name in the snapshot")
+
 fun client(transport: BackendTransport = HttpBackendTransport(BACKEND)) =
     SidkitClient(SidkitConfig(CALLBACK_BASE, SmartIdEnvironment.DEMO, listOf(), null), transport)
 
@@ -58,9 +77,11 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
     "App2App authentication ends with a verified identity" to {
         client().use { c ->
             val (flow, link) = launch(c, FlowKind.AUTHENTICATION)
-            // The phone holds the link and a commitment, never the secret-bearing values.
+            // The phone holds the link, a commitment and its own flow key, never the Smart-ID
+            // session's secret-bearing values.
             val snap = assertNotNull(flow.snapshot())
             for (secret in listOf("sessionSecret", "rpChallenge", "initialCallbackUrl")) assertFalse(snap.contains(secret))
+            assertTrue(Regex("\"flowKey\":\"[A-Za-z0-9_-]{43}\"").containsMatchIn(snap), snap)
             val (end, returnUrl) = smartIdAppOpens(link)
             assertEquals("OK", end)
             assertNotNull(returnUrl)
@@ -168,10 +189,68 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
         }
     },
 
+    "contract 2: a handle without the flow key reads, cancels and completes nothing" to {
+        client().use { c ->
+            val (flow, link) = launch(c, FlowKind.AUTHENTICATION)
+            val snap = assertNotNull(flow.snapshot())
+            val handle = snapshotField(snap, "flowHandle")
+            val key = snapshotField(snap, "flowKey")
+            val stranger = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+            val unknown = raw("GET", "/flows/fh_AAAAAAAAAAAAAAAAAAAAAAAA")
+            assertEquals(404, unknown.first)
+            val returnUrl = assertNotNull(smartIdAppOpens(link).second)
+            val completeBody = "{\"flowHandle\":\"$handle\",\"returnUrl\":\"$returnUrl\"}"
+            // The user confirmed; an attacker with the handle (and the return URL) but not the
+            // key tries to cancel, read and complete the flow: each is an unknown flow.
+            for (k in listOf(null, stranger)) {
+                assertEquals(unknown, raw("DELETE", "/flows/$handle", k))
+                assertEquals(unknown, raw("GET", "/flows/$handle", k))
+                assertEquals(unknown, raw("GET", "/flows/$handle/qr", k))
+                assertEquals(unknown, raw("POST", "/flows/$handle/complete", k, completeBody))
+            }
+            // A wrong userChallengeVerifier, even with the key, does not burn the flow.
+            val forged = returnUrl.replace(Regex("userChallengeVerifier=.")) { m ->
+                "userChallengeVerifier=" + if (m.value.last() == 'A') "B" else "A"
+            }
+            val refused = raw("POST", "/flows/$handle/complete", key, "{\"flowHandle\":\"$handle\",\"returnUrl\":\"$forged\"}")
+            assertEquals(403, refused.first, refused.second)
+            // The app completes with its key and gets the identity ...
+            val o = c.handleReturnUrl(returnUrl)
+            assertTrue(o is FlowOutcome.Authenticated, "outcome $o")
+            val appData = assertNotNull(o.appData)
+            // ... which nobody reads again: without the key the flow does not exist, with it a
+            // later read reports only how the flow ended.
+            assertEquals(unknown, raw("GET", "/flows/$handle"))
+            assertEquals(unknown, raw("GET", "/flows/$handle/qr", stranger))
+            val later = raw("GET", "/flows/$handle", key)
+            assertEquals(200 to "{\"status\":\"finished\",\"result\":\"authenticated\"}", later)
+            assertFalse(later.second.contains(appData))
+            // A finished flow is not cancelled into a refusal.
+            assertEquals(409, raw("DELETE", "/flows/$handle", key).first)
+        }
+    },
+
+    "contract 2: an Idempotency-Key replayed with another challenge is a conflict, never the handle" to {
+        val body = { challenge: String ->
+            "{\"kind\":\"authentication\",\"presentation\":\"app2app\",\"lang\":\"eng\",\"idempotencyKey\":\"e2e-predictable-key-01\",\"flowKeyChallenge\":\"$challenge\"}"
+        }
+        val first = raw("POST", "/flows", body = body("Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"))
+        assertEquals(201, first.first, first.second)
+        val handle = Regex("\"flowHandle\":\"([^\"]+)\"").find(first.second)!!.groupValues[1]
+        val other = raw("POST", "/flows", body = body("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"))
+        assertEquals(409, other.first, other.second)
+        assertTrue(other.second.contains("idempotency_conflict"), other.second)
+        assertFalse(other.second.contains(handle))
+        // A contract-1 start (no challenge) is told which version the backend speaks.
+        val v1 = raw("POST", "/flows", body = "{\"kind\":\"authentication\",\"presentation\":\"app2app\",\"lang\":\"eng\",\"idempotencyKey\":\"e2e-contract-1-key-01\"}")
+        assertEquals(400, v1.first)
+        assertTrue(v1.second.contains("contract_version"), v1.second)
+    },
+
     "the backend's problem details arrive as SidkitException.Backend" to {
         val t = HttpBackendTransport(BACKEND)
         try {
-            t.pollFlow(PollFlowRequest("no-such-flow-handle-000000000000"))
+            t.pollFlow(PollFlowRequest("no-such-flow-handle-000000000000"), "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
             fail("polling an unknown flow succeeded")
         } catch (e: SidkitException.Backend) {
             assertEquals(404, e.httpStatus.toInt())

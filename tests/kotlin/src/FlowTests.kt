@@ -359,8 +359,11 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
         val (saved, returnUrl, flowId) = newClient(b).use { c ->
             val (flow, s) = launched(c, b)
             val snapshot = flow.snapshot()!!
-            assertTrue(snapshot.startsWith("""{"v":1,"""), snapshot)
-            assertTrue(snapshot.length < 700, "snapshot is ${snapshot.length} bytes")
+            assertTrue(snapshot.startsWith("""{"v":2,"""), snapshot)
+            assertTrue(snapshot.length < 760, "snapshot is ${snapshot.length} bytes")
+            // It holds the flow's key (contract 2): the challenge the backend got is its hash.
+            val key = Regex("\"flowKey\":\"([A-Za-z0-9_-]{43})\"").find(snapshot)!!.groupValues[1]
+            assertEquals(s.request.flowKeyChallenge, b64url(sha256(java.util.Base64.getUrlDecoder().decode(key))))
             for (secret in listOf(s.callbackToken!!, s.callbackUrl!!, b64(s.sessionSecret), s.rpChallenge, "sessionSecret", "rpChallenge", "initialCallbackUrl")) {
                 assertFalse(snapshot.contains(secret), "snapshot contains $secret")
             }
@@ -387,7 +390,7 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
         }
         // Bad snapshots.
         newClient(b).use { c ->
-            for (bad in listOf("", "{}", "not json", saved.replace("\"v\":1", "\"v\":2"), saved.replace("\"lang\":\"eng\"", "\"lang\":\"eng\",\"x\":1"), saved.dropLast(1))) {
+            for (bad in listOf("", "{}", "not json", saved.replace("\"v\":2", "\"v\":3"), saved.replace("\"v\":2", "\"v\":1"), saved.replace(Regex("\"flowKey\":\"[^\"]+\","), ""), saved.replace("\"lang\":\"eng\"", "\"lang\":\"eng\",\"x\":1"), saved.dropLast(1))) {
                 assertEquals(FlowErrorKind.SNAPSHOT, expectThrows<SidkitException.Flow> { c.restoreFlow(bad) }.kind, bad)
             }
             val tampered = saved.replace("https://smart-id.com/device-link", "https://evil.example/device-link")
@@ -526,9 +529,9 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
     },
 
     "contract JSON helpers for HTTP transports" to {
-        val req = StartFlowRequest(FlowKind.CERTIFICATE_CHOICE_AND_SIGNATURE, Presentation.APP2APP, "est", null, "key-0123456789abcdef")
+        val req = StartFlowRequest(FlowKind.CERTIFICATE_CHOICE_AND_SIGNATURE, Presentation.APP2APP, "est", null, "key-0123456789abcdef", "Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0")
         assertEquals(
-            """{"kind":"certificateChoiceAndSignature","presentation":"app2app","lang":"est","idempotencyKey":"key-0123456789abcdef"}""",
+            """{"kind":"certificateChoiceAndSignature","presentation":"app2app","lang":"est","idempotencyKey":"key-0123456789abcdef","flowKeyChallenge":"Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"}""",
             startFlowRequestToJson(req),
         )
         assertEquals(

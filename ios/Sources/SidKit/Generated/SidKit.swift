@@ -623,6 +623,13 @@ fileprivate struct FfiConverterString: FfiConverter {
  * / task is cancelled) the SDK stops waiting for the call.
  * * Do not retry `complete_flow` with a different URL; the same request may be repeated (the
  * backend answers it idempotently).
+ * * Send `flow_key` as the `Sidkit-Flow-Key` request header of `complete_flow`, `poll_flow`
+ * and `cancel_flow`, and nowhere else: not in the URL, not in a log, not in an analytics
+ * event. It is the proof that the request comes from the app that started the flow (sidkit
+ * contract 2, PKCE-style: `start_flow`'s request carries only its hash,
+ * `flowKeyChallenge`). A backend that does not see the flow's key answers `404`.
+ * * Check the `Sidkit-Contract` header of every response with [`check_contract_version`]
+ * and throw its error for a backend of another major version.
  */
 public protocol BackendTransport: AnyObject, Sendable {
     
@@ -632,20 +639,22 @@ public protocol BackendTransport: AnyObject, Sendable {
     func startFlow(request: StartFlowRequest) async throws  -> StartFlowResponse
     
     /**
-     * `POST /flows/{flowHandle}/complete`: hand over the return URL; the backend verifies the
-     * callback and the Smart-ID response and answers with the outcome.
+     * `POST /flows/{flowHandle}/complete` with `Sidkit-Flow-Key: <flow_key>`: hand over the
+     * return URL; the backend verifies the callback and the Smart-ID response and answers
+     * with the outcome.
      */
-    func completeFlow(request: CompleteFlowRequest) async throws  -> FlowOutcome
+    func completeFlow(request: CompleteFlowRequest, flowKey: String) async throws  -> FlowOutcome
     
     /**
-     * `GET /flows/{flowHandle}`: the flow's status (QR flows: the current QR link).
+     * `GET /flows/{flowHandle}` with `Sidkit-Flow-Key: <flow_key>`: the flow's status (QR
+     * flows: the current QR link).
      */
-    func pollFlow(request: PollFlowRequest) async throws  -> PollFlowResponse
+    func pollFlow(request: PollFlowRequest, flowKey: String) async throws  -> PollFlowResponse
     
     /**
-     * `DELETE /flows/{flowHandle}`: the user cancelled.
+     * `DELETE /flows/{flowHandle}` with `Sidkit-Flow-Key: <flow_key>`: the user cancelled.
      */
-    func cancelFlow(request: CancelFlowRequest) async throws 
+    func cancelFlow(request: CancelFlowRequest, flowKey: String) async throws 
     
 }
 /**
@@ -666,6 +675,13 @@ public protocol BackendTransport: AnyObject, Sendable {
  * / task is cancelled) the SDK stops waiting for the call.
  * * Do not retry `complete_flow` with a different URL; the same request may be repeated (the
  * backend answers it idempotently).
+ * * Send `flow_key` as the `Sidkit-Flow-Key` request header of `complete_flow`, `poll_flow`
+ * and `cancel_flow`, and nowhere else: not in the URL, not in a log, not in an analytics
+ * event. It is the proof that the request comes from the app that started the flow (sidkit
+ * contract 2, PKCE-style: `start_flow`'s request carries only its hash,
+ * `flowKeyChallenge`). A backend that does not see the flow's key answers `404`.
+ * * Check the `Sidkit-Contract` header of every response with [`check_contract_version`]
+ * and throw its error for a backend of another major version.
  */
 open class BackendTransportImpl: BackendTransport, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -740,15 +756,16 @@ open func startFlow(request: StartFlowRequest)async throws  -> StartFlowResponse
 }
     
     /**
-     * `POST /flows/{flowHandle}/complete`: hand over the return URL; the backend verifies the
-     * callback and the Smart-ID response and answers with the outcome.
+     * `POST /flows/{flowHandle}/complete` with `Sidkit-Flow-Key: <flow_key>`: hand over the
+     * return URL; the backend verifies the callback and the Smart-ID response and answers
+     * with the outcome.
      */
-open func completeFlow(request: CompleteFlowRequest)async throws  -> FlowOutcome  {
+open func completeFlow(request: CompleteFlowRequest, flowKey: String)async throws  -> FlowOutcome  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_sidkit_fn_method_backendtransport_complete_flow(
-                        self.uniffiCloneHandle(),FfiConverterTypeCompleteFlowRequest_lower(request)
+                        self.uniffiCloneHandle(),FfiConverterTypeCompleteFlowRequest_lower(request),FfiConverterString.lower(flowKey)
                 )
             },
             pollFunc: ffi_sidkit_rust_future_poll_rust_buffer,
@@ -760,14 +777,15 @@ open func completeFlow(request: CompleteFlowRequest)async throws  -> FlowOutcome
 }
     
     /**
-     * `GET /flows/{flowHandle}`: the flow's status (QR flows: the current QR link).
+     * `GET /flows/{flowHandle}` with `Sidkit-Flow-Key: <flow_key>`: the flow's status (QR
+     * flows: the current QR link).
      */
-open func pollFlow(request: PollFlowRequest)async throws  -> PollFlowResponse  {
+open func pollFlow(request: PollFlowRequest, flowKey: String)async throws  -> PollFlowResponse  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_sidkit_fn_method_backendtransport_poll_flow(
-                        self.uniffiCloneHandle(),FfiConverterTypePollFlowRequest_lower(request)
+                        self.uniffiCloneHandle(),FfiConverterTypePollFlowRequest_lower(request),FfiConverterString.lower(flowKey)
                 )
             },
             pollFunc: ffi_sidkit_rust_future_poll_rust_buffer,
@@ -779,14 +797,14 @@ open func pollFlow(request: PollFlowRequest)async throws  -> PollFlowResponse  {
 }
     
     /**
-     * `DELETE /flows/{flowHandle}`: the user cancelled.
+     * `DELETE /flows/{flowHandle}` with `Sidkit-Flow-Key: <flow_key>`: the user cancelled.
      */
-open func cancelFlow(request: CancelFlowRequest)async throws   {
+open func cancelFlow(request: CancelFlowRequest, flowKey: String)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_sidkit_fn_method_backendtransport_cancel_flow(
-                        self.uniffiCloneHandle(),FfiConverterTypeCancelFlowRequest_lower(request)
+                        self.uniffiCloneHandle(),FfiConverterTypeCancelFlowRequest_lower(request),FfiConverterString.lower(flowKey)
                 )
             },
             pollFunc: ffi_sidkit_rust_future_poll_void,
@@ -871,6 +889,7 @@ fileprivate struct UniffiCallbackInterfaceBackendTransport {
         completeFlow: { (
             uniffiHandle: UInt64,
             request: RustBuffer,
+            flowKey: RustBuffer,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
             uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
@@ -881,7 +900,8 @@ fileprivate struct UniffiCallbackInterfaceBackendTransport {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try await uniffiObj.completeFlow(
-                     request: try FfiConverterTypeCompleteFlowRequest_lift(request)
+                     request: try FfiConverterTypeCompleteFlowRequest_lift(request),
+                     flowKey: try FfiConverterString.lift(flowKey)
                 )
             }
 
@@ -914,6 +934,7 @@ fileprivate struct UniffiCallbackInterfaceBackendTransport {
         pollFlow: { (
             uniffiHandle: UInt64,
             request: RustBuffer,
+            flowKey: RustBuffer,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
             uniffiCallbackData: UInt64,
             uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
@@ -924,7 +945,8 @@ fileprivate struct UniffiCallbackInterfaceBackendTransport {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try await uniffiObj.pollFlow(
-                     request: try FfiConverterTypePollFlowRequest_lift(request)
+                     request: try FfiConverterTypePollFlowRequest_lift(request),
+                     flowKey: try FfiConverterString.lift(flowKey)
                 )
             }
 
@@ -957,6 +979,7 @@ fileprivate struct UniffiCallbackInterfaceBackendTransport {
         cancelFlow: { (
             uniffiHandle: UInt64,
             request: RustBuffer,
+            flowKey: RustBuffer,
             uniffiFutureCallback: @escaping UniffiForeignFutureCompleteVoid,
             uniffiCallbackData: UInt64,
             uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
@@ -967,7 +990,8 @@ fileprivate struct UniffiCallbackInterfaceBackendTransport {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try await uniffiObj.cancelFlow(
-                     request: try FfiConverterTypeCancelFlowRequest_lift(request)
+                     request: try FfiConverterTypeCancelFlowRequest_lift(request),
+                     flowKey: try FfiConverterString.lift(flowKey)
                 )
             }
 
@@ -1502,9 +1526,11 @@ public protocol SidkitFlowProtocol: AnyObject, Sendable {
     func sessionType()  -> SessionType?
     
     /**
-     * A secret-free snapshot to store while the user is in the Smart-ID app (Android
-     * `SavedStateHandle` / `Bundle`, iOS scene state or `UserDefaults`), or `null` when there
-     * is nothing to resume. Restore it with `SidkitClient.restoreFlow`.
+     * A snapshot to store while the user is in the Smart-ID app, or `null` when there is
+     * nothing to resume. Restore it with `SidkitClient.restoreFlow`. It holds the flow's key
+     * (a secret for this one flow): store it where it is neither backed up nor synced
+     * (Android: `noBackupFilesDir`; iOS: the Keychain, `WhenUnlockedThisDeviceOnly`), never
+     * in a `Bundle`, `SharedPreferences`, `UserDefaults` or scene storage.
      */
     func snapshot()  -> String?
     
@@ -1783,9 +1809,11 @@ open func sessionType() -> SessionType?  {
 }
     
     /**
-     * A secret-free snapshot to store while the user is in the Smart-ID app (Android
-     * `SavedStateHandle` / `Bundle`, iOS scene state or `UserDefaults`), or `null` when there
-     * is nothing to resume. Restore it with `SidkitClient.restoreFlow`.
+     * A snapshot to store while the user is in the Smart-ID app, or `null` when there is
+     * nothing to resume. Restore it with `SidkitClient.restoreFlow`. It holds the flow's key
+     * (a secret for this one flow): store it where it is neither backed up nor synced
+     * (Android: `noBackupFilesDir`; iOS: the Keychain, `WhenUnlockedThisDeviceOnly`), never
+     * in a `Bundle`, `SharedPreferences`, `UserDefaults` or scene storage.
      */
 open func snapshot() -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
@@ -2583,6 +2611,11 @@ public struct StartFlowRequest: Equatable, Hashable {
      * Same for retries of one flow's start (send it as `Idempotency-Key`, too).
      */
     public let idempotencyKey: String
+    /**
+     * `BASE64URL(SHA-256(flowKey))`: binds the flow to this app (the key itself goes only in
+     * the `Sidkit-Flow-Key` header of the later calls).
+     */
+    public let flowKeyChallenge: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2601,12 +2634,17 @@ public struct StartFlowRequest: Equatable, Hashable {
          */context: String?, 
         /**
          * Same for retries of one flow's start (send it as `Idempotency-Key`, too).
-         */idempotencyKey: String) {
+         */idempotencyKey: String, 
+        /**
+         * `BASE64URL(SHA-256(flowKey))`: binds the flow to this app (the key itself goes only in
+         * the `Sidkit-Flow-Key` header of the later calls).
+         */flowKeyChallenge: String) {
         self.kind = kind
         self.presentation = presentation
         self.lang = lang
         self.context = context
         self.idempotencyKey = idempotencyKey
+        self.flowKeyChallenge = flowKeyChallenge
     }
 
     
@@ -2629,7 +2667,8 @@ public struct FfiConverterTypeStartFlowRequest: FfiConverterRustBuffer {
                 presentation: FfiConverterTypePresentation.read(from: &buf), 
                 lang: FfiConverterString.read(from: &buf), 
                 context: FfiConverterOptionString.read(from: &buf), 
-                idempotencyKey: FfiConverterString.read(from: &buf)
+                idempotencyKey: FfiConverterString.read(from: &buf), 
+                flowKeyChallenge: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -2639,6 +2678,7 @@ public struct FfiConverterTypeStartFlowRequest: FfiConverterRustBuffer {
         FfiConverterString.write(value.lang, into: &buf)
         FfiConverterOptionString.write(value.context, into: &buf)
         FfiConverterString.write(value.idempotencyKey, into: &buf)
+        FfiConverterString.write(value.flowKeyChallenge, into: &buf)
     }
 }
 
@@ -3057,6 +3097,18 @@ public enum FlowErrorKind: Equatable, Hashable {
      * The snapshot could not be restored.
      */
     case snapshot
+    /**
+     * The flow finished, but its outcome was handed to an earlier request of this flow (a
+     * completion whose answer was lost): the backend delivers an identity or signature
+     * once. Start a new flow.
+     */
+    case outcomeDelivered
+    /**
+     * The backend speaks another major version of the sidkit contract (its
+     * `Sidkit-Contract` header, or its `contract_version` problem): update the app or the
+     * backend. Thrown by [`check_contract_version`](crate::check_contract_version).
+     */
+    case contractVersion
 
 
 
@@ -3090,6 +3142,10 @@ public struct FfiConverterTypeFlowErrorKind: FfiConverterRustBuffer {
         
         case 6: return .snapshot
         
+        case 7: return .outcomeDelivered
+        
+        case 8: return .contractVersion
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -3120,6 +3176,14 @@ public struct FfiConverterTypeFlowErrorKind: FfiConverterRustBuffer {
         
         case .snapshot:
             writeInt(&buf, Int32(6))
+        
+        
+        case .outcomeDelivered:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .contractVersion:
+            writeInt(&buf, Int32(8))
         
         }
     }
@@ -3823,6 +3887,91 @@ public func FfiConverterTypeLinkRejectionKind_lower(_ value: LinkRejectionKind) 
 
 
 /**
+ * How a flow ended, without the result (`result` of a finished poll answer).
+ */
+
+public enum OutcomeKind: Equatable, Hashable {
+    
+    /**
+     * Authenticated.
+     */
+    case authenticated
+    /**
+     * Signed.
+     */
+    case signed
+    /**
+     * Ended without a result (refused, timed out, ...).
+     */
+    case failed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension OutcomeKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOutcomeKind: FfiConverterRustBuffer {
+    typealias SwiftType = OutcomeKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OutcomeKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .authenticated
+        
+        case 2: return .signed
+        
+        case 3: return .failed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OutcomeKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .authenticated:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .signed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutcomeKind_lift(_ buf: RustBuffer) throws -> OutcomeKind {
+    return try FfiConverterTypeOutcomeKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOutcomeKind_lower(_ value: OutcomeKind) -> RustBuffer {
+    return FfiConverterTypeOutcomeKind.lower(value)
+}
+
+
+
+/**
  * Backend → phone: answer to a poll.
  */
 
@@ -3841,8 +3990,12 @@ public enum PollFlowResponse: Equatable, Hashable {
      */
     case finished(
         /**
-         * The verified outcome.
-         */outcome: FlowOutcome
+         * How it ended.
+         */result: OutcomeKind, 
+        /**
+         * The verified outcome; absent when it was delivered to an earlier request of the
+         * flow (the backend hands out an identity or signature once).
+         */outcome: FlowOutcome?
     )
 
 
@@ -3868,7 +4021,7 @@ public struct FfiConverterTypePollFlowResponse: FfiConverterRustBuffer {
         case 1: return .pending(deviceLink: try FfiConverterOptionString.read(from: &buf)
         )
         
-        case 2: return .finished(outcome: try FfiConverterTypeFlowOutcome.read(from: &buf)
+        case 2: return .finished(result: try FfiConverterTypeOutcomeKind.read(from: &buf), outcome: try FfiConverterOptionTypeFlowOutcome.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -3884,9 +4037,10 @@ public struct FfiConverterTypePollFlowResponse: FfiConverterRustBuffer {
             FfiConverterOptionString.write(deviceLink, into: &buf)
             
         
-        case let .finished(outcome):
+        case let .finished(result,outcome):
             writeInt(&buf, Int32(2))
-            FfiConverterTypeFlowOutcome.write(outcome, into: &buf)
+            FfiConverterTypeOutcomeKind.write(result, into: &buf)
+            FfiConverterOptionTypeFlowOutcome.write(outcome, into: &buf)
             
         }
     }
@@ -4672,6 +4826,30 @@ fileprivate struct FfiConverterOptionTypeSidkitFlow: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeFlowOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = FlowOutcome?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeFlowOutcome.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeFlowOutcome.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSessionType: FfiConverterRustBuffer {
     typealias SwiftType = SessionType?
 
@@ -5013,6 +5191,39 @@ public func qrSvg(deviceLink: String, errorCorrection: QrErrorCorrection, module
     )
 })
 }
+/**
+ * Checks the `Sidkit-Contract` header of a backend response (`None` when it is missing):
+ * `SidkitError.Flow(kind = ContractVersion)` unless it names the major version this library
+ * speaks. A transport calls it on every response, error responses included, before it reads
+ * the body.
+ */
+public func checkContractVersion(header: String?)throws   {try rustCallWithError(FfiConverterTypeSidkitError_lift) {
+        uniffiCallStatus in
+    uniffi_sidkit_fn_func_check_contract_version(
+        FfiConverterOptionString.lower(header),uniffiCallStatus
+    )
+}
+}
+/**
+ * The major version of the sidkit contract this library speaks (2).
+ */
+public func contractVersion() -> UInt32  {
+    return try!  FfiConverterUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sidkit_fn_func_contract_version(uniffiCallStatus
+    )
+})
+}
+/**
+ * The name of the request header that carries the flow key: `Sidkit-Flow-Key`.
+ */
+public func flowKeyHeader() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_sidkit_fn_func_flow_key_header(uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -5054,6 +5265,15 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_func_qr_svg() != 5924) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sidkit_checksum_func_check_contract_version() != 12671) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sidkit_checksum_func_contract_version() != 17416) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_sidkit_checksum_func_flow_key_header() != 58086) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_method_sidkitclient_callback_base() != 32829) {
@@ -5122,7 +5342,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_method_sidkitflow_session_type() != 15971) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitflow_snapshot() != 26089) {
+    if (uniffi_sidkit_checksum_method_sidkitflow_snapshot() != 2922) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_method_sidkitflow_start() != 10372) {
@@ -5137,13 +5357,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_method_backendtransport_start_flow() != 53376) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_backendtransport_complete_flow() != 45941) {
+    if (uniffi_sidkit_checksum_method_backendtransport_complete_flow() != 48398) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_backendtransport_poll_flow() != 33943) {
+    if (uniffi_sidkit_checksum_method_backendtransport_poll_flow() != 33322) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_backendtransport_cancel_flow() != 14930) {
+    if (uniffi_sidkit_checksum_method_backendtransport_cancel_flow() != 57724) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_constructor_sidkitclient_new() != 40250) {

@@ -10,6 +10,7 @@ import dev.sidkit.ffi.SidkitException
 import dev.sidkit.ffi.StartFlowRequest
 import dev.sidkit.ffi.StartFlowResponse
 import dev.sidkit.ffi.backendErrorFromJson
+import dev.sidkit.ffi.checkContractVersion
 import dev.sidkit.ffi.completeFlowRequestToJson
 import dev.sidkit.ffi.flowOutcomeFromJson
 import dev.sidkit.ffi.pollFlowResponseFromJson
@@ -39,9 +40,15 @@ import kotlin.coroutines.resumeWithException
  * | call | HTTP |
  * |---|---|
  * | `startFlow` | `POST {baseUrl}/flows` with `Idempotency-Key` |
- * | `completeFlow` | `POST {baseUrl}/flows/{flowHandle}/complete` |
- * | `pollFlow` | `GET {baseUrl}/flows/{flowHandle}` |
- * | `cancelFlow` | `DELETE {baseUrl}/flows/{flowHandle}` |
+ * | `completeFlow` | `POST {baseUrl}/flows/{flowHandle}/complete` with `Sidkit-Flow-Key` |
+ * | `pollFlow` | `GET {baseUrl}/flows/{flowHandle}` with `Sidkit-Flow-Key` |
+ * | `cancelFlow` | `DELETE {baseUrl}/flows/{flowHandle}` with `Sidkit-Flow-Key` |
+ *
+ * The flow key (sidkit contract 2) travels only in the `Sidkit-Flow-Key` request header, never
+ * in the URL; it overrides any header of the same name from [headers] or [headerProvider]. Do
+ * not log request headers. Every response's `Sidkit-Contract` header is checked first
+ * (`checkContractVersion`): a backend of another major version is
+ * `SidkitException.Flow(CONTRACT_VERSION)`.
  *
  * Errors: a response outside 2xx becomes `SidkitException.Backend` through
  * `backendErrorFromJson` (the contract's error body, RFC 9457 `application/problem+json`);
@@ -98,21 +105,24 @@ class HttpBackendTransport(
         return startFlowResponseFromJson(r)
     }
 
-    /** `POST /flows/{flowHandle}/complete`; expects `200` with the outcome. */
-    override suspend fun completeFlow(request: CompleteFlowRequest): FlowOutcome {
-        val r = call("POST", "/flows/${pathSegment(request.flowHandle)}/complete", completeFlowRequestToJson(request))
+    /** `POST /flows/{flowHandle}/complete` with the flow key; expects `200` with the outcome. */
+    override suspend fun completeFlow(request: CompleteFlowRequest, flowKey: String): FlowOutcome {
+        val r = call(
+            "POST", "/flows/${pathSegment(request.flowHandle)}/complete", completeFlowRequestToJson(request),
+            mapOf(FLOW_KEY_HEADER to flowKey),
+        )
         return flowOutcomeFromJson(r)
     }
 
-    /** `GET /flows/{flowHandle}`; expects `200` with the status. */
-    override suspend fun pollFlow(request: PollFlowRequest): PollFlowResponse {
-        val r = call("GET", "/flows/${pathSegment(request.flowHandle)}", null)
+    /** `GET /flows/{flowHandle}` with the flow key; expects `200` with the status. */
+    override suspend fun pollFlow(request: PollFlowRequest, flowKey: String): PollFlowResponse {
+        val r = call("GET", "/flows/${pathSegment(request.flowHandle)}", null, mapOf(FLOW_KEY_HEADER to flowKey))
         return pollFlowResponseFromJson(r)
     }
 
-    /** `DELETE /flows/{flowHandle}`; expects `204`. */
-    override suspend fun cancelFlow(request: CancelFlowRequest) {
-        call("DELETE", "/flows/${pathSegment(request.flowHandle)}", null)
+    /** `DELETE /flows/{flowHandle}` with the flow key; expects `204`. */
+    override suspend fun cancelFlow(request: CancelFlowRequest, flowKey: String) {
+        call("DELETE", "/flows/${pathSegment(request.flowHandle)}", null, mapOf(FLOW_KEY_HEADER to flowKey))
     }
 
     /** Performs one request and returns the 2xx body; throws the mapped [SidkitException]. */
@@ -140,12 +150,14 @@ class HttpBackendTransport(
             conn.setRequestProperty("Content-Type", "application/json; charset=utf-8")
             conn.setFixedLengthStreamingMode(payload.size)
         }
-        val (status, text) = blockingCancellable(conn) {
+        val (status, version, text) = blockingCancellable(conn) {
             if (payload != null) conn.outputStream.use { it.write(payload) }
             val status = conn.responseCode
+            val version: String? = conn.getHeaderField(CONTRACT_HEADER)
             val stream = if (status >= 400) conn.errorStream else conn.inputStream
-            status to (stream?.let(::readLimited) ?: "")
+            Triple(status, version, stream?.let(::readLimited) ?: "")
         }
+        checkContractVersion(version)
         if (status !in 200..299) throw backendErrorFromJson(status.toUShort(), text)
         return text
     }
@@ -188,6 +200,8 @@ class HttpBackendTransport(
 
     private companion object {
         const val MAX_BODY = 512 * 1024
+        const val FLOW_KEY_HEADER = "Sidkit-Flow-Key"
+        const val CONTRACT_HEADER = "Sidkit-Contract"
 
         /** Connectivity problems are retryable; a TLS peer that fails verification is not. */
         fun transportError(e: IOException): SidkitException {

@@ -210,7 +210,32 @@ class FakeBackend(val callbackBase: String = CALLBACK_BASE) {
         s.startResponse()
     }
 
-    suspend fun complete(req: CompleteFlowRequest): FlowOutcome = tracked {
+    /** The session of [handle] if [flowKey] is its key (contract 2: else "not found", as for an unknown handle). */
+    private fun owned(handle: String, flowKey: String): Session {
+        val s = sessions[handle] ?: throw error(404, "flow_not_found", "no such flow")
+        val key = try {
+            Base64.getUrlDecoder().decode(flowKey)
+        } catch (e: IllegalArgumentException) {
+            throw error(404, "flow_not_found", "no such flow")
+        }
+        val challenge = b64url(sha256(key))
+        if (key.size != 32 || !MessageDigest.isEqual(challenge.toByteArray(), s.request.flowKeyChallenge.toByteArray())) {
+            throw error(404, "flow_not_found", "no such flow")
+        }
+        return s
+    }
+
+    private fun kindOf(o: FlowOutcome): OutcomeKind = when (o) {
+        is FlowOutcome.Authenticated -> OutcomeKind.AUTHENTICATED
+        is FlowOutcome.Signed -> OutcomeKind.SIGNED
+        is FlowOutcome.Failed -> OutcomeKind.FAILED
+    }
+
+    /** A finished answer after the outcome was delivered: the kind only (failures in full). */
+    private fun later(o: FlowOutcome): PollFlowResponse =
+        PollFlowResponse.Finished(kindOf(o), if (o is FlowOutcome.Failed) o else null)
+
+    suspend fun complete(req: CompleteFlowRequest, flowKey: String): FlowOutcome = tracked {
         completeCalls.incrementAndGet()
         if (completeDelayMs > 0) delay(completeDelayMs)
         if (hangComplete) awaitCancellation()
@@ -220,7 +245,7 @@ class FakeBackend(val callbackBase: String = CALLBACK_BASE) {
                 throw SidkitException.Transport("read timeout", true)
             }
         }
-        val s = sessions[req.flowHandle] ?: throw error(404, "flow_not_found", "no such flow")
+        val s = owned(req.flowHandle, flowKey)
         if (s.cancelled) throw error(410, "flow_expired", "the flow was cancelled")
         synchronized(s) {
             s.completedWith?.let {
@@ -255,27 +280,29 @@ class FakeBackend(val callbackBase: String = CALLBACK_BASE) {
         }
     }
 
-    suspend fun poll(req: PollFlowRequest): PollFlowResponse = tracked {
+    suspend fun poll(req: PollFlowRequest, flowKey: String): PollFlowResponse = tracked {
         pollCalls.incrementAndGet()
-        val s = sessions[req.flowHandle] ?: throw error(404, "flow_not_found", "no such flow")
-        if (s.request.presentation == Presentation.QR) {
-            val n = s.qrPolls.incrementAndGet()
-            if (n >= qrPollsUntilDone) PollFlowResponse.Finished(s.outcome ?: s.outcomeFor().also { s.outcome = it })
-            else PollFlowResponse.Pending(s.link("QR", n.toLong()))
-        } else {
+        val s = owned(req.flowHandle, flowKey)
+        synchronized(s) {
             val o = s.outcome
             when {
-                o != null -> PollFlowResponse.Finished(o)
-                s.endedWithoutCallback -> PollFlowResponse.Finished(s.outcomeFor().also { s.outcome = it })
+                // Delivered once: every read after the one that finished the flow gets the kind.
+                o != null -> later(o)
+                s.request.presentation == Presentation.QR -> {
+                    val n = s.qrPolls.incrementAndGet()
+                    if (n >= qrPollsUntilDone) s.outcomeFor().also { s.outcome = it }.let { PollFlowResponse.Finished(kindOf(it), it) }
+                    else PollFlowResponse.Pending(s.link("QR", n.toLong()))
+                }
+                s.endedWithoutCallback -> s.outcomeFor().also { s.outcome = it }.let { PollFlowResponse.Finished(kindOf(it), it) }
                 else -> PollFlowResponse.Pending(null)
             }
         }
     }
 
-    suspend fun cancel(req: CancelFlowRequest) {
+    suspend fun cancel(req: CancelFlowRequest, flowKey: String) {
         tracked {
             cancelCalls.incrementAndGet()
-            sessions[req.flowHandle]?.cancelled = true
+            owned(req.flowHandle, flowKey).cancelled = true
         }
     }
 }
@@ -283,7 +310,9 @@ class FakeBackend(val callbackBase: String = CALLBACK_BASE) {
 /** The transport an app would implement with its HTTP client; here it calls the fake directly. */
 class FakeTransport(private val backend: FakeBackend) : BackendTransport {
     override suspend fun startFlow(request: StartFlowRequest): StartFlowResponse = backend.start(request)
-    override suspend fun completeFlow(request: CompleteFlowRequest): FlowOutcome = backend.complete(request)
-    override suspend fun pollFlow(request: PollFlowRequest): PollFlowResponse = backend.poll(request)
-    override suspend fun cancelFlow(request: CancelFlowRequest) = backend.cancel(request)
+    override suspend fun completeFlow(request: CompleteFlowRequest, flowKey: String): FlowOutcome =
+        backend.complete(request, flowKey)
+    override suspend fun pollFlow(request: PollFlowRequest, flowKey: String): PollFlowResponse =
+        backend.poll(request, flowKey)
+    override suspend fun cancelFlow(request: CancelFlowRequest, flowKey: String) = backend.cancel(request, flowKey)
 }

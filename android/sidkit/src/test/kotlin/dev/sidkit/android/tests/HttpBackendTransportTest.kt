@@ -76,6 +76,10 @@ fun problem(status: Int, code: String, detail: String, retryable: Boolean): Stri
     """{"type":"urn:sidkit:problem:$code","title":"${code.replace('_', ' ')}","status":$status,""" +
         """"detail":${q(detail)},"code":${q(code)},"retryable":$retryable}"""
 
+/** A flow key and its challenge (BASE64URL(SHA-256(key bytes))), computed independently. */
+const val KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+const val CHALLENGE = "Yw3NKWbEM2aRElRIu7JbT_QSpJxzLbLIq8G4WBvXEN0"
+
 /** Plain JUnit (no Robolectric): the transport uses only java.net. */
 class HttpBackendTransportTest {
     private lateinit var server: HttpServer
@@ -85,6 +89,10 @@ class HttpBackendTransportTest {
     @Volatile
     private var answer: (Seen) -> Triple<Int, String, String> = { Triple(404, "text/plain", "") }
     private val release = CountDownLatch(1)
+
+    /** The `Sidkit-Contract` header the server sends (`null`: none). */
+    @Volatile
+    private var contractHeader: String? = "2"
 
     private val baseUrl get() = "http://127.0.0.1:${server.address.port}/api/"
 
@@ -104,6 +112,7 @@ class HttpBackendTransportTest {
                 val (status, type, body) = answer(s)
                 val bytes = body.toByteArray()
                 ex.responseHeaders.add("Content-Type", type)
+                contractHeader?.let { ex.responseHeaders.add("Sidkit-Contract", it) }
                 ex.sendResponseHeaders(status, if (bytes.isEmpty()) -1 else bytes.size.toLong())
                 if (bytes.isNotEmpty()) ex.responseBody.use { it.write(bytes) }
             } catch (_: Exception) {
@@ -130,7 +139,7 @@ class HttpBackendTransportTest {
     )
 
     private val startRequest =
-        StartFlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP, "eng", null, "idem-0123456789abcdef")
+        StartFlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP, "eng", null, "idem-0123456789abcdef", CHALLENGE)
 
     /** A start response with a real device link and commitment. */
     private fun validStartResponse(): StartFlowResponse = runBlocking { FakeBackend().start(startRequest) }
@@ -172,15 +181,24 @@ class HttpBackendTransportTest {
             }
             val t = transport()
             val req = CompleteFlowRequest(handle, "$CALLBACK_BASE?value=abc")
-            assertEquals(outcome, t.completeFlow(req))
+            assertEquals(outcome, t.completeFlow(req, KEY))
             assertEquals(completeFlowRequestToJson(req), seen.last().body)
-            assertEquals(PollFlowResponse.Pending(null), t.pollFlow(PollFlowRequest(handle)))
+            assertEquals(PollFlowResponse.Pending(null), t.pollFlow(PollFlowRequest(handle), KEY))
             assertEquals("", seen.last().body)
-            t.cancelFlow(CancelFlowRequest(handle))
+            t.cancelFlow(CancelFlowRequest(handle), KEY)
             assertEquals(listOf("POST", "GET", "DELETE"), seen.map { it.method })
+            // The flow key travels in the Sidkit-Flow-Key header only: not in the path or body,
+            // and no header of the app's can replace it.
+            for (x in seen) {
+                assertEquals(KEY, x.headers["sidkit-flow-key"])
+                assertFalse(x.path.contains(KEY) || x.body.contains(KEY))
+            }
+            val overriding = HttpBackendTransport(baseUrl, headers = mapOf("Sidkit-Flow-Key" to "app-value"))
+            overriding.pollFlow(PollFlowRequest(handle), KEY)
+            assertEquals(KEY, seen.last().headers["sidkit-flow-key"])
             // Handles are percent-encoded as one path segment.
             try {
-                t.pollFlow(PollFlowRequest("a/b c"))
+                t.pollFlow(PollFlowRequest("a/b c"), KEY)
                 fail("expected a 404")
             } catch (e: SidkitException.Backend) {
                 assertEquals("/api/flows/a%2Fb%20c", seen.last().path)
@@ -196,7 +214,7 @@ class HttpBackendTransportTest {
                 val body = problem(status, if (retryable) "unavailable" else "callback_rejected", "detail $status", retryable)
                 answer = { Triple(status, "application/problem+json", body) }
                 try {
-                    t.completeFlow(CompleteFlowRequest("fh_1", "$CALLBACK_BASE?value=abc"))
+                    t.completeFlow(CompleteFlowRequest("fh_1", "$CALLBACK_BASE?value=abc"), KEY)
                     fail("expected SidkitException.Backend")
                 } catch (e: SidkitException.Backend) {
                     val want = backendErrorFromJson(status.toUShort(), body) as SidkitException.Backend
@@ -210,7 +228,7 @@ class HttpBackendTransportTest {
             // A body that is no contract error still maps by status (502: retryable).
             answer = { Triple(502, "text/html", "<html>bad gateway</html>") }
             try {
-                t.pollFlow(PollFlowRequest("fh_1"))
+                t.pollFlow(PollFlowRequest("fh_1"), KEY)
                 fail("expected SidkitException.Backend")
             } catch (e: SidkitException.Backend) {
                 assertEquals("http_502", e.backendCode)
@@ -220,11 +238,36 @@ class HttpBackendTransportTest {
     }
 
     @Test
+    fun aBackendOfAnotherContractVersionIsATypedError() {
+        runBlocking {
+            val t = transport()
+            for (header in listOf(null, "1", "3", "two")) {
+                contractHeader = header
+                // Success and error answers alike are refused before their body is read.
+                for (status in listOf(200, 404)) {
+                    answer = { Triple(status, "application/json", """{"status":"pending"}""") }
+                    try {
+                        t.pollFlow(PollFlowRequest("fh_1"), KEY)
+                        fail("expected SidkitException.Flow for Sidkit-Contract $header")
+                    } catch (e: SidkitException.Flow) {
+                        assertEquals(FlowErrorKind.CONTRACT_VERSION, e.kind)
+                        assertEquals("contract_version", e.code())
+                        assertTrue(e.reason, e.reason.contains("Sidkit-Contract"))
+                    }
+                }
+            }
+            contractHeader = "2"
+            answer = { Triple(200, "application/json", """{"status":"pending"}""") }
+            assertEquals(PollFlowResponse.Pending(null), t.pollFlow(PollFlowRequest("fh_1"), KEY))
+        }
+    }
+
+    @Test
     fun aSuccessBodyThatBreaksTheContractIsABadResponse() {
         runBlocking {
             answer = { Triple(200, "application/json", """{"status":"won"}""") }
             try {
-                transport().pollFlow(PollFlowRequest("fh_1"))
+                transport().pollFlow(PollFlowRequest("fh_1"), KEY)
                 fail("expected SidkitException.Flow")
             } catch (e: SidkitException.Flow) {
                 assertEquals(FlowErrorKind.BAD_RESPONSE, e.kind)
@@ -247,7 +290,7 @@ class HttpBackendTransportTest {
             answer = { release.await(10, TimeUnit.SECONDS); Triple(200, "application/json", "{}") }
             val t0 = System.nanoTime()
             try {
-                transport(readTimeoutMs = 300).pollFlow(PollFlowRequest("fh_1"))
+                transport(readTimeoutMs = 300).pollFlow(PollFlowRequest("fh_1"), KEY)
                 fail("expected SidkitException.Transport")
             } catch (e: SidkitException.Transport) {
                 assertTrue(e.retryable)
@@ -264,7 +307,7 @@ class HttpBackendTransportTest {
             val io = Executors.newSingleThreadExecutor()
             try {
                 val t = transport(dispatcher = io.asCoroutineDispatcher())
-                val call = async(Dispatchers.Default) { t.pollFlow(PollFlowRequest("fh_1")) }
+                val call = async(Dispatchers.Default) { t.pollFlow(PollFlowRequest("fh_1"), KEY) }
                 withTimeout(5_000) { while (seen.isEmpty()) delay(10) }
                 val t0 = System.nanoTime()
                 call.cancel()
@@ -321,13 +364,14 @@ class HttpBackendTransportTest {
                             s.method == "POST" && s.path == "/api/flows" -> {
                                 val key = s.headers["idempotency-key"]!!
                                 assertTrue(s.body.contains("\"idempotencyKey\":\"$key\""))
-                                val r = backend.start(StartFlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP, "eng", null, key))
+                                val challenge = Regex("\"flowKeyChallenge\":\"([^\"]+)\"").find(s.body)!!.groupValues[1]
+                                val r = backend.start(StartFlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP, "eng", null, key, challenge))
                                 Triple(201, "application/json", startResponseJson(r))
                             }
                             s.method == "POST" && s.path.endsWith("/complete") -> {
                                 val handle = s.path.removePrefix("/api/flows/").removeSuffix("/complete")
                                 val url = Regex("\"returnUrl\":\"([^\"]+)\"").find(s.body)!!.groupValues[1]
-                                val o = backend.complete(CompleteFlowRequest(handle, url))
+                                val o = backend.complete(CompleteFlowRequest(handle, url), s.headers["sidkit-flow-key"] ?: "")
                                 Triple(200, "application/json", outcomeJson(o))
                             }
                             else -> Triple(404, "application/problem+json", problem(404, "flow_not_found", "no", false))

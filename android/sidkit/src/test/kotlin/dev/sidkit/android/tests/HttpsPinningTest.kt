@@ -54,6 +54,7 @@ class HttpsPinningTest {
         server.createContext("/") { ex ->
             val body = """{"status":"pending"}""".toByteArray()
             ex.responseHeaders.add("Content-Type", "application/json")
+            ex.responseHeaders.add("Sidkit-Contract", "2")
             ex.sendResponseHeaders(200, body.size.toLong())
             ex.responseBody.use { it.write(body) }
         }
@@ -77,7 +78,7 @@ class HttpsPinningTest {
             val tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm()).apply { init(trust) }
             val pinned = SSLContext.getInstance("TLS").apply { init(null, tmf.trustManagers, null) }
             val t = HttpBackendTransport(baseUrl, sslSocketFactory = pinned.socketFactory)
-            assertEquals(PollFlowResponse.Pending(null), t.pollFlow(PollFlowRequest("fh_1")))
+            assertEquals(PollFlowResponse.Pending(null), t.pollFlow(PollFlowRequest("fh_1"), "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"))
         }
     }
 
@@ -85,7 +86,7 @@ class HttpsPinningTest {
     fun anUntrustedServerIsANonRetryableTransportError() {
         runBlocking {
             try {
-                HttpBackendTransport(baseUrl).pollFlow(PollFlowRequest("fh_1"))
+                HttpBackendTransport(baseUrl).pollFlow(PollFlowRequest("fh_1"), "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8")
                 fail("expected SidkitException.Transport")
             } catch (e: SidkitException.Transport) {
                 assertFalse("a certificate problem does not go away by retrying: ${e.reason}", e.retryable)
