@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates docs/openapi.yaml with a pinned openapi-spec-validator (PyPI, in a venv under the
-# tools directory) and checks that every path and every field of the Rust contract types
-# appears in it. Prints "N passed, N failed" last.
+# tools directory) and checks it against contract 2 and the Rust side (see check.py: every
+# path, status and header rule, the problem codes of core/contract/src/problem.rs, and every
+# field of the Rust contract types). Prints "N passed, N failed" last.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 TOOLS=${SIDKIT_TOOLS:-$PWD/.tools}
