@@ -384,6 +384,12 @@ impl SidkitFlow {
     }
 }
 
+/// Whether the backend refused a return URL without touching the flow (`callback_rejected`).
+fn is_refused(e: &SidkitError) -> bool {
+    matches!(e, SidkitError::Backend { backend_code, .. }
+        if backend_code == sidkit_contract::error_codes::CALLBACK_REJECTED)
+}
+
 impl SidkitFlow {
     /// The flow key's header form, for the transport's `Sidkit-Flow-Key`.
     fn flow_key(&self) -> String {
@@ -405,6 +411,11 @@ impl SidkitFlow {
             Some(Ok(outcome)) => Ok(self
                 .update(|f| f.on_complete_response(outcome.into()))?
                 .into()),
+            // The backend refused this URL without touching the flow: the genuine one may follow.
+            Some(Err(e)) if is_refused(&e) => {
+                self.update(Flow::on_complete_refused);
+                Err(e)
+            }
             Some(Err(e)) => {
                 let reason = e.to_string();
                 self.update(|f| f.on_complete_error(e.is_retryable(), &reason));

@@ -497,6 +497,18 @@ impl Flow {
         }
     }
 
+    /// The backend refused the return URL before touching the flow (problem
+    /// `callback_rejected`: a forged or re-spelled URL, or a wrong `userChallengeVerifier`):
+    /// `Completing` → `AwaitingReturn`, and the URL is forgotten, so that the genuine return
+    /// URL arriving later is still taken (the backend keeps the flow open for it, too). No
+    /// effect in any other state.
+    pub fn on_complete_refused(&mut self) {
+        if self.state == FlowState::Completing {
+            self.state = FlowState::AwaitingReturn;
+            self.return_fingerprint = None;
+        }
+    }
+
     /// Asks for the flow's status: the next QR link, or (App2App, when the app returns to the
     /// foreground without a return URL) whether the session ended without a callback.
     pub fn begin_poll(&mut self, now_ms: u64) -> Result<PollDisposition> {

@@ -606,6 +606,29 @@ fn retryable_completion_accepts_only_the_same_url_again() {
 }
 
 #[test]
+fn a_url_the_backend_refused_is_forgotten() {
+    let (mut f, backend, _) = started(FlowKind::Authentication, Presentation::App2App);
+    let url = backend.return_url();
+    let forged = url.replace("userChallengeVerifier=X", "userChallengeVerifier=Z");
+    assert_ne!(forged, url);
+    assert!(matches!(
+        f.accept_return_url(&ret(&forged), T0).unwrap(),
+        ReturnDisposition::Complete(_)
+    ));
+    // callback_rejected: the backend did not touch the flow; the genuine URL is taken next.
+    f.on_complete_refused();
+    assert_eq!(f.state(), FlowState::AwaitingReturn);
+    let ReturnDisposition::Complete(req) = f.accept_return_url(&ret(&url), T0).unwrap() else {
+        panic!()
+    };
+    assert_eq!(req.return_url, url);
+    f.on_complete_response(authenticated()).unwrap();
+    // Outside `Completing` it changes nothing.
+    f.on_complete_refused();
+    assert_eq!(f.state(), FlowState::Finished);
+}
+
+#[test]
 fn abandoned_calls_roll_back() {
     let mut f = Flow::new(
         config(),

@@ -230,6 +230,24 @@ val TESTS: List<Pair<String, suspend () -> Unit>> = listOf(
         }
     },
 
+    "contract 2: a return URL the backend refuses does not end the app's flow; the genuine one completes it" to {
+        client().use { c ->
+            val (flow, link) = launch(c, FlowKind.AUTHENTICATION)
+            val returnUrl = assertNotNull(smartIdAppOpens(link).second)
+            val forged = returnUrl.replace(Regex("userChallengeVerifier=.")) { m ->
+                "userChallengeVerifier=" + if (m.value.last() == 'A') "B" else "A"
+            }
+            try {
+                c.handleReturnUrl(forged)
+                fail("a wrong userChallengeVerifier was accepted")
+            } catch (e: SidkitException.Backend) {
+                assertEquals("callback_rejected", e.backendCode)
+            }
+            assertTrue(flow.status() is FlowStatus.AwaitingReturn, "status ${flow.status()}")
+            assertTrue(c.handleReturnUrl(returnUrl) is FlowOutcome.Authenticated)
+        }
+    },
+
     "contract 2: an Idempotency-Key replayed with another challenge is a conflict, never the handle" to {
         val body = { challenge: String ->
             "{\"kind\":\"authentication\",\"presentation\":\"app2app\",\"lang\":\"eng\",\"idempotencyKey\":\"e2e-predictable-key-01\",\"flowKeyChallenge\":\"$challenge\"}"

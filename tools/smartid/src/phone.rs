@@ -177,6 +177,14 @@ impl Phone {
             ReturnDisposition::Complete(req) => {
                 match self.transport.complete_flow(&req, flow.flow_key()).await {
                     Ok(o) => Ok(flow.on_complete_response(o)?),
+                    // Refused before the flow was touched: the genuine URL may still follow.
+                    Err(e)
+                        if matches!(&e, TransportError::Backend { problem, .. }
+                            if problem.code == sidkit_contract::error_codes::CALLBACK_REJECTED) =>
+                    {
+                        flow.on_complete_refused();
+                        Err(e.into())
+                    }
                     Err(e) => {
                         flow.on_complete_error(e.is_retryable(), &e.to_string());
                         Err(e.into())

@@ -346,3 +346,42 @@ async fn every_error_of_the_router_is_a_problem() {
     problem(&r);
     assert!(r.text().await.unwrap().contains("flow_not_found"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_return_url_does_not_end_the_apps_flow_either() {
+    let stack = stack().await;
+    let phone = phone(&stack, OK);
+    let (mut flow, next) = phone
+        .start(FlowKind::Authentication, Presentation::App2App, None)
+        .await
+        .unwrap();
+    let NextStep::LaunchApp { device_link } = next else {
+        panic!()
+    };
+    flow.mark_launched(now_ms()).unwrap();
+    let url = phone
+        .smart_id_app(&device_link)
+        .await
+        .unwrap()
+        .return_url
+        .unwrap();
+    // A crafted URL with the genuine token but another verifier reaches the app first (the
+    // router only checks its shape): the backend refuses it before the claim ...
+    let i = url.find("userChallengeVerifier=").unwrap() + "userChallengeVerifier=".len();
+    let mut forged = url.clone();
+    let c = if &forged[i..i + 1] == "A" { "B" } else { "A" };
+    forged.replace_range(i..i + 1, c);
+    let e = phone
+        .deliver_return_url(&mut flow, &forged)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("callback_rejected"), "{e}");
+    // ... and the app's flow waits for the genuine one, which completes it.
+    assert_eq!(flow.state(), sidkit_app::FlowState::AwaitingReturn, "{e:?}");
+    assert_eq!(flow.state(), sidkit_app::FlowState::AwaitingReturn);
+    let outcome = phone.deliver_return_url(&mut flow, &url).await.unwrap();
+    assert!(
+        matches!(outcome, FlowOutcome::Authenticated { .. }),
+        "{outcome:?}"
+    );
+}
