@@ -139,7 +139,8 @@ class NoBackupSnapshotStore(
 
         /**
          * The `SharedPreferences` file earlier versions of this library kept the snapshot in
-         * (`SharedPreferencesSnapshotStore`); deleted on first use, excluded from backup.
+         * (`SharedPreferencesSnapshotStore`); a new store deletes it unread, and the library's
+         * backup rules exclude it.
          */
         const val LEGACY_PREFERENCES: String = "dev.sidkit.flows"
 
