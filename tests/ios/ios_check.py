@@ -29,6 +29,11 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    (tests/ios/stub-apple-tools): the rustup/cargo/lipo/xcodebuild calls, the slice layout with
    Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, the zip, the checksum, and the Swift
    generated from the staticlib; a broken xcodebuild stops it with a clear message.
+8a. Snapshot storage (tests/ios/snapshot_check.py): the coordinator's default store is the
+   Keychain (generic password, kSecAttrAccessibleWhenUnlockedThisDeviceOnly, not synchronized),
+   the Security framework only inside #if canImport(Security), no UserDefaults / @AppStorage /
+   @SceneStorage for the snapshot, docs that say it holds the flow key, and its XCTests exist;
+   with self-tests of their own.
 9. Rust behaviour the coordinator relies on (tests/ios/rust_contract.py, through the library's
    Python bindings): which router rejection each kind of URL gets, a retryable start error
    leaving the flow restartable and cancel() ending it without a backend call, snapshots before
@@ -53,6 +58,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 _spec = importlib.util.spec_from_file_location("swift_check", os.path.join(ROOT, "tests", "swift", "check.py"))
 swiftcheck = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(swiftcheck)
+# tests/ios/snapshot_check.py: where SidKitUI keeps the flow snapshot (the Keychain).
+_spec = importlib.util.spec_from_file_location("snapshot_check", os.path.join(HERE, "snapshot_check.py"))
+snapshotcheck = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(snapshotcheck)
 
 GENERATED = os.path.join(ROOT, "ios", "Sources", "SidKit", "Generated", "SidKit.swift")
 WRAPPER_DIR = os.path.join(ROOT, "ios", "Sources", "SidKitUI")
@@ -72,6 +81,7 @@ UInt UInt16 UInt64 UInt8 URL URLError URLProtocol URLRequest URLResponse URLSess
 URLSessionConfiguration UUID UserDefaults VStack View Void WindowGroup XCTestCase Decodable
 EnvironmentObject Environment State StateObject ViewBuilder Button Self Equatable Hashable
 SHA256 HMAC SymmetricKey URLComponents
+CFDictionary CFTypeRef NSNumber OSStatus
 """.split())
 KNOWN_FUNCS = set("""
 XCTAssertEqual XCTAssertFalse XCTAssertGreaterThanOrEqual XCTAssertNil XCTAssertNotNil
@@ -80,6 +90,7 @@ withTaskCancellationHandler defer onOpenURL Array Set String Data URL UUID Date 
 AsyncStream NSUserActivity HTTPURLResponse URLError URLRequest URLSession JSONDecoder CharacterSet
 NSLock CancellationError Int UInt16 Task StateObject Button VStack ProgressView WindowGroup
 SymmetricKey URLComponents withThrowingTaskGroup
+SecItemAdd SecItemCopyMatching SecItemUpdate SecItemDelete XCTSkip XCTAssertNoThrow
 """.split())
 KNOWN_MEMBERS = set("""
 absoluteString addingPercentEncoding aspectRatio allSatisfy append accessibilityLabel
@@ -98,6 +109,7 @@ dataNotAllowed resourceUnavailable serverCertificateUntrusted badURL failure suc
 activityType self base64EncodedString values height width utf8 random hash max
 scheme host port path lowercased timeIntervalSince components prefix shuffled addTask waitForAll
 allHeaderFields caseInsensitiveCompare orderedSame removeValue
+merge object boolValue uuidString
 """.split())
 
 results = []
@@ -868,8 +880,12 @@ def main():
           rust_contract)
     check("scripts/build-xcframework.sh end to end with stub Apple tools",
           xcframework_script_problems)
+    for name, fn in snapshotcheck.checks():
+        check(name, fn)
     check("self-tests: each check fails on a deliberately broken input",
           lambda: self_test_problems(gen_src, fresh_dir, lib_dir))
+    check("self-tests: each snapshot-storage check fails on a deliberately broken input",
+          snapshotcheck.self_test_problems)
     passed = sum(results)
     failed = len(results) - passed
     print(f"{passed} passed, {failed} failed")

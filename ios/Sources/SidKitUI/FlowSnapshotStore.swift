@@ -1,11 +1,22 @@
 import Foundation
+#if canImport(Security)
+import Security
+#endif
 
 /// Keeps the snapshot of the pending flow across process death.
 ///
 /// While the user is in the Smart-ID app, iOS may end the app's process. The snapshot
-/// (``SidkitFlow/snapshot()``) is one line of secret-free JSON: no session secret, session ID,
-/// challenge or callback token, only the token's hash. Restore it with
-/// ``SmartIdFlowCoordinator/restorePendingFlow()`` before the return URL is handled.
+/// (``SidkitFlow/snapshot()``, one line of JSON, format version 2) lets
+/// ``SmartIdFlowCoordinator/restorePendingFlow()`` bring the flow back before the return URL is
+/// handled.
+///
+/// **The snapshot is a secret.** It holds the flow key: a bearer credential for that one flow,
+/// as sensitive as a session cookie for the few minutes the flow lives (whoever has it can poll,
+/// complete or cancel the flow). A store must keep it on this device only, out of backups and
+/// iCloud, out of logs, and remove it when ``save(_:)`` gets `nil`. ``KeychainSnapshotStore``
+/// (the default) does. Do not keep it in `UserDefaults`, `@AppStorage` or `@SceneStorage`: they
+/// are plain files in the app's container that go into device backups, and Apple's
+/// documentation of `SceneStorage` says not to use it with sensitive data.
 public protocol FlowSnapshotStore: Sendable {
     /// The stored snapshot, if any.
     func load() -> String?
@@ -13,37 +24,131 @@ public protocol FlowSnapshotStore: Sendable {
     func save(_ snapshot: String?)
 }
 
-/// Stores the snapshot in `UserDefaults` (the default store).
+#if canImport(Security)
+/// Keeps the snapshot in the Keychain (the default store of ``SmartIdFlowCoordinator``).
 ///
-/// For per-scene state restoration use `@SceneStorage` instead: bind it to
-/// ``SmartIdFlowCoordinator/snapshot`` and pass `nil` as the coordinator's store.
-public final class UserDefaultsSnapshotStore: FlowSnapshotStore, @unchecked Sendable {
-    // @unchecked: UserDefaults is documented as thread-safe; `key` is immutable.
+/// One generic-password item (`kSecClassGenericPassword`) per store, named by `service` and
+/// `account`, readable only while the device is unlocked and never leaving it
+/// (`kSecAttrAccessibleWhenUnlockedThisDeviceOnly`: not in iCloud Keychain, not restored from a
+/// backup onto another device), and not synchronized (`kSecAttrSynchronizable` false). The flow is
+/// resumed by the user coming back from Smart-ID, so the device is unlocked when the snapshot
+/// is needed. `save(nil)` deletes the item.
+///
+/// A new store also removes the `UserDefaults` value that earlier versions of SidKitUI wrote
+/// (key `dev.sidkit.pendingFlowSnapshot`) without reading it: a snapshot of format version 1
+/// cannot be restored any more.
+public final class KeychainSnapshotStore: FlowSnapshotStore, @unchecked Sendable {
+    // @unchecked: every property is immutable; the Keychain functions are thread-safe.
 
-    /// The `UserDefaults` key.
-    public let key: String
-    private let defaults: UserDefaults
+    /// The Keychain service of the default store.
+    public static let defaultService = "dev.sidkit.flow-snapshot"
 
-    /// Stores under `key` in `defaults`.
-    public init(key: String = "dev.sidkit.pendingFlowSnapshot", defaults: UserDefaults = .standard) {
-        self.key = key
-        self.defaults = defaults
+    /// The `UserDefaults` key of the store of earlier versions (removed, never read).
+    public static let legacyDefaultsKey = "dev.sidkit.pendingFlowSnapshot"
+
+    /// The item's service (`kSecAttrService`).
+    public let service: String
+    /// The item's account (`kSecAttrAccount`); use one per coordinator if the app runs several.
+    public let account: String
+    /// The Keychain access group (`kSecAttrAccessGroup`), or `nil` for the app's default group.
+    public let accessGroup: String?
+
+    /// A store of the item `service` / `account` (in `accessGroup`, if given).
+    public init(service: String = KeychainSnapshotStore.defaultService, account: String = "pending", accessGroup: String? = nil) {
+        self.service = service
+        self.account = account
+        self.accessGroup = accessGroup
+        UserDefaults.standard.removeObject(forKey: KeychainSnapshotStore.legacyDefaultsKey)
     }
 
-    /// The stored snapshot, if any.
+    /// A Keychain call that failed, with its `OSStatus`.
+    public struct KeychainError: Error, Equatable {
+        /// The status the Security framework returned (e.g. `errSecInteractionNotAllowed`
+        /// while the device is locked).
+        public let status: OSStatus
+    }
+
+    /// The stored snapshot, if any; `nil` also when the Keychain cannot be read (see ``read()``).
     public func load() -> String? {
-        defaults.string(forKey: key)
+        try? read()
     }
 
-    /// Stores `snapshot`, or removes it when `nil`.
+    /// Stores `snapshot`, or removes it when `nil`; a Keychain failure is dropped (see
+    /// ``write(_:)``): the flow goes on, it just cannot be restored after process death.
     public func save(_ snapshot: String?) {
-        if let snapshot = snapshot {
-            defaults.set(snapshot, forKey: key)
-        } else {
-            defaults.removeObject(forKey: key)
+        try? write(snapshot)
+    }
+
+    /// The stored snapshot, or `nil` when there is none.
+    ///
+    /// - Throws: ``KeychainError`` when the Keychain answers anything but success or "not found".
+    public func read() throws -> String? {
+        var query = itemQuery()
+        query[kSecReturnData as String] = true
+        query[kSecMatchLimit as String] = kSecMatchLimitOne
+        var result: CFTypeRef?
+        let status = SecItemCopyMatching(query as CFDictionary, &result)
+        if status == errSecItemNotFound {
+            return nil
+        }
+        guard status == errSecSuccess else {
+            throw KeychainError(status: status)
+        }
+        guard let data = result as? Data, let text = String(data: data, encoding: .utf8) else {
+            throw KeychainError(status: errSecDecode)
+        }
+        return text
+    }
+
+    /// Stores `snapshot` (updating the item, or adding it), or deletes the item when `nil`.
+    ///
+    /// - Throws: ``KeychainError`` when the Keychain refuses.
+    public func write(_ snapshot: String?) throws {
+        guard let snapshot = snapshot else {
+            let status = SecItemDelete(itemQuery() as CFDictionary)
+            guard status == errSecSuccess || status == errSecItemNotFound else {
+                throw KeychainError(status: status)
+            }
+            return
+        }
+        // The update also sets the accessibility, so an older item gets this one too.
+        let attributes: [String: Any] = [
+            kSecValueData as String: Data(snapshot.utf8),
+            kSecAttrAccessible as String: kSecAttrAccessibleWhenUnlockedThisDeviceOnly,
+        ]
+        var status = SecItemUpdate(itemQuery() as CFDictionary, attributes as CFDictionary)
+        if status == errSecItemNotFound {
+            var item = itemQuery()
+            item.merge(attributes) { _, new in new }
+            status = SecItemAdd(item as CFDictionary, nil)
+            if status == errSecDuplicateItem {
+                // Added by another thread in between: update that one.
+                status = SecItemUpdate(itemQuery() as CFDictionary, attributes as CFDictionary)
+            }
+        }
+        guard status == errSecSuccess else {
+            throw KeychainError(status: status)
         }
     }
+
+    /// The attributes that name the item: class, service, account, access group, and the
+    /// local (not synchronized) Keychain.
+    func itemQuery() -> [String: Any] {
+        var query: [String: Any] = [
+            kSecClass as String: kSecClassGenericPassword,
+            kSecAttrService as String: service,
+            kSecAttrAccount as String: account,
+            kSecAttrSynchronizable as String: false,
+            // macOS: the data-protection Keychain, where the accessibility above applies (as on iOS).
+            kSecUseDataProtectionKeychain as String: true,
+        ]
+        if let accessGroup = accessGroup {
+            query[kSecAttrAccessGroup as String] = accessGroup
+        }
+        return query
+    }
 }
+#endif
 
 /// Keeps the snapshot in memory only (tests, previews, or apps that do not restore flows).
 public final class InMemorySnapshotStore: FlowSnapshotStore, @unchecked Sendable {

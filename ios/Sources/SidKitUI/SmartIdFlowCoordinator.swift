@@ -31,8 +31,11 @@ public final class SmartIdFlowCoordinator: ObservableObject {
     @Published public private(set) var state: SmartIdFlowState = .idle
 
     /// The snapshot of the pending flow, or `nil` when nothing can be resumed. Also written to
-    /// the coordinator's ``FlowSnapshotStore``. To use `@SceneStorage` instead, mirror this
-    /// property into it and call ``restore(snapshot:)`` when the scene comes back.
+    /// the coordinator's ``FlowSnapshotStore``.
+    ///
+    /// It holds the flow key, a secret (see ``FlowSnapshotStore``): do not keep a copy in
+    /// `@SceneStorage`, `@AppStorage` or `UserDefaults`, which are not for sensitive data, and do
+    /// not log it.
     @Published public private(set) var snapshot: String?
 
     /// The Rust client (configuration, flows, return-URL router).
@@ -53,19 +56,21 @@ public final class SmartIdFlowCoordinator: ObservableObject {
     /// - Parameters:
     ///   - client: the Rust client, with the app's callback base and transport.
     ///   - opener: opens device links; the default opens them as Universal Links first.
-    ///   - snapshotStore: where the pending flow's snapshot is kept across process death
-    ///     (`UserDefaults` by default); `nil` to keep it only in ``snapshot``.
+    ///   - snapshotStore: where the pending flow's snapshot (which holds the flow key) is kept
+    ///     across process death: the Keychain by default (``KeychainSnapshotStore``, this device
+    ///     only); `nil` to keep it only in memory, in ``snapshot``.
     public init(
         client: SidkitClient,
         opener: DeviceLinkOpener = SystemDeviceLinkOpener(),
-        snapshotStore: FlowSnapshotStore? = UserDefaultsSnapshotStore()
+        snapshotStore: FlowSnapshotStore? = KeychainSnapshotStore()
     ) {
         self.client = client
         self.opener = opener
         self.snapshotStore = snapshotStore
     }
 
-    /// A coordinator with a new client.
+    /// A coordinator with a new client; the snapshot store is the Keychain by default, as in
+    /// ``init(client:opener:snapshotStore:)``.
     ///
     /// - Throws: ``SidkitError/InvalidInput(field:reason:)`` when the configuration is invalid
     ///   (e.g. the callback base is not a strict `https` URL).
@@ -73,7 +78,7 @@ public final class SmartIdFlowCoordinator: ObservableObject {
         configuration: SidkitConfig,
         transport: BackendTransport,
         opener: DeviceLinkOpener = SystemDeviceLinkOpener(),
-        snapshotStore: FlowSnapshotStore? = UserDefaultsSnapshotStore()
+        snapshotStore: FlowSnapshotStore? = KeychainSnapshotStore()
     ) throws {
         let client = try SidkitClient(config: configuration, transport: transport)
         self.init(client: client, opener: opener, snapshotStore: snapshotStore)
@@ -409,7 +414,9 @@ public final class SmartIdFlowCoordinator: ObservableObject {
         return restore(snapshot: stored)
     }
 
-    /// Restores a flow from a snapshot the app kept itself (e.g. in `@SceneStorage`).
+    /// Restores a flow from a snapshot the app kept itself. The snapshot holds the flow key: keep
+    /// it as a ``FlowSnapshotStore`` must (the Keychain, this device only), not in
+    /// `@SceneStorage` or `UserDefaults`.
     ///
     /// - Returns: `true` if the flow is pending again; ``state`` shows where it is.
     @discardableResult

@@ -124,7 +124,8 @@ final class CoordinatorTests: XCTestCase {
         let link = try await waitFor(coordinator, awaitingLink)
         XCTAssertTrue(link.hasPrefix("https://smart-id.com/device-link?deviceLinkType=App2App&sessionToken="))
         XCTAssertEqual(opener.opened.map { $0.absoluteString }, [link])
-        // The snapshot is kept while the user is in Smart-ID, and it holds no secret.
+        // The snapshot is kept while the user is in Smart-ID; it holds no callback token (its
+        // secret is the flow key, which is why the default store is the Keychain).
         let snapshot = try XCTUnwrap(store.load())
         XCTAssertEqual(coordinator.snapshot, snapshot)
         let session = onlySession()
@@ -258,7 +259,7 @@ final class CoordinatorTests: XCTestCase {
         _ = await abandoned.result
     }
 
-    func testRestoreFromSceneStorageAndRejectGarbage() async throws {
+    func testRestoreFromASnapshotTheAppKeptAndRejectGarbage() async throws {
         let first = try makeCoordinator()
         let abandoned = Task { try await first.authenticate() }
         let link = try await waitFor(first, awaitingLink)

@@ -34,9 +34,9 @@ class LoginActivity : ComponentActivity() {
         super.onCreate(savedInstanceState)
         setContentView(buildLayout())
 
-        // After process death the ViewModel is new: bring the pending flow back (from the saved
-        // state, or from the snapshot store when the App Link started a fresh activity) before
-        // looking at the intent. A config change keeps the ViewModel and its flow.
+        // After process death the ViewModel is new: bring the pending flow back from the
+        // snapshot store (also when the App Link started a fresh activity) before looking at
+        // the intent. A config change keeps the ViewModel and its flow.
         if (vm.sidkit.currentFlow == null) vm.sidkit.restoreState(savedInstanceState)
         // Cold start through the App Link. Handling the same return twice is harmless: the
         // second delivery gets the same outcome without another backend call.

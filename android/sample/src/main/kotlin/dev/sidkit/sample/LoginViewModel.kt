@@ -5,7 +5,6 @@ import android.app.Application
 import android.content.ActivityNotFoundException
 import androidx.lifecycle.AndroidViewModel
 import androidx.lifecycle.viewModelScope
-import dev.sidkit.android.SharedPreferencesSnapshotStore
 import dev.sidkit.android.SidkitController
 import dev.sidkit.ffi.FlowKind
 import dev.sidkit.ffi.FlowRequest
@@ -21,11 +20,14 @@ import kotlinx.coroutines.launch
  * login, and leaving the screen for good (ViewModel cleared) does.
  */
 class LoginViewModel(app: Application) : AndroidViewModel(app) {
-    /** The login flow; the activity renders its `state`. */
+    /**
+     * The login flow; the activity renders its `state`. Its snapshot (which holds the flow key)
+     * goes to the default NoBackupSnapshotStore, a file in noBackupFilesDir.
+     */
     val sidkit = SidkitController(
+        context = app,
         client = (app as SampleApp).sidkitClient,
         scope = viewModelScope,
-        snapshotStore = SharedPreferencesSnapshotStore(app),
     )
 
     private val mutableMessage = MutableStateFlow<String?>(null)

@@ -68,8 +68,8 @@ sealed class ReturnResult {
  *
  * ```kotlin
  * class LoginViewModel(app: Application) : AndroidViewModel(app) {
- *     val sidkit = SidkitController((app as MyApp).sidkitClient, viewModelScope,
- *         snapshotStore = SharedPreferencesSnapshotStore(app))
+ *     // The snapshot goes to a NoBackupSnapshotStore(app) in noBackupFilesDir.
+ *     val sidkit = SidkitController(app, (app as MyApp).sidkitClient, viewModelScope)
  * }
  * // Activity (launchMode="singleTask"):
  * override fun onCreate(savedInstanceState: Bundle?) {
@@ -92,18 +92,40 @@ sealed class ReturnResult {
  * configuration changes (a ViewModel's), not an Activity's `lifecycleScope`, or a rotation
  * cancels the login. Process death does not cancel: the flow is restored from the snapshot.
  *
+ * **The snapshot is a secret**: it holds the flow key, a bearer credential for that one flow (as
+ * sensitive as a session cookie for the few minutes the flow lives). The controller keeps it only
+ * in its [SnapshotStore] (by default a [NoBackupSnapshotStore]: a file in `noBackupFilesDir`,
+ * excluded from backup and device transfer), never in the activity `Bundle`: [saveState] writes
+ * the flow id only.
+ *
  * @property client the app's [SidkitClient] (one per app, with its transport and callback base).
  * @param scope the scope that owns the flows; its end cancels the pending flow.
  * @param launcher opens device links (replace it to customise, e.g. Custom Tabs for the fallback).
- * @param snapshotStore optional persistent copy of the pending flow's snapshot, used by
- *   [restoreState] when the `Bundle` has none (e.g. the App Link started a fresh activity).
+ * @param snapshotStore where the pending flow's snapshot is kept across process death, read by
+ *   [restoreState]; `null` keeps it in memory only (the flow cannot survive process death). The
+ *   constructor that takes a [Context] uses a [NoBackupSnapshotStore].
  */
 class SidkitController(
     val client: SidkitClient,
     private val scope: CoroutineScope,
     private val launcher: DeviceLinkLauncher = DeviceLinkLauncher(),
-    private val snapshotStore: SnapshotStore? = null,
+    private val snapshotStore: SnapshotStore?,
 ) {
+    /**
+     * A controller whose snapshot store is, by default, a [NoBackupSnapshotStore] of [context]
+     * (`no_backup/dev.sidkit/pending.json`; give each controller its own store name if the app
+     * runs several at once).
+     *
+     * @param context any context; the store keeps only its application context.
+     */
+    constructor(
+        context: Context,
+        client: SidkitClient,
+        scope: CoroutineScope,
+        launcher: DeviceLinkLauncher = DeviceLinkLauncher(),
+        snapshotStore: SnapshotStore? = NoBackupSnapshotStore(context),
+    ) : this(client, scope, launcher, snapshotStore)
+
     private val lock = Any()
     private var current: SidkitFlow? = null
     private var currentId: String? = null
@@ -326,29 +348,42 @@ class SidkitController(
         flow?.let(::cancelFlow)
     }
 
-    /** The secret-free snapshot of the pending flow, or `null` (see `SidkitFlow.snapshot`). */
+    /**
+     * The snapshot of the pending flow, or `null` (see `SidkitFlow.snapshot`). It holds the flow
+     * key: a secret. Keep it only where a [SnapshotStore] may keep it (app-private, not backed
+     * up, not in a `Bundle` or `SavedStateHandle`, not in logs).
+     */
     fun snapshot(): String? = currentFlow?.snapshot()
 
-    /** Writes the pending flow's snapshot into [outState] (call from `onSaveInstanceState`). */
+    /**
+     * Writes the pending flow's id into [outState] under [FLOW_ID_KEY] (call from
+     * `onSaveInstanceState`). Only the id: the `Bundle` goes to the system's saved state, so the
+     * snapshot (which holds the flow key) stays in the [SnapshotStore]. The id is not a secret;
+     * it tells the app which flow a recreated screen had.
+     */
     fun saveState(outState: Bundle) {
-        val snap = snapshot()
-        if (snap != null) outState.putString(STATE_KEY, snap) else outState.remove(STATE_KEY)
+        val id = currentFlow?.id()
+        if (id != null) outState.putString(FLOW_ID_KEY, id) else outState.remove(FLOW_ID_KEY)
     }
 
     /**
-     * Restores the pending flow from [savedInstanceState] (written by [saveState]) or, failing
-     * that, from the [SnapshotStore]. Call it in `onCreate` before [handleIntent].
+     * Restores the pending flow from the [SnapshotStore] after process death (also when the App
+     * Link started a fresh activity). Call it in `onCreate` before [handleIntent].
      *
+     * @param savedInstanceState the activity's saved state. The snapshot is never in it, so it
+     *   is not read; the parameter keeps the call site of earlier versions.
      * @return whether a flow was restored (it may come back expired).
      */
+    @Suppress("UNUSED_PARAMETER")
     fun restoreState(savedInstanceState: Bundle?): Boolean {
-        val snap = savedInstanceState?.getString(STATE_KEY) ?: snapshotStore?.load() ?: return false
+        val snap = snapshotStore?.load() ?: return false
         return restore(snap)
     }
 
     /**
-     * Restores a flow from a snapshot of [snapshot] (e.g. kept in a `SavedStateHandle`) and makes
-     * it this controller's flow. An invalid or foreign snapshot is dropped.
+     * Restores a flow from [snapshot] and makes it this controller's flow. An invalid or foreign
+     * snapshot is dropped. The snapshot holds the flow key: an app that keeps it itself must keep
+     * it as a [SnapshotStore] does (not in a `Bundle` or `SavedStateHandle`).
      *
      * @return whether the snapshot was restored.
      */
@@ -435,8 +470,8 @@ class SidkitController(
 
     /** Constants and helpers. */
     companion object {
-        /** The `Bundle` key of the snapshot written by [saveState]. */
-        const val STATE_KEY: String = "dev.sidkit.android.flowSnapshot"
+        /** The `Bundle` key of the flow id written by [saveState] (the snapshot never goes there). */
+        const val FLOW_ID_KEY: String = "dev.sidkit.android.flowId"
 
         private const val DEADLINE_GRACE_MS = 1_000L
 

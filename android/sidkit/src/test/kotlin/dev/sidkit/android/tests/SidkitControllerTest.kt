@@ -9,8 +9,8 @@ import android.os.Bundle
 import android.os.Parcel
 import dev.sidkit.android.DeviceLinkLauncher
 import dev.sidkit.android.LaunchResult
+import dev.sidkit.android.NoBackupSnapshotStore
 import dev.sidkit.android.ReturnResult
-import dev.sidkit.android.SharedPreferencesSnapshotStore
 import dev.sidkit.android.SidkitController
 import dev.sidkit.android.SidkitState
 import dev.sidkit.android.SnapshotStore
@@ -59,6 +59,7 @@ import org.robolectric.Robolectric
 import org.robolectric.RobolectricTestRunner
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
+import java.io.File
 
 private const val WAIT_MS = 10_000L
 
@@ -258,15 +259,19 @@ class SidkitControllerTest {
     }
 
     @Test
-    fun processDeathRestoreFromTheBundleCompletesInANewClient() {
+    fun processDeathRestoreFromTheDefaultStoreCompletesInANewClient() {
         runBlocking {
-            val c1 = controller()
+            val launcher = DeviceLinkLauncher(sdkInt = 34)
+            val c1 = SidkitController(activity, client, scope, launcher)
             val flow = c1.start(activity, authRequest)
             val session = backend.sessions.values.single()
-            val saved = Bundle().also(c1::saveState)
-            val snapshot = saved.getString(SidkitController.STATE_KEY)!!
+            val snapshot = c1.snapshot()!!
             assertFalse("the snapshot holds no callback token", snapshot.contains(session.callbackToken!!))
             assertFalse("nor the return URL", snapshot.contains(session.callbackUrl!!))
+            // The saved state holds the flow id only (SnapshotStoreTest looks at the bytes).
+            val saved = Bundle().also(c1::saveState)
+            assertEquals(setOf(SidkitController.FLOW_ID_KEY), saved.keySet())
+            assertEquals(flow.id(), saved.getString(SidkitController.FLOW_ID_KEY))
             // The system parcels the saved state; the process dies; a new process starts.
             val parcel = Parcel.obtain()
             parcel.writeBundle(saved)
@@ -274,7 +279,8 @@ class SidkitControllerTest {
             val restoredBundle = parcel.readBundle(javaClass.classLoader)!!
             parcel.recycle()
 
-            val c2 = controller(c = newClient(), owner = CoroutineScope(SupervisorJob() + Dispatchers.Default))
+            val owner2 = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+            val c2 = SidkitController(activity, newClient(), owner2, launcher)
             assertTrue(c2.restoreState(restoredBundle))
             val st = c2.state.value as SidkitState.AwaitingUser
             assertEquals(flow.id(), st.flowId)
@@ -284,21 +290,22 @@ class SidkitControllerTest {
             assertTrue(r.outcome is FlowOutcome.Authenticated)
             assertTrue(c2.state.value is SidkitState.Finished)
             assertNull(c2.snapshot())
-            assertFalse("nothing to restore from an empty bundle", controller(c = newClient()).restoreState(Bundle()))
+            assertFalse("an ended flow leaves nothing to restore", SidkitController(activity, newClient(), owner2).restoreState(Bundle()))
+            assertFalse("nor does a controller without a store", controller(c = newClient()).restoreState(restoredBundle))
         }
     }
 
     @Test
     fun processDeathRestoreFromTheSnapshotStoreWhenTheBundleIsGone() {
         runBlocking {
-            val store = SharedPreferencesSnapshotStore(activity, key = "t1")
+            val store = NoBackupSnapshotStore(activity, "t1")
             val c1 = controller(store = store)
             c1.start(activity, authRequest)
             assertEquals(c1.snapshot(), store.load())
             val session = backend.sessions.values.single()
 
             // The App Link starts a fresh activity in a new process: no saved instance state.
-            val store2 = SharedPreferencesSnapshotStore(activity as Context, key = "t1")
+            val store2 = NoBackupSnapshotStore(activity as Context, "t1")
             val c2 = controller(c = newClient(), store = store2)
             assertTrue(c2.restoreState(null))
             assertTrue(c2.handleIntent(returnIntent(session.returnUrl())))
@@ -309,6 +316,44 @@ class SidkitControllerTest {
             store2.save("{\"v\":1,\"id\":\"x\"}")
             assertFalse(controller(c = newClient(), store = store2).restoreState(null))
             assertNull(store2.load())
+        }
+    }
+
+    @Test
+    fun theDefaultStoreKeepsTheSnapshotInNoBackupFilesDirOnly() {
+        runBlocking {
+            val ctx = activity.applicationContext
+            val c = SidkitController(activity, client, scope, DeviceLinkLauncher(sdkInt = 34))
+            c.start(activity, authRequest)
+            val snapshot = c.snapshot()!!
+            NoBackupSnapshotStore(ctx).flush()
+            val expected = File(File(ctx.noBackupFilesDir, "dev.sidkit"), "pending.json")
+            assertEquals(snapshot, expected.readText())
+            // The walk below covers SharedPreferences: they live in the data directory.
+            assertTrue(File(ctx.dataDir, "shared_prefs").canonicalPath.startsWith(ctx.dataDir.canonicalPath))
+            assertTrue(expected.canonicalPath.startsWith(ctx.dataDir.canonicalPath))
+            assertEquals(setOf(expected.canonicalFile), filesHolding(ctx, secretsOf(snapshot)))
+
+            // The saved instance state (which the system keeps outside the app) has no secret.
+            val saved = Bundle().also(c::saveState)
+            assertEquals(setOf(SidkitController.FLOW_ID_KEY), saved.keySet())
+            val parcel = Parcel.obtain()
+            val bytes = try {
+                parcel.writeBundle(saved)
+                parcel.marshall()
+            } finally {
+                parcel.recycle()
+            }
+            assertTrue("the flow id is in the parcel", bytes.holds(c.currentFlow!!.id()))
+            for (s in secretsOf(snapshot)) assertFalse("the parcelled Bundle holds the snapshot", bytes.holds(s))
+
+            // An ended flow leaves no file (and no temporary file) behind.
+            c.cancel()
+            c.awaitState { it is SidkitState.Cancelled }
+            NoBackupSnapshotStore(ctx).flush()
+            assertFalse(expected.exists())
+            assertEquals(emptyList<String>(), expected.parentFile!!.list()!!.toList())
+            assertEquals(emptySet<File>(), filesHolding(ctx, secretsOf(snapshot)))
         }
     }
 
