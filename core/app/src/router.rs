@@ -5,10 +5,16 @@
 //! incoming URL with it. Instead:
 //!
 //! 1. The URL must be on the app's own **callback base** (its App Link / Universal Link:
-//!    scheme `https`, host, port and path exactly; any query parameters of the base unchanged).
+//!    scheme `https`, host, port and path; any query parameters of the base unchanged).
 //! 2. Its query may contain only the base's own parameters, the per-session `value` token, and
 //!    what the Smart-ID app appends (`sessionSecretDigest`, `userChallengeVerifier`), each at
 //!    most once and well-formed.
+//!
+//!    Steps 1 and 2 are [`CanonicalReturnUrl::parse`] of `sidkit-proto`, the very parser the
+//!    backend's callback check uses, so the phone and the backend accept exactly the same
+//!    URLs: parameter order, host case, an explicit `:443` and an empty path are the same URL;
+//!    empty parameters (`&&`, a trailing `&`, `?&`), other percent-encodings and fragments are
+//!    refused (see `sidkit_proto::return_url`).
 //! 3. The backend gave each flow a **commitment** `BASE64URL(SHA-256(value))` when it started.
 //!    The router hashes the incoming `value` and compares it, in constant time, with the
 //!    commitment of every pending flow. The phone thus recognises its own return without ever
@@ -26,15 +32,21 @@ use sha2::{Digest as _, Sha256};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use crate::error::{Result, RouteRejection};
-use sidkit_contract::{validate_callback_base, MAX_RETURN_URL_LEN};
-use sidkit_proto::b64;
-use sidkit_proto::callback::{
-    DEFAULT_TOKEN_PARAM, PARAM_SESSION_SECRET_DIGEST, PARAM_USER_CHALLENGE_VERIFIER,
-};
-use sidkit_proto::url::parse_https;
+use sidkit_contract::validate_callback_base;
+use sidkit_proto::return_url::{CanonicalBase, CanonicalReturnUrl};
+use sidkit_proto::CallbackFailure;
 
-fn malformed(why: impl Into<String>) -> RouteRejection {
-    RouteRejection::Malformed(why.into())
+/// The router's answer for a URL the shared parser refused.
+fn rejection(f: CallbackFailure) -> RouteRejection {
+    match f {
+        CallbackFailure::WrongBase => RouteRejection::ForeignBase,
+        CallbackFailure::Malformed(why) => RouteRejection::Malformed(why),
+        CallbackFailure::MissingParameter(p) => RouteRejection::Malformed(format!("missing `{p}`")),
+        CallbackFailure::DuplicateParameter(p) => {
+            RouteRejection::Malformed(format!("parameter `{p}` appears twice"))
+        }
+        other => RouteRejection::Malformed(other.to_string()),
+    }
 }
 
 /// The app's callback base: the `https` App Link / Universal Link its backend puts, plus
@@ -42,10 +54,7 @@ fn malformed(why: impl Into<String>) -> RouteRejection {
 #[derive(Clone, PartialEq, Eq)]
 pub struct CallbackBase {
     url: String,
-    host: String,
-    port: u16,
-    path: String,
-    params: Vec<(String, String)>,
+    canonical: CanonicalBase,
 }
 
 impl fmt::Debug for CallbackBase {
@@ -56,28 +65,14 @@ impl fmt::Debug for CallbackBase {
 
 impl CallbackBase {
     /// Parses and checks a callback base: a strict `https` URL, no fragment, at most 1700
-    /// characters (leaving room for the token within the API's 1800), and no parameter named
-    /// `value`, `sessionSecretDigest` or `userChallengeVerifier`.
+    /// characters (leaving room for the token within the API's 1800), no parameter named
+    /// `value`, `sessionSecretDigest` or `userChallengeVerifier`, and no empty or repeated
+    /// parameter (the rules of `CanonicalBase::parse`, which the backend applies too).
     pub fn new(url: &str) -> Result<Self> {
         validate_callback_base(url)?;
-        let u = parse_https("callbackBase", url)?;
-        let params = u
-            .query
-            .unwrap_or("")
-            .split('&')
-            .filter(|s| !s.is_empty())
-            .map(|seg| {
-                let (n, v) = seg.split_once('=').unwrap_or((seg, ""));
-                (n.to_owned(), v.to_owned())
-            })
-            .collect();
-        let (host, port) = u.origin_key();
         Ok(CallbackBase {
             url: url.to_owned(),
-            host,
-            port,
-            path: u.path.to_owned(),
-            params,
+            canonical: CanonicalBase::parse(url)?,
         })
     }
 
@@ -85,10 +80,16 @@ impl CallbackBase {
     pub fn as_str(&self) -> &str {
         &self.url
     }
+
+    /// The base in canonical form, as the backend's check sees it.
+    pub fn canonical(&self) -> &CanonicalBase {
+        &self.canonical
+    }
 }
 
 /// A URL that passed the stateless checks of the router: on the callback base, with a
-/// well-formed query. Holds the commitment of its token and a fingerprint of the whole URL.
+/// well-formed query. Holds the commitment of its token and the fingerprint of its canonical
+/// form.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ReturnUrl {
     url: String,
@@ -109,85 +110,16 @@ impl fmt::Debug for ReturnUrl {
 }
 
 impl ReturnUrl {
-    /// Checks `url` against `base` (steps 1 and 2 of the module documentation). Never panics,
-    /// whatever the input.
+    /// Checks `url` against `base` (steps 1 and 2 of the module documentation) with
+    /// [`CanonicalReturnUrl::parse`]. Never panics, whatever the input.
     pub fn parse(base: &CallbackBase, url: &str) -> std::result::Result<Self, RouteRejection> {
-        if url.len() > MAX_RETURN_URL_LEN {
-            return Err(malformed(format!("longer than {MAX_RETURN_URL_LEN} bytes")));
-        }
-        let u = parse_https("returnUrl", url)
-            .map_err(|e| RouteRejection::Malformed(e.reason().to_owned()))?;
-        if u.origin_key() != (base.host.clone(), base.port) || u.path != base.path {
-            return Err(RouteRejection::ForeignBase);
-        }
-        let query = u
-            .query
-            .ok_or_else(|| malformed("no query: a Smart-ID return carries `value`"))?;
-        let mut token = None;
-        let mut digest = None;
-        let mut verifier = None;
-        let mut base_seen = vec![false; base.params.len()];
-        for seg in query.split('&') {
-            let (name, value) = seg
-                .split_once('=')
-                .ok_or_else(|| malformed("every query segment must be `name=value`"))?;
-            let slot = match name {
-                DEFAULT_TOKEN_PARAM => &mut token,
-                PARAM_SESSION_SECRET_DIGEST => &mut digest,
-                PARAM_USER_CHALLENGE_VERIFIER => &mut verifier,
-                _ => match base.params.iter().position(|(n, _)| n == name) {
-                    Some(i) => {
-                        let seen = base_seen.get_mut(i).ok_or_else(|| malformed("internal"))?;
-                        let expected = base.params.get(i).map(|(_, v)| v.as_str());
-                        if *seen || expected != Some(value) {
-                            return Err(RouteRejection::ForeignBase);
-                        }
-                        *seen = true;
-                        continue;
-                    }
-                    None => {
-                        return Err(malformed(format!(
-                            "unexpected parameter `{}`",
-                            name.chars().take(40).collect::<String>()
-                        )))
-                    }
-                },
-            };
-            if slot.is_some() {
-                return Err(malformed(format!("parameter `{name}` appears twice")));
-            }
-            *slot = Some(value);
-        }
-        if base_seen.iter().any(|s| !s) {
-            return Err(RouteRejection::ForeignBase);
-        }
-        let token = token.ok_or_else(|| malformed("missing `value`"))?;
-        if token.len() < 22 || token.len() > 128 || !b64::is_url_alphabet(token) {
-            return Err(malformed("`value` must be 22 to 128 Base64URL characters"));
-        }
-        if let Some(d) = digest {
-            let ok = d.len() == 43
-                && b64::is_url_alphabet(d)
-                && b64::decode_url(PARAM_SESSION_SECRET_DIGEST, d).is_ok();
-            if !ok {
-                return Err(malformed(
-                    "`sessionSecretDigest` must be 43 Base64URL characters (SHA-256)",
-                ));
-            }
-        }
-        if let Some(v) = verifier {
-            if v.is_empty() || v.len() > 256 || !b64::is_url_alphabet(v) {
-                return Err(malformed(
-                    "`userChallengeVerifier` must be 1 to 256 Base64URL characters",
-                ));
-            }
-        }
+        let r = CanonicalReturnUrl::parse(&base.canonical, url).map_err(rejection)?;
         Ok(ReturnUrl {
             url: url.to_owned(),
-            commitment: Sha256::digest(token.as_bytes()).into(),
-            fingerprint: Sha256::digest(url.as_bytes()).into(),
-            has_digest: digest.is_some(),
-            has_verifier: verifier.is_some(),
+            commitment: Sha256::digest(r.value().as_bytes()).into(),
+            fingerprint: *r.fingerprint().as_bytes(),
+            has_digest: r.session_secret_digest().is_some(),
+            has_verifier: r.user_challenge_verifier().is_some(),
         })
     }
 
@@ -201,7 +133,10 @@ impl ReturnUrl {
         &self.commitment
     }
 
-    /// `SHA-256` of the whole URL, to recognise the same URL arriving twice.
+    /// The fingerprint of the URL's canonical form
+    /// (`sidkit_proto::return_url::CanonicalReturnUrl::fingerprint`), to recognise the same
+    /// URL arriving twice: the same for every accepted spelling of it, and the same the
+    /// backend computes.
     pub fn fingerprint(&self) -> &[u8; 32] {
         &self.fingerprint
     }
@@ -241,6 +176,7 @@ impl ReturnUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sidkit_proto::b64;
     use sidkit_proto::callback::token_commitment;
 
     const TOKEN: &str = "RrKjjT4aggzu27YBddX1bQ";

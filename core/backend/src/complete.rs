@@ -20,7 +20,6 @@ use sidkit_verify::CallbackCheck;
 
 use crate::error::FlowError;
 use crate::record::{recorded, FlowAddr, FlowRecord, Stage};
-use crate::util::hash_hex;
 use crate::Backend;
 
 impl Backend {
@@ -70,7 +69,9 @@ impl Backend {
         let verified = binding
             .check(&request.return_url)
             .map_err(FlowError::CallbackRejected)?;
-        let fp = hash_hex("sidkit return url", &request.return_url);
+        // The fingerprint of the URL's canonical form: every accepted spelling of the genuine
+        // URL is the same URL (sidkit_proto::return_url), not the first spelling to arrive.
+        let fp = verified.return_url_fingerprint().to_hex();
         // The session's status, fetched once before the claim (it is needed for verification
         // anyway) so that the verifier can be checked while the flow is still untouched.
         let mut status: Option<Result<SessionStatus, ClientError>> = None;

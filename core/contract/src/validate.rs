@@ -7,47 +7,22 @@ use sidkit_proto::{ProtoError, Result};
 use crate::limits::*;
 
 /// Checks an app's callback base (its App Link / Universal Link for Smart-ID returns) by the
-/// rules both halves apply: a strict `https` URL of at most [`MAX_CALLBACK_BASE_LEN`]
-/// characters whose query carries none of the parameters the backend and the Smart-ID app add
-/// (`value`, `sessionSecretDigest`, `userChallengeVerifier`) and no parameter twice.
+/// rules both halves apply: at most [`MAX_CALLBACK_BASE_LEN`] characters, and a base by
+/// [`CanonicalBase::parse`](sidkit_proto::return_url::CanonicalBase::parse) (a strict `https`
+/// URL whose query carries none of the parameters the backend and the Smart-ID app add —
+/// `value`, `sessionSecretDigest`, `userChallengeVerifier` — no parameter twice and no empty
+/// one), so that the return URL the Smart-ID app builds from it is accepted by the router and
+/// the backend.
 pub fn validate_callback_base(url: &str) -> Result<()> {
-    use sidkit_proto::callback::{
-        DEFAULT_TOKEN_PARAM, PARAM_SESSION_SECRET_DIGEST, PARAM_USER_CHALLENGE_VERIFIER,
-    };
     if url.len() > MAX_CALLBACK_BASE_LEN {
         return Err(ProtoError::invalid(
             "callbackBase",
             format!("must be at most {MAX_CALLBACK_BASE_LEN} characters"),
         ));
     }
-    let u = sidkit_proto::url::parse_https("callbackBase", url)?;
-    let mut seen: Vec<&str> = Vec::new();
-    for seg in u.query.unwrap_or("").split('&').filter(|s| !s.is_empty()) {
-        let n = seg.split_once('=').map_or(seg, |(n, _)| n);
-        if [
-            DEFAULT_TOKEN_PARAM,
-            PARAM_SESSION_SECRET_DIGEST,
-            PARAM_USER_CHALLENGE_VERIFIER,
-        ]
-        .contains(&n)
-        {
-            return Err(ProtoError::invalid(
-                "callbackBase",
-                format!(
-                    "must not carry a `{n}` parameter: the backend and the Smart-ID app add it"
-                ),
-            ));
-        }
-        if seen.contains(&n) {
-            return Err(ProtoError::invalid(
-                "callbackBase",
-                format!("parameter `{n}` appears twice"),
-            ));
-        }
-        seen.push(n);
-    }
-    Ok(())
+    sidkit_proto::return_url::CanonicalBase::parse(url).map(|_| ())
 }
+
 /// Checks an app context reference: 1 to [`MAX_CONTEXT_LEN`] bytes, no control characters.
 pub fn validate_context(c: &str) -> Result<()> {
     if c.is_empty() || c.len() > MAX_CONTEXT_LEN {

@@ -4,7 +4,9 @@
 //!    callback base, giving the `initialCallbackUrl` of one session.
 //! 2. When the Smart-ID app opens `initialCallbackUrl&sessionSecretDigest=…[&userChallengeVerifier=…]`,
 //!    the backend checks it with [`CallbackBinding::check`] (steps 1–2 of §7.3, and the format of
-//!    the verifier), wrapped in [`OneShotCallback`] so that it is accepted at most once.
+//!    the verifier), wrapped in [`OneShotCallback`] so that it is accepted at most once. The URL
+//!    is parsed by [`crate::return_url`], the same parser as the phone's return-URL router, and
+//!    recognised by the fingerprint of its canonical form.
 //! 3. After polling, [`VerifiedCallback::check_user_challenge`] performs step 3 against
 //!    `signature.userChallenge`.
 //!
@@ -26,20 +28,18 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 use crate::b64;
 use crate::error::{CallbackFailure, ProtoError, Result};
 use crate::models::SessionType;
+use crate::return_url::{CanonicalBase, CanonicalReturnUrl, ReturnUrlFingerprint};
 use crate::secret::{ct_eq, random_bytes, SessionSecret, SessionSecretDigest, REDACTED};
-use crate::url::{parse_https, HttpsUrl};
+use crate::url::parse_https;
 
-/// Longest allowed `initialCallbackUrl` (OpenAPI `maxLength`).
-pub const MAX_CALLBACK_URL_LEN: usize = 1800;
-/// Name of the random per-session parameter.
-pub const DEFAULT_TOKEN_PARAM: &str = "value";
+pub use crate::return_url::{
+    DEFAULT_TOKEN_PARAM, MAX_CALLBACK_URL_LEN, PARAM_SESSION_SECRET_DIGEST,
+    PARAM_USER_CHALLENGE_VERIFIER,
+};
+
 /// Random bytes in a callback token (256 bits; the spec asks for an unpredictable value, and
 /// this project requires at least 128 bits).
 pub const TOKEN_BYTES: usize = 32;
-/// Query parameter names the Smart-ID app appends.
-pub const PARAM_SESSION_SECRET_DIGEST: &str = "sessionSecretDigest";
-/// Query parameter names the Smart-ID app appends (authentication only).
-pub const PARAM_USER_CHALLENGE_VERIFIER: &str = "userChallengeVerifier";
 
 /// Checks an `initialCallbackUrl` as the RP API does (`^https://([^|#]+)$`, at most 1800
 /// characters) plus this crate's stricter URL syntax, and requires a query (the per-session
@@ -137,8 +137,10 @@ impl fmt::Debug for InitialCallback {
 }
 
 /// Builds an `initialCallbackUrl` from the RP's callback base by appending `value=<token>` with a
-/// fresh 256-bit token. Any `|` in the base is percent-encoded as `%7C`; the base must be
-/// `https`, without fragment, and must not already carry a `value` parameter.
+/// fresh 256-bit token. Any `|` in the base is percent-encoded as `%7C`; the base must then
+/// pass [`CanonicalBase::parse`] (`https`, no fragment, no empty or repeated query parameter,
+/// no `value`, `sessionSecretDigest` or `userChallengeVerifier` parameter), so that the return
+/// URL the Smart-ID app builds from it is accepted.
 #[doc(alias("CallbackUrlUtil", "createCallbackUrl"))]
 pub fn create_callback_url(base: &str) -> Result<InitialCallback> {
     create_callback_url_with(base, DEFAULT_TOKEN_PARAM, CallbackToken::random()?)
@@ -150,34 +152,11 @@ pub fn create_callback_url_with(
     param: &str,
     token: CallbackToken,
 ) -> Result<InitialCallback> {
-    if param.is_empty() || !b64::is_url_alphabet(param) {
-        return Err(ProtoError::invalid(
-            "initialCallbackUrl",
-            "token parameter name must be non-empty and URL-safe",
-        ));
-    }
-    if [PARAM_SESSION_SECRET_DIGEST, PARAM_USER_CHALLENGE_VERIFIER].contains(&param) {
-        return Err(ProtoError::invalid(
-            "initialCallbackUrl",
-            "token parameter name collides with a parameter the Smart-ID app appends",
-        ));
-    }
     let encoded = base.replace('|', "%7C");
-    let u = parse_https("initialCallbackUrl", &encoded)?;
-    if u.query_pairs().any(|(n, _)| {
-        n == param || n == PARAM_SESSION_SECRET_DIGEST || n == PARAM_USER_CHALLENGE_VERIFIER
-    }) {
-        return Err(ProtoError::invalid(
-            "initialCallbackUrl",
-            format!("callback base already has a `{param}`, `sessionSecretDigest` or `userChallengeVerifier` parameter"),
-        ));
-    }
-    let sep = match u.query {
-        None => "?",
-        Some("") => "",
-        Some(q) if q.ends_with('&') => "",
-        Some(_) => "&",
-    };
+    // The one rule of a callback base (crate::return_url): a base whose genuine return URL
+    // could not be accepted is refused here, when the session is created.
+    CanonicalBase::with_token_param(&encoded, param)?;
+    let sep = if encoded.contains('?') { "&" } else { "?" };
     let url = format!("{encoded}{sep}{param}={}", token.expose());
     validate_initial_callback_url(&url)?;
     Ok(InitialCallback { url, token })
@@ -244,6 +223,7 @@ impl fmt::Debug for CallbackBinding {
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedCallback {
     user_challenge_verifier: Option<String>,
+    fingerprint: ReturnUrlFingerprint,
 }
 
 impl fmt::Debug for VerifiedCallback {
@@ -261,6 +241,14 @@ impl VerifiedCallback {
     /// The `userChallengeVerifier` (authentication only), as received.
     pub fn user_challenge_verifier(&self) -> Option<&str> {
         self.user_challenge_verifier.as_deref()
+    }
+
+    /// The fingerprint of the return URL's canonical form
+    /// ([`CanonicalReturnUrl::fingerprint`]): the same for every accepted spelling of the URL,
+    /// and what the phone's router computes for it too. Use it, not the string as received, to
+    /// recognise the same return URL arriving again.
+    pub fn return_url_fingerprint(&self) -> &ReturnUrlFingerprint {
+        &self.fingerprint
     }
 
     /// Step 3 of §7.3: `BASE64URL(SHA-256(ASCII(userChallengeVerifier))) == signature.userChallenge`,
@@ -298,49 +286,6 @@ pub fn check_user_challenge(
     } else {
         Err(CallbackFailure::UserChallengeMismatch)
     }
-}
-
-/// The parameters of a received callback URL.
-struct ReceivedParams<'a> {
-    url: HttpsUrl<'a>,
-    token: Option<&'a str>,
-    digest: Option<&'a str>,
-    verifier: Option<&'a str>,
-}
-
-fn parse_received<'a>(
-    received: &'a str,
-    token_param: &str,
-) -> Result<ReceivedParams<'a>, CallbackFailure> {
-    if received.len() > MAX_CALLBACK_URL_LEN + 512 {
-        return Err(CallbackFailure::Malformed("URL too long".into()));
-    }
-    let url = parse_https("callbackUrl", received)
-        .map_err(|e| CallbackFailure::Malformed(e.reason().to_owned()))?;
-    let mut out = ReceivedParams {
-        url,
-        token: None,
-        digest: None,
-        verifier: None,
-    };
-    for (name, value) in url.query_pairs() {
-        let slot = if name == token_param {
-            &mut out.token
-        } else if name == PARAM_SESSION_SECRET_DIGEST {
-            &mut out.digest
-        } else if name == PARAM_USER_CHALLENGE_VERIFIER {
-            &mut out.verifier
-        } else {
-            continue;
-        };
-        if slot.is_some() {
-            return Err(CallbackFailure::DuplicateParameter(
-                name.chars().take(40).collect(),
-            ));
-        }
-        *slot = Some(value);
-    }
-    Ok(out)
 }
 
 impl CallbackBinding {
@@ -385,57 +330,50 @@ impl CallbackBinding {
     /// URL (steps 1 and 2 of §7.3, and the presence and
     /// format of `userChallengeVerifier` for authentication):
     ///
-    /// * it is the session's `initialCallbackUrl` (same scheme, host, path and original query
-    ///   parameters) with only `sessionSecretDigest` and, for `auth`, `userChallengeVerifier`
-    ///   appended, each exactly once;
+    /// * it parses, by [`CanonicalReturnUrl::parse`], as a return URL on the base of the
+    ///   session's `initialCallbackUrl` (same host, port and path, the original query
+    ///   parameters unchanged, only `value`, `sessionSecretDigest` and `userChallengeVerifier`
+    ///   added, each at most once; the same parser as the phone's router, so both accept the
+    ///   same URLs);
     /// * `value` equals the session's token (constant time);
-    /// * `sessionSecretDigest` equals SHA-256 of the session secret (constant time).
+    /// * `sessionSecretDigest` is present and equals SHA-256 of the session secret (constant
+    ///   time);
+    /// * `userChallengeVerifier` is present for `auth` and absent otherwise.
     ///
-    /// This does **not** make the callback single-use; use [`OneShotCallback`] or an atomic
-    /// take from a session store for that.
+    /// The result carries the [fingerprint](VerifiedCallback::return_url_fingerprint) of the
+    /// URL's canonical form. This does **not** make the callback single-use; use
+    /// [`OneShotCallback`] or an atomic take from a session store for that.
     pub fn check(&self, received: &str) -> Result<VerifiedCallback, CallbackFailure> {
-        let p = parse_received(received, &self.token_param)?;
-        let initial =
-            parse_https("initialCallbackUrl", &self.initial_callback_url).map_err(|_| {
-                CallbackFailure::Malformed("stored initialCallbackUrl is invalid".into())
-            })?;
-        if p.url.without_query() != initial.without_query() {
-            return Err(CallbackFailure::WrongBase);
+        let base = self.canonical_base()?;
+        let parsed = CanonicalReturnUrl::parse(&base, received)?;
+        self.check_parsed(&parsed)
+    }
+
+    /// The canonical base of the stored `initialCallbackUrl` (the URL without its token).
+    fn canonical_base(&self) -> Result<CanonicalBase, CallbackFailure> {
+        CanonicalBase::from_initial_callback_url(&self.initial_callback_url, &self.token_param)
+            .map_err(|_| CallbackFailure::Malformed("stored initialCallbackUrl is invalid".into()))
+    }
+
+    fn check_token(&self, parsed: &CanonicalReturnUrl<'_>) -> Result<(), CallbackFailure> {
+        if ct_eq(parsed.value().as_bytes(), self.token.as_bytes()) {
+            Ok(())
+        } else {
+            Err(CallbackFailure::TokenMismatch)
         }
-        // The original query parameters must come back unchanged; nothing but the two
-        // documented parameters may be added.
-        let original: Vec<(&str, &str)> = initial.query_pairs().collect();
-        for (name, value) in p.url.query_pairs() {
-            if name == PARAM_SESSION_SECRET_DIGEST || name == PARAM_USER_CHALLENGE_VERIFIER {
-                continue;
-            }
-            if name == self.token_param {
-                continue; // compared in constant time below
-            }
-            if !original.iter().any(|&(n, v)| n == name && v == value) {
-                return Err(CallbackFailure::WrongBase);
-            }
-        }
-        for &(name, value) in &original {
-            if name == self.token_param {
-                continue;
-            }
-            if p.url
-                .query_pairs()
-                .filter(|&(n, v)| n == name && v == value)
-                .count()
-                != 1
-            {
-                return Err(CallbackFailure::WrongBase);
-            }
-        }
-        let token = p.token.ok_or(CallbackFailure::MissingParameter("value"))?;
-        if !ct_eq(token.as_bytes(), self.token.as_bytes()) {
-            return Err(CallbackFailure::TokenMismatch);
-        }
-        let digest = p.digest.ok_or(CallbackFailure::MissingParameter(
-            PARAM_SESSION_SECRET_DIGEST,
-        ))?;
+    }
+
+    /// The checks of [`check`](Self::check) after parsing.
+    fn check_parsed(
+        &self,
+        parsed: &CanonicalReturnUrl<'_>,
+    ) -> Result<VerifiedCallback, CallbackFailure> {
+        self.check_token(parsed)?;
+        let digest = parsed
+            .session_secret_digest()
+            .ok_or(CallbackFailure::MissingParameter(
+                PARAM_SESSION_SECRET_DIGEST,
+            ))?;
         let expected =
             SessionSecretDigest::from_base64url(&self.session_secret_digest).map_err(|_| {
                 CallbackFailure::Malformed("stored sessionSecretDigest is invalid".into())
@@ -444,20 +382,14 @@ impl CallbackBinding {
             return Err(CallbackFailure::SessionSecretDigestMismatch);
         }
         let is_auth = self.session_type == SessionType::Auth.as_str();
-        let verifier = match (is_auth, p.verifier) {
+        let verifier = match (is_auth, parsed.user_challenge_verifier()) {
             (true, None) => {
                 return Err(CallbackFailure::MissingParameter(
                     PARAM_USER_CHALLENGE_VERIFIER,
                 ))
             }
-            (true, Some(v)) => {
-                if v.is_empty() || v.len() > 256 || !b64::is_url_alphabet(v) {
-                    return Err(CallbackFailure::Malformed(
-                        "userChallengeVerifier must be 1 to 256 Base64URL characters".into(),
-                    ));
-                }
-                Some(v.to_owned())
-            }
+            // Its format was checked by the parser.
+            (true, Some(v)) => Some(v.to_owned()),
             (false, Some(_)) => {
                 return Err(CallbackFailure::UnexpectedParameter(
                     PARAM_USER_CHALLENGE_VERIFIER,
@@ -467,15 +399,18 @@ impl CallbackBinding {
         };
         Ok(VerifiedCallback {
             user_challenge_verifier: verifier,
+            fingerprint: parsed.fingerprint(),
         })
     }
 }
 
 /// A [`CallbackBinding`] that accepts at most one callback (spec §7.3 step 5).
 ///
-/// The first call whose token matches consumes the binding, whether or not the remaining checks
-/// pass: a callback with the right token and a wrong digest is an attack, and the session must
-/// not be completable afterwards.
+/// The first call that parses as a return URL on the session's base
+/// ([`CanonicalReturnUrl::parse`]) and whose token matches consumes the binding, whether or not
+/// the remaining checks pass: a callback with the right token and a wrong digest is an attack,
+/// and the session must not be completable afterwards. A URL the parser refuses (another base,
+/// a re-spelling such as `&&`, a malformed parameter) consumes nothing.
 #[derive(Debug)]
 #[doc(alias("CallbackUrlUtil", "validateCallbackUrl"))]
 pub struct OneShotCallback {
@@ -505,11 +440,9 @@ impl OneShotCallback {
     /// Checks `received` and consumes the binding. A second call with the right token fails
     /// with [`CallbackFailure::AlreadyUsed`].
     pub fn accept(&self, received: &str) -> Result<VerifiedCallback, CallbackFailure> {
-        let p = parse_received(received, &self.binding.token_param)?;
-        let token = p.token.ok_or(CallbackFailure::MissingParameter("value"))?;
-        if !ct_eq(token.as_bytes(), self.binding.token.as_bytes()) {
-            return Err(CallbackFailure::TokenMismatch);
-        }
+        let base = self.binding.canonical_base()?;
+        let parsed = CanonicalReturnUrl::parse(&base, received)?;
+        self.binding.check_token(&parsed)?;
         if self
             .used
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
@@ -517,13 +450,15 @@ impl OneShotCallback {
         {
             return Err(CallbackFailure::AlreadyUsed);
         }
-        self.binding.check(received)
+        self.binding.check_parsed(&parsed)
     }
 }
 
 /// *Low-level* (prefer [`OneShotCallback::accept`]): checks a callback URL against an expected
 /// token and session secret without a stored
-/// `initialCallbackUrl` (what `smartid verify-callback` does): the URL is `https`, carries
+/// `initialCallbackUrl` (what `smartid verify-callback` does): the URL parses by
+/// [`CanonicalReturnUrl::parse`] on the base it carries itself (its parameters other than
+/// `value`, `sessionSecretDigest` and `userChallengeVerifier`), carries
 /// `value` == `expected_token`, `sessionSecretDigest` matching `secret`, and, if
 /// `user_challenge` is given, a `userChallengeVerifier` whose SHA-256 equals it. All
 /// comparisons are constant-time.
@@ -533,19 +468,22 @@ pub fn verify_callback_url(
     secret: &SessionSecret,
     user_challenge: Option<&str>,
 ) -> Result<VerifiedCallback, CallbackFailure> {
-    let p = parse_received(received, DEFAULT_TOKEN_PARAM)?;
-    let token = p.token.ok_or(CallbackFailure::MissingParameter("value"))?;
-    if !ct_eq(token.as_bytes(), expected_token.as_bytes()) {
+    let base = CanonicalBase::of_return_url(received, DEFAULT_TOKEN_PARAM)?;
+    let p = CanonicalReturnUrl::parse(&base, received)?;
+    if !ct_eq(p.value().as_bytes(), expected_token.as_bytes()) {
         return Err(CallbackFailure::TokenMismatch);
     }
-    let digest = p.digest.ok_or(CallbackFailure::MissingParameter(
-        PARAM_SESSION_SECRET_DIGEST,
-    ))?;
+    let digest = p
+        .session_secret_digest()
+        .ok_or(CallbackFailure::MissingParameter(
+            PARAM_SESSION_SECRET_DIGEST,
+        ))?;
     if !secret.digest().matches_base64url(digest) {
         return Err(CallbackFailure::SessionSecretDigestMismatch);
     }
     let verified = VerifiedCallback {
-        user_challenge_verifier: p.verifier.map(str::to_owned),
+        user_challenge_verifier: p.user_challenge_verifier().map(str::to_owned),
+        fingerprint: p.fingerprint(),
     };
     if let Some(uc) = user_challenge {
         verified.check_user_challenge(uc)?;

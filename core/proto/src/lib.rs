@@ -17,6 +17,7 @@
 //! | [`interactions`] | interactions, kept byte-for-byte as Base64 |
 //! | [`device_link`] | device links, authCode, dynamic QR ticker, link parser |
 //! | [`callback`] | callback URLs, binding checks, one-shot guard |
+//! | [`return_url`] | the one parser, canonical form and fingerprint of a return URL |
 //! | [`vc`] | verification codes of notification flows |
 //! | [`ident`] | semantics identifiers (with national check digits) and document numbers |
 //! | [`secret`] | zeroizing, redacted secrets and constant-time comparison |
@@ -44,6 +45,7 @@ pub mod models;
 #[cfg_attr(docsrs, doc(cfg(feature = "qr")))]
 pub mod qr;
 pub mod request;
+pub mod return_url;
 pub mod secret;
 pub mod session_end;
 pub mod vc;

@@ -155,9 +155,12 @@ fn binding_names_each_failed_check() {
             format!("{initial}&sessionSecretDigest=TIRImorSPPxBbNSJhTSPpY4GYM3ZXdHkXj2LFVUL2QI&{VERIFIER_PARAM}"),
             CallbackFailure::SessionSecretDigestMismatch,
         ),
+        // Not in the digest's format: refused by the parser (the router refuses it too).
         (
             format!("{initial}&sessionSecretDigest=%41&{VERIFIER_PARAM}"),
-            CallbackFailure::SessionSecretDigestMismatch,
+            CallbackFailure::Malformed(
+                "sessionSecretDigest must be 43 Base64URL characters (SHA-256)".into(),
+            ),
         ),
         (
             format!("{initial}&{DIGEST_PARAM}&{DIGEST_PARAM}&{VERIFIER_PARAM}"),
@@ -175,9 +178,10 @@ fn binding_names_each_failed_check() {
             format!("https://rp.example.com/other?value=RrKjjT4aggzu27YBddX1bQ&{DIGEST_PARAM}&{VERIFIER_PARAM}"),
             CallbackFailure::WrongBase,
         ),
+        // A parameter neither of the base nor of the callback: malformed (as in the router).
         (
             format!("{initial}&{DIGEST_PARAM}&{VERIFIER_PARAM}&next=https://evil.example.com"),
-            CallbackFailure::WrongBase,
+            CallbackFailure::Malformed("unexpected parameter `next`".into()),
         ),
         (
             format!("{initial}&{DIGEST_PARAM}&userChallengeVerifier=a+b"),

@@ -7,7 +7,7 @@
 //!
 //! | module | crate | feature | what |
 //! |---|---|---|---|
-//! | [`acsp`], [`callback`], [`device_link`], [`env`](mod@env), [`ident`], [`interactions`], [`models`], [`request`], [`secret`], [`session_end`], [`vc`] | `sidkit-proto` | always | the sans-IO RP API v3 |
+//! | [`acsp`], [`callback`], [`device_link`], [`env`](mod@env), [`ident`], [`interactions`], [`models`], [`request`], [`return_url`], [`secret`], [`session_end`], [`vc`] | `sidkit-proto` | always | the sans-IO RP API v3 |
 //! | `qr` | `sidkit-proto` | `qr` | QR module matrix and SVG of a device link |
 //! | `verify` | `sidkit-verify` | `verify` (default) | response verification: signatures, chains, Smart-ID profile, identity |
 //! | `contract` | `sidkit-contract` | `contract` | the app ↔ backend contract (`docs/openapi.yaml`) |
@@ -93,7 +93,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use sidkit_proto::{
-    acsp, callback, device_link, env, ident, interactions, models, request, secret, session_end, vc,
+    acsp, callback, device_link, env, ident, interactions, models, request, return_url, secret,
+    session_end, vc,
 };
 pub use sidkit_proto::{CallbackFailure, ProtoError, SessionEnded};
 
