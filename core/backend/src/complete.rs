@@ -5,8 +5,10 @@
 //! authentication, SHA-256 of the URL's `userChallengeVerifier` compared with the status's
 //! `userChallenge` (a forger who holds a genuine `value` and digest but not the verifier is
 //! refused here). Only then is the flow claimed exactly once (a compare-and-set in the store,
-//! across instances) and the response verified into the outcome. The identical return URL again
-//! gets the identical answer; any other is `callback_rejected`.
+//! across instances, keyed by the fingerprint of the return URL's canonical form,
+//! [`sidkit_proto::return_url`]) and the response verified into the outcome. The identical
+//! return URL again (any accepted spelling of it, with the flow key) gets the identical answer;
+//! any other is `callback_rejected`.
 
 use std::time::Duration;
 

@@ -164,8 +164,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// The stable, machine-readable code of the wrapped error (a flow error answered by a
-    /// [`FlowPolicy`](sidkit_backend::FlowPolicy)'s own problem carries that problem's code).
+    /// The stable, machine-readable code of the wrapped error (a flow error answered by a flow
+    /// policy's own problem, with the `backend` feature, carries that problem's code).
     pub fn code(&self) -> &str {
         match self {
             Error::Proto(e) => e.code(),
