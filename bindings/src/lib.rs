@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod client;
 mod error;
 mod flow;
 #[cfg(feature = "json")]
@@ -24,8 +25,9 @@ mod sync;
 mod transport;
 mod types;
 
+pub use client::SidkitClient;
 pub use error::{FlowErrorKind, LinkRejectionKind, ReturnUrlRejectionKind, SidkitError};
-pub use flow::{SidkitClient, SidkitFlow};
+pub use flow::SidkitFlow;
 #[cfg(feature = "json")]
 pub use json::{
     backend_error_from_json, complete_flow_request_to_json, flow_outcome_from_json,

@@ -1441,7 +1441,8 @@ public func FfiConverterTypeSidkitClient_lower(_ value: SidkitClient) -> UInt64 
  * is FlowStep.LaunchApp -> { startActivity(Intent(ACTION_VIEW, Uri.parse(step.deviceLink))); flow.markLaunched() }
  * is FlowStep.ShowQr -> error("not a QR flow")
  * }
- * savedState["sidkit"] = flow.snapshot()          // survive process death
+ * snapshotStore.save(flow.snapshot())   // survive process death (holds the flow key:
+ * // a store that is neither backed up nor synced)
  * // ... the return URL arrives in the App Link handler:
  * val outcome = client.handleReturnUrl(intent.data.toString())
  * ```
@@ -1568,7 +1569,8 @@ public protocol SidkitFlowProtocol: AnyObject, Sendable {
  * is FlowStep.LaunchApp -> { startActivity(Intent(ACTION_VIEW, Uri.parse(step.deviceLink))); flow.markLaunched() }
  * is FlowStep.ShowQr -> error("not a QR flow")
  * }
- * savedState["sidkit"] = flow.snapshot()          // survive process death
+ * snapshotStore.save(flow.snapshot())   // survive process death (holds the flow key:
+ * // a store that is neither backed up nor synced)
  * // ... the return URL arrives in the App Link handler:
  * val outcome = client.handleReturnUrl(intent.data.toString())
  * ```
@@ -5276,34 +5278,34 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_func_flow_key_header() != 58086) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_callback_base() != 32829) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_callback_base() != 18568) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_create_flow() != 7071) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_create_flow() != 53034) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_device_link_bases() != 30482) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_device_link_bases() != 16596) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_find_flow() != 25845) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_find_flow() != 16587) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_flow() != 49896) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_flow() != 41040) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_flows() != 51325) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_flows() != 28007) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_forget_flow() != 25243) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_forget_flow() != 2475) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_handle_return_url() != 38041) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_handle_return_url() != 955) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_restore_flow() != 4195) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_restore_flow() != 26913) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_method_sidkitclient_tick() != 49375) {
+    if (uniffi_sidkit_checksum_method_sidkitclient_tick() != 26204) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_method_sidkitflow_cancel() != 19199) {
@@ -5366,7 +5368,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_method_backendtransport_cancel_flow() != 57724) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_constructor_sidkitclient_new() != 40250) {
+    if (uniffi_sidkit_checksum_constructor_sidkitclient_new() != 25658) {
         return InitializationResult.apiChecksumMismatch
     }
 
