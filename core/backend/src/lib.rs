@@ -65,6 +65,7 @@ mod linked;
 mod outcome;
 mod record;
 mod router;
+mod serve;
 mod store;
 mod util;
 
@@ -77,6 +78,7 @@ pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
 pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
 pub use router::router;
+pub use serve::{serve, ServeConfig, ServeStats};
 pub use store::{MemoryStore, SessionStore, Versioned, MAX_TTL};
 
 #[cfg(feature = "redis-store")]

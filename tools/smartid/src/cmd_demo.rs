@@ -429,6 +429,40 @@ pub struct ServeArgs {
     callback_base: String,
     #[command(flatten)]
     demo_env: DemoEnvArgs,
+    #[command(flatten)]
+    limits: ServeLimits,
+}
+
+/// The server limits of `smartid serve` ([`sidkit_backend::ServeConfig`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeLimits {
+    /// Close a connection that has not sent a complete request head this long after it began
+    /// waiting for one (new, half-sent or idle keep-alive connections), in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Fail a request whose body takes longer than this to arrive, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    body_timeout_ms: u64,
+    /// Serve at most this many connections at once; more are closed as they arrive.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+}
+
+impl ServeLimits {
+    fn config(&self) -> Result<sidkit_backend::ServeConfig, CliError> {
+        if self.header_timeout_ms == 0 || self.body_timeout_ms == 0 || self.max_connections == 0 {
+            return Err(CliError::Input(
+                "--header-timeout-ms, --body-timeout-ms and --max-connections must be positive"
+                    .into(),
+            ));
+        }
+        Ok(sidkit_backend::ServeConfig {
+            header_read_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
+            max_connections: self.max_connections,
+            ..sidkit_backend::ServeConfig::default()
+        })
+    }
 }
 
 /// `smartid serve`: runs until Ctrl-C.
@@ -453,6 +487,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         .map_err(fail)?;
     sidkit_app::CallbackBase::new(&a.callback_base)
         .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    let limits = a.limits.config()?;
     rt.block_on(async move {
         let store = open_store(a.redis.as_deref()).await?;
         let sim = Arc::new(
@@ -463,9 +498,10 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         let backend =
             sidkit_cli::reference::backend_with_callback_base(&sim, store, &a.callback_base)
                 .map_err(fail)?;
-        let server = sidkit_cli::reference::Server::start(
+        let server = sidkit_cli::reference::Server::start_with(
             sidkit_cli::reference::app(&backend, sim.clone()),
             SocketAddr::new(a.bind, a.port),
+            limits,
         )
         .await
         .map_err(fail)?;
@@ -488,6 +524,7 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
     let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
     sidkit_app::CallbackBase::new(&a.callback_base)
         .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    let limits = a.limits.config()?;
     if a.demo_env.check_config {
         // Builds the TLS client and the backend (reads the CA files); no request.
         cfg.backend(&a.callback_base, None)
@@ -504,9 +541,10 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
         let backend = cfg
             .backend(&a.callback_base, store)
             .map_err(CliError::Input)?;
-        let server = sidkit_cli::reference::Server::start(
+        let server = sidkit_cli::reference::Server::start_with(
             backend.router(),
             SocketAddr::new(a.bind, a.port),
+            limits,
         )
         .await
         .map_err(fail)?;

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use sidkit_backend::{Backend, BackendConfig, SessionStore};
+use sidkit_backend::{Backend, BackendConfig, ServeConfig, ServeStats, SessionStore};
 use sidkit_client::{ClientConfig, SmartIdClient};
 use sidkit_simulator::{Simulator, SimulatorConfig};
 use sidkit_verify::TrustStore;
@@ -127,27 +127,42 @@ async fn dev_app(State(sim): State<Arc<Simulator>>, Json(req): Json<DevAppReques
 pub struct Server {
     /// The bound address.
     pub addr: SocketAddr,
+    /// The connection counters of the server.
+    pub stats: Arc<ServeStats>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
 
 impl Server {
-    /// Serves `router` on `addr` (port 0: a free port).
+    /// Serves `router` on `addr` (port 0: a free port) with the default limits
+    /// ([`ServeConfig::default`]).
     pub async fn start(router: Router, addr: SocketAddr) -> Result<Server, String> {
+        Self::start_with(router, addr, ServeConfig::default()).await
+    }
+
+    /// Serves `router` on `addr` with the timeouts and connection cap of `config`
+    /// ([`sidkit_backend::serve`]).
+    pub async fn start_with(
+        router: Router,
+        addr: SocketAddr,
+        config: ServeConfig,
+    ) -> Result<Server, String> {
+        let stats = Arc::new(ServeStats::default());
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|e| format!("cannot bind {addr}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let stats_out = stats.clone();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
+            sidkit_backend::serve(listener, router, config, Some(stats), async {
+                let _ = stopped.await;
+            })
+            .await;
         });
         Ok(Server {
             addr,
+            stats: stats_out,
             stop: Some(stop),
             task: Some(task),
         })
@@ -158,13 +173,13 @@ impl Server {
         format!("http://{}/", self.addr)
     }
 
-    /// Stops the server and waits for it.
+    /// Stops the server gracefully: no new connections, the requests in flight are answered
+    /// (bounded by the shutdown grace of its [`ServeConfig`]), then it waits for the server.
     pub async fn shutdown(mut self) {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
         if let Some(t) = self.task.take() {
-            t.abort();
             let _ = t.await;
         }
     }
@@ -209,10 +224,21 @@ impl Stack {
         backend_port: u16,
         store: Option<Arc<dyn SessionStore>>,
     ) -> Result<Stack, String> {
+        Self::on_with(sim, backend_port, store, ServeConfig::default()).await
+    }
+
+    /// [`Stack::on`] with the server limits of `config`.
+    pub async fn on_with(
+        sim: Arc<Simulator>,
+        backend_port: u16,
+        store: Option<Arc<dyn SessionStore>>,
+        config: ServeConfig,
+    ) -> Result<Stack, String> {
         let backend = backend_for(&sim, store)?;
-        let server = Server::start(
+        let server = Server::start_with(
             app(&backend, sim.clone()),
             SocketAddr::from(([127, 0, 0, 1], backend_port)),
+            config,
         )
         .await?;
         Ok(Stack {
