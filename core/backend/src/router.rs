@@ -2,7 +2,7 @@
 //! [`FlowError`] becomes the [`Problem`] a request is answered with.
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, PathRejection};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
@@ -69,6 +69,13 @@ async fn not_found() -> Response {
 /// The `Sidkit-Flow-Key` header, if it is there and text.
 fn flow_key(headers: &HeaderMap) -> Option<&str> {
     headers.get(FLOW_KEY_HEADER).and_then(|v| v.to_str().ok())
+}
+
+/// The flow handle of the path, or the problem of a path that does not decode (`400`).
+fn path_handle(path: Result<Path<String>, PathRejection>) -> Result<String, FlowError> {
+    path.map(|Path(h)| h).map_err(|_| {
+        FlowError::bad_request("the path's flow handle is not valid percent-encoded UTF-8")
+    })
 }
 
 /// The request body, or the problem of one that could not be read (too large: `413`).
@@ -157,10 +164,14 @@ async fn start(
 
 async fn complete(
     State(b): State<Backend>,
-    Path(handle): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let handle = match path_handle(path) {
+        Ok(h) => h,
+        Err(e) => return problem_response(e),
+    };
     let req: CompleteFlowRequest = match parse(&headers, body) {
         Ok(r) => r,
         Err(e) => return problem_response(e),
@@ -173,9 +184,13 @@ async fn complete(
 
 async fn poll(
     State(b): State<Backend>,
-    Path(handle): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let handle = match path_handle(path) {
+        Ok(h) => h,
+        Err(e) => return problem_response(e),
+    };
     match b.poll_flow(&handle, flow_key(&headers)).await {
         Ok(r) => json_response(StatusCode::OK, &r),
         Err(e) => problem_response(e),
@@ -184,9 +199,13 @@ async fn poll(
 
 async fn cancel(
     State(b): State<Backend>,
-    Path(handle): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let handle = match path_handle(path) {
+        Ok(h) => h,
+        Err(e) => return problem_response(e),
+    };
     match b.cancel_flow(&handle, flow_key(&headers)).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => problem_response(e),
@@ -256,9 +275,13 @@ impl futures_core::Stream for QrEvents {
 
 async fn qr_events(
     State(b): State<Backend>,
-    Path(handle): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let handle = match path_handle(path) {
+        Ok(h) => h,
+        Err(e) => return problem_response(e),
+    };
     // Check the handle and key first so that an unknown flow is a plain problem response.
     let addr = match b.peek(&handle, flow_key(&headers)).await {
         Ok(a) => a,

@@ -336,6 +336,34 @@ async fn every_error_of_the_router_is_a_problem() {
     assert_eq!(r.status(), 413);
     problem(&r);
     assert!(r.text().await.unwrap().contains("payload_too_large"));
+    // The content type: the media type exactly (case ignored, parameters allowed).
+    for (ct, status) in [
+        ("application/jsonx", 415),
+        ("application/json-patch+json", 415),
+        ("text/json", 415),
+        ("Application/JSON", 400),
+        ("application/json; charset=utf-8", 400),
+    ] {
+        let r = http
+            .post(format!("{base}flows"))
+            .header("content-type", ct)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        // 400: accepted as JSON, then refused as a body without the contract's fields.
+        assert_eq!(r.status(), status, "{ct}");
+        problem(&r);
+    }
+    // A path that does not decode: 400 problem.
+    let r = http
+        .get(format!("{base}flows/fh_%FF%FE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    problem(&r);
+    assert!(r.text().await.unwrap().contains("bad_request"));
     // A path outside the contract: 404 problem.
     let r = http
         .get(format!("{base}nothing/here"))
