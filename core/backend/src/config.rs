@@ -3,6 +3,7 @@
 //! decisions of a [`FlowPolicy`] ([`FlowPlan`], [`SignPlan`]), with the [`DemoPolicy`] for
 //! demos and tests.
 
+use crate::admission::AdmissionConfig;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -153,6 +154,8 @@ pub struct BackendConfig {
     pub flow_ttl: Duration,
     /// How long a completion waits for the Smart-ID session to end (default 30 s).
     pub completion_timeout: Duration,
+    /// The limits on starting flows (per client address and per instance).
+    pub admission: AdmissionConfig,
 }
 
 impl std::fmt::Debug for BackendConfig {
@@ -161,6 +164,7 @@ impl std::fmt::Debug for BackendConfig {
             .field("relying_party", &self.relying_party.name)
             .field("callback_base", &self.callback_base)
             .field("flow_ttl", &self.flow_ttl)
+            .field("admission", &self.admission)
             .finish_non_exhaustive()
     }
 }
@@ -182,7 +186,14 @@ impl BackendConfig {
             policy: Arc::new(DemoPolicy::default()),
             flow_ttl: Duration::from_secs(300),
             completion_timeout: Duration::from_secs(30),
+            admission: AdmissionConfig::default(),
         }
+    }
+
+    /// Uses the admission limits `admission`.
+    pub fn with_admission(mut self, admission: AdmissionConfig) -> Self {
+        self.admission = admission;
+        self
     }
 
     /// Uses `store`.

@@ -59,6 +59,7 @@
 // (the certificate-choice -> signature driver), and the handlers `start`, `complete` and `poll` (declared after
 // `Backend`, below); `router` on top. Each may use the ones before it, and the crate root
 // only for `Backend` and the re-exports.
+mod admission;
 mod config;
 mod error;
 mod linked;
@@ -74,6 +75,7 @@ mod redis_store;
 
 use std::sync::Arc;
 
+pub use admission::AdmissionConfig;
 pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
 pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
@@ -90,6 +92,7 @@ use sidkit_contract::MAX_EXPIRES_IN_MS;
 #[derive(Clone, Debug)]
 pub struct Backend {
     cfg: Arc<BackendConfig>,
+    admission: Arc<admission::Admission>,
 }
 
 impl Backend {
@@ -110,6 +113,7 @@ impl Backend {
             ));
         }
         Ok(Backend {
+            admission: Arc::new(admission::Admission::new(config.admission.clone())),
             cfg: Arc::new(config),
         })
     }
@@ -117,6 +121,15 @@ impl Backend {
     /// The configuration.
     pub fn config(&self) -> &BackendConfig {
         &self.cfg
+    }
+
+    /// Admission control for a start from `client` (its address, as the [`router`] sees it
+    /// through [`serve`]'s `ConnectInfo`, or the address a trusted gateway forwards): takes one
+    /// of the address's starts ([`AdmissionConfig::starts_per_minute`]), or
+    /// [`FlowError::RateLimited`]. [`Backend::start_flow`] applies the per-instance cap on
+    /// pending flows itself.
+    pub fn admit(&self, client: std::net::IpAddr) -> Result<(), FlowError> {
+        self.admission.admit_client(client, util::now_ms())
     }
 
     /// An axum router serving the contract (see [`router`]).

@@ -3,13 +3,15 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::Router;
 use serde::Serialize;
+use std::net::SocketAddr;
 
 use super::{Backend, FlowError, Problem};
 use crate::record::FlowAddr;
@@ -102,13 +104,18 @@ async fn stamp(mut r: Response) -> Response {
 
 /// The answer to a failed request: `e` as its problem.
 fn problem_response(e: FlowError) -> Response {
+    let e_wait = e.clone();
     let p = Problem::from(e);
     let status = StatusCode::from_u16(p.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&p).unwrap_or_default();
     let mut r = (status, body).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    if p.retryable {
+    if let Some(wait) = crate::admission::retry_after(&e_wait) {
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    } else if p.retryable {
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
@@ -148,9 +155,16 @@ fn parse<T: serde::de::DeserializeOwned>(
 
 async fn start(
     State(b): State<Backend>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    // Admission first: a refused client costs no parsing and no Smart-ID session.
+    if let Some(Extension(ConnectInfo(addr))) = peer {
+        if let Err(e) = b.admit(addr.ip()) {
+            return problem_response(e);
+        }
+    }
     let req: StartFlowRequest = match parse(&headers, body) {
         Ok(r) => r,
         Err(e) => return problem_response(e),

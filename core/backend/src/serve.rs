@@ -28,12 +28,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ConnectInfo;
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tower::ServiceExt as _;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// The limits of [`serve`]. [`ServeConfig::default`] suits a backend behind a gateway and on its
@@ -131,10 +133,10 @@ pub async fn serve<F>(
         .max_buf_size(config.max_header_bytes.max(8192));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(x) => x,
                 // Out of file descriptors or a connection reset before accept: back off a
                 // little rather than spin.
                 Err(_) => {
@@ -151,7 +153,14 @@ pub async fn serve<F>(
         stats.accepted.fetch_add(1, Ordering::Relaxed);
         stats.open.fetch_add(1, Ordering::Relaxed);
         let _ = tcp.set_nodelay(true);
-        let conn = http.serve_connection(TokioIo::new(tcp), TowerToHyperService::new(app.clone()));
+        // The peer's address for admission control (`ConnectInfo`, as axum's own serve
+        // provides it).
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let conn = http.serve_connection(TokioIo::new(tcp), service);
         let conn = graceful.watch(conn);
         let stats = stats.clone();
         tokio::spawn(async move {

@@ -28,7 +28,10 @@ impl Backend {
     /// `Idempotency-Key` is scoped to the flow key: it never returns another app's handle).
     ///
     /// Fails with [`FlowError::ContractVersion`] for a request without `flowKeyChallenge` (a
-    /// contract-1 client), [`FlowError::Invalid`] or [`FlowError::BadRequest`] for a request the
+    /// contract-1 client), [`FlowError::RateLimited`] when the instance keeps
+    /// [`AdmissionConfig::max_pending_flows`](crate::AdmissionConfig::max_pending_flows) pending
+    /// flows (the per-address limit is [`Backend::admit`], which the router calls first),
+    /// [`FlowError::Invalid`] or [`FlowError::BadRequest`] for a request the
     /// contract refuses, [`FlowError::Policy`] when the RP's policy refuses the flow,
     /// [`FlowError::SmartId`] when Smart-ID does, [`FlowError::StartInProgress`] or
     /// [`FlowError::EarlierStartExpired`] for a retry to repeat, [`FlowError::Store`] and
@@ -76,7 +79,21 @@ impl Backend {
             }
             return Ok(resp);
         }
-        let result = self.create(&request, &challenge, fp.clone()).await;
+        // The instance's cap on pending flows (admission control), then the new flow.
+        let now = now_ms();
+        let result = match self
+            .admission
+            .reserve(now, now + self.cfg.flow_ttl.as_millis() as u64)
+        {
+            Ok(()) => {
+                let r = self.create(&request, &challenge, fp.clone()).await;
+                if r.is_err() {
+                    self.admission.release();
+                }
+                r
+            }
+            Err(e) => Err(e),
+        };
         match result {
             Ok((handle, resp)) => {
                 let e = to_json(&IdemEntry {

@@ -446,9 +446,25 @@ pub struct ServeLimits {
     /// Serve at most this many connections at once; more are closed as they arrive.
     #[arg(long, default_value_t = 1024)]
     max_connections: usize,
+    /// Starts a client address may make per minute (`429 rate_limited` beyond, with bursts of
+    /// 10); 0, the default here, turns the limit off: the reference backend serves one
+    /// developer, the demo and load runs from loopback. The backend kit's default is 20.
+    #[arg(long, default_value_t = 0)]
+    starts_per_minute: u32,
+    /// The most flows kept pending at once (`429 rate_limited` beyond).
+    #[arg(long, default_value_t = 10_000)]
+    max_pending_flows: usize,
 }
 
 impl ServeLimits {
+    fn admission(&self) -> sidkit_backend::AdmissionConfig {
+        sidkit_backend::AdmissionConfig {
+            starts_per_minute: self.starts_per_minute,
+            max_pending_flows: self.max_pending_flows,
+            ..sidkit_backend::AdmissionConfig::default()
+        }
+    }
+
     fn config(&self) -> Result<sidkit_backend::ServeConfig, CliError> {
         if self.header_timeout_ms == 0 || self.body_timeout_ms == 0 || self.max_connections == 0 {
             return Err(CliError::Input(
@@ -495,9 +511,13 @@ pub fn serve(a: ServeArgs) -> CmdResult {
                 .await
                 .map_err(fail)?,
         );
-        let backend =
-            sidkit_cli::reference::backend_with_callback_base(&sim, store, &a.callback_base)
-                .map_err(fail)?;
+        let backend = sidkit_cli::reference::backend_with(
+            &sim,
+            store,
+            &a.callback_base,
+            a.limits.admission(),
+        )
+        .map_err(fail)?;
         let server = sidkit_cli::reference::Server::start_with(
             sidkit_cli::reference::app(&backend, sim.clone()),
             SocketAddr::new(a.bind, a.port),

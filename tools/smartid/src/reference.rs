@@ -16,7 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use sidkit_backend::{Backend, BackendConfig, ServeConfig, ServeStats, SessionStore};
+use sidkit_backend::{
+    AdmissionConfig, Backend, BackendConfig, ServeConfig, ServeStats, SessionStore,
+};
 use sidkit_client::{ClientConfig, SmartIdClient};
 use sidkit_simulator::{Simulator, SimulatorConfig};
 use sidkit_verify::TrustStore;
@@ -76,11 +78,30 @@ pub fn backend_for(
     backend_with_callback_base(sim, store, DEMO_CALLBACK_BASE)
 }
 
+/// The admission limits of the reference backend: no per-address limit (it serves one developer,
+/// the demo and the load harness, all from loopback), the kit's cap on pending flows.
+pub fn reference_admission() -> AdmissionConfig {
+    AdmissionConfig {
+        starts_per_minute: 0,
+        ..AdmissionConfig::default()
+    }
+}
+
 /// [`backend_for`] with the app's own App2App callback base (its App Link / Universal Link).
 pub fn backend_with_callback_base(
     sim: &Simulator,
     store: Option<Arc<dyn SessionStore>>,
     callback_base: &str,
+) -> Result<Backend, String> {
+    backend_with(sim, store, callback_base, reference_admission())
+}
+
+/// [`backend_with_callback_base`] with the admission limits `admission`.
+pub fn backend_with(
+    sim: &Simulator,
+    store: Option<Arc<dyn SessionStore>>,
+    callback_base: &str,
+    admission: AdmissionConfig,
 ) -> Result<Backend, String> {
     let client = SmartIdClient::new(ClientConfig::new(sim.environment()))
         .map_err(|e| format!("client: {e}"))?;
@@ -88,7 +109,8 @@ pub fn backend_with_callback_base(
     trust
         .add_pem(sim.user_ca_pem().as_bytes())
         .map_err(|e| format!("trust store: {e}"))?;
-    let mut config = BackendConfig::new(client, sim.relying_party(), trust, callback_base);
+    let mut config = BackendConfig::new(client, sim.relying_party(), trust, callback_base)
+        .with_admission(admission);
     if let Some(s) = store {
         config = config.with_store(s);
     }

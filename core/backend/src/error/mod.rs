@@ -33,6 +33,7 @@ pub type Problem = ErrorBody;
 /// | [`Expired`](Self::Expired) | `flow_expired` | 410 | no |
 /// | [`CallbackRejected`](Self::CallbackRejected), [`CompletedWithAnotherUrl`](Self::CompletedWithAnotherUrl), [`CompletingWithAnotherUrl`](Self::CompletingWithAnotherUrl) | `callback_rejected` | 403 | no |
 /// | [`IdempotencyConflict`](Self::IdempotencyConflict) | `idempotency_conflict` | 409 | no |
+/// | [`RateLimited`](Self::RateLimited) | `rate_limited` | 429 (with `Retry-After`) | yes |
 /// | [`ContractVersion`](Self::ContractVersion) | `contract_version` | 400 | no |
 /// | [`FlowFinished`](Self::FlowFinished) | `flow_finished` | 409 | no |
 /// | [`MethodNotAllowed`](Self::MethodNotAllowed) | `method_not_allowed` | 405 | no |
@@ -89,6 +90,14 @@ pub enum FlowError {
     /// `flowKeyChallenge` (`idempotency_conflict`).
     #[error("this Idempotency-Key was used for a different flow")]
     IdempotencyConflict,
+    /// A start refused by admission control: the client address's budget of starts is spent,
+    /// or the instance keeps as many pending flows as it may ([`AdmissionConfig`](crate::AdmissionConfig))
+    /// (`rate_limited`, answered with `Retry-After`).
+    #[error("too many flows started; retry in {retry_after_secs} s")]
+    RateLimited {
+        /// When to retry, in seconds (at least 1).
+        retry_after_secs: u64,
+    },
     /// A start without `flowKeyChallenge`: a client of contract 1 (`contract_version`).
     #[error("this backend speaks sidkit contract 2: the start request needs flowKeyChallenge")]
     ContractVersion,
@@ -205,6 +214,7 @@ impl FlowError {
             | FlowError::CompletedWithAnotherUrl
             | FlowError::CompletingWithAnotherUrl => codes::CALLBACK_REJECTED,
             FlowError::IdempotencyConflict => codes::IDEMPOTENCY_CONFLICT,
+            FlowError::RateLimited { .. } => codes::RATE_LIMITED,
             FlowError::ContractVersion => codes::CONTRACT_VERSION,
             FlowError::FlowFinished => codes::FLOW_FINISHED,
             FlowError::MethodNotAllowed => codes::METHOD_NOT_ALLOWED,

@@ -42,9 +42,10 @@ fn variant(e: &FlowError) -> usize {
         FlowError::MethodNotAllowed => 22,
         FlowError::PayloadTooLarge { .. } => 23,
         FlowError::UnsupportedMediaType => 24,
+        FlowError::RateLimited { .. } => 25,
     }
 }
-const VARIANTS: usize = 25;
+const VARIANTS: usize = 26;
 
 /// Status and retryability of every contract code, as the backend answered before
 /// `FlowError` (`ErrorBody::new`).
@@ -116,6 +117,13 @@ fn cases() -> Vec<(FlowError, &'static str, String)> {
             E::IdempotencyConflict,
             "idempotency_conflict",
             s("this Idempotency-Key was used for a different flow"),
+        ),
+        (
+            E::RateLimited {
+                retry_after_secs: 3,
+            },
+            "rate_limited",
+            s("too many flows started; retry in 3 s"),
         ),
         (
             E::ContractVersion,
