@@ -14,8 +14,9 @@ use std::time::Duration;
 
 use crate::error::FlowError;
 
-/// The limits on starting flows. [`AdmissionConfig::default`]: 20 starts a minute per client
-/// address with bursts of 10, at most 10,000 flows pending per instance.
+/// The limits on starting flows and on QR streams. [`AdmissionConfig::default`]: 20 starts a
+/// minute per client address with bursts of 10, at most 10,000 flows pending and 1,000 QR
+/// streams open per instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdmissionConfig {
     /// Starts a client address may make per minute, on average (the bucket's refill rate).
@@ -28,6 +29,9 @@ pub struct AdmissionConfig {
     pub max_pending_flows: usize,
     /// The most client addresses tracked; beyond it the least recently seen are forgotten.
     pub max_tracked_clients: usize,
+    /// The most QR event streams (`GET /flows/{flowHandle}/qr`) open at once on this instance,
+    /// one per flow; more are `429 rate_limited`.
+    pub max_qr_streams: usize,
 }
 
 impl Default for AdmissionConfig {
@@ -37,6 +41,7 @@ impl Default for AdmissionConfig {
             burst: 10,
             max_pending_flows: 10_000,
             max_tracked_clients: 100_000,
+            max_qr_streams: 1_000,
         }
     }
 }
@@ -161,6 +166,7 @@ mod tests {
             burst,
             max_pending_flows: pending,
             max_tracked_clients: 4,
+            max_qr_streams: 4,
         }
     }
 

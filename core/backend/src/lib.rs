@@ -68,6 +68,7 @@ mod record;
 mod router;
 mod serve;
 mod store;
+mod streams;
 mod util;
 
 #[cfg(feature = "redis-store")]
@@ -93,6 +94,8 @@ use sidkit_contract::MAX_EXPIRES_IN_MS;
 pub struct Backend {
     cfg: Arc<BackendConfig>,
     admission: Arc<admission::Admission>,
+    streams: Arc<streams::Streams>,
+    status: Arc<streams::SharedStatus>,
 }
 
 impl Backend {
@@ -114,6 +117,8 @@ impl Backend {
         }
         Ok(Backend {
             admission: Arc::new(admission::Admission::new(config.admission.clone())),
+            streams: Arc::default(),
+            status: Arc::default(),
             cfg: Arc::new(config),
         })
     }

@@ -142,7 +142,7 @@ impl Backend {
         let app2app = rec.presentation == Presentation::App2App;
         match rec.linked.clone() {
             None => {
-                let status = client.session_status(&rec.session_id, long_poll).await?;
+                let status = self.status.get(client, &rec.session_id, long_poll).await?;
                 if status.state != SessionState::Complete {
                     return Ok(LinkedProgress::Running);
                 }
@@ -233,7 +233,7 @@ impl Backend {
                 session_id: Some(sid),
                 ..
             }) => {
-                let status = client.session_status(&sid, long_poll).await?;
+                let status = self.status.get(client, &sid, long_poll).await?;
                 if status.state != SessionState::Complete {
                     return Ok(LinkedProgress::Running);
                 }

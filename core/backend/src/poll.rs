@@ -103,9 +103,12 @@ impl Backend {
             return Ok(PollFlowResponse::Pending { device_link });
         }
         let status = self
-            .cfg
-            .client
-            .session_status(&rec.session_id, sidkit_client::MIN_LONG_POLL)
+            .status
+            .get(
+                &self.cfg.client,
+                &rec.session_id,
+                sidkit_client::MIN_LONG_POLL,
+            )
             .await?;
         if status.state == SessionState::Complete {
             let end = status
@@ -146,6 +149,29 @@ impl Backend {
             Presentation::App2App => None,
         };
         Ok(PollFlowResponse::Pending { device_link })
+    }
+
+    /// Registers a QR event stream for the flow at `addr`: only QR flows have one
+    /// ([`FlowError::BadRequest`] for App2App), one per flow (this one replaces an older one),
+    /// at most [`AdmissionConfig::max_qr_streams`](crate::AdmissionConfig::max_qr_streams) on
+    /// this instance ([`FlowError::RateLimited`]).
+    pub(crate) async fn open_qr_stream(
+        &self,
+        addr: &FlowAddr,
+    ) -> Result<crate::streams::StreamTicket, FlowError> {
+        let (_, rec) = self.load(addr).await?;
+        if rec.presentation != Presentation::Qr {
+            return Err(FlowError::bad_request(
+                "App2App flows have no QR stream: the app polls GET /flows/{flowHandle}",
+            ));
+        }
+        self.streams
+            .open(addr.store_key(), self.cfg.admission.max_qr_streams)
+    }
+
+    /// How many QR event streams are open on this instance.
+    pub fn open_qr_streams(&self) -> usize {
+        self.streams.len()
     }
 
     /// Checks that the request names a live flow with its key (for the QR event stream).

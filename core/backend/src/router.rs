@@ -234,6 +234,8 @@ type PollFuture = std::pin::Pin<
 struct QrEvents {
     backend: Backend,
     addr: FlowAddr,
+    /// This stream's registration: a newer stream of the same flow ends this one.
+    ticket: crate::streams::StreamTicket,
     interval: tokio::time::Interval,
     pending: Option<PollFuture>,
     done: bool,
@@ -253,6 +255,11 @@ impl futures_core::Stream for QrEvents {
         if self.pending.is_none() {
             if self.interval.poll_tick(cx).is_pending() {
                 return Poll::Pending;
+            }
+            // Replaced by a newer stream of the same flow (a reloaded page): end quietly.
+            if !self.ticket.is_current() {
+                self.done = true;
+                return Poll::Ready(None);
             }
             let b = self.backend.clone();
             let a = self.addr.clone();
@@ -301,11 +308,16 @@ async fn qr_events(
         Ok(a) => a,
         Err(e) => return problem_response(e),
     };
+    let ticket = match b.open_qr_stream(&addr).await {
+        Ok(t) => t,
+        Err(e) => return problem_response(e),
+    };
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     Sse::new(QrEvents {
         backend: b,
         addr,
+        ticket,
         interval,
         pending: None,
         done: false,

@@ -277,6 +277,17 @@ impl Simulator {
             .map_or(0, |s| s.status_requests)
     }
 
+    /// How many `GET session/{id}` requests all sessions received so far (counted before
+    /// faults): the upstream load a relying party puts on Smart-ID.
+    pub fn total_status_requests(&self) -> u64 {
+        self.state
+            .lock()
+            .sessions
+            .values()
+            .map(|s| u64::from(s.status_requests))
+            .sum()
+    }
+
     /// TCP connections accepted so far (to observe connection reuse).
     pub fn connections(&self) -> u64 {
         self.state

@@ -1,0 +1,158 @@
+//! QR event streams under limits (issue 16, item 2): only QR flows have a stream, one per flow
+//! (a newer stream replaces the older one), a cap per instance answered `429` with
+//! `Retry-After`, and concurrent status requests for one flow share one upstream Smart-ID call.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use sidkit_backend::{AdmissionConfig, ServeConfig};
+use sidkit_cli::reference::{app, backend_with, start_simulator, Server, DEMO_CALLBACK_BASE};
+use sidkit_contract::{FlowKind, Presentation, FLOW_KEY_HEADER};
+
+async fn server(max_qr_streams: usize) -> (Server, Arc<sidkit_simulator::Simulator>) {
+    let sim = Arc::new(start_simulator(0).await.unwrap());
+    let admission = AdmissionConfig {
+        starts_per_minute: 0,
+        max_qr_streams,
+        ..AdmissionConfig::default()
+    };
+    let backend = backend_with(&sim, None, DEMO_CALLBACK_BASE, admission).unwrap();
+    let server = Server::start_with(
+        app(&backend, sim.clone()),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        ServeConfig::default(),
+    )
+    .await
+    .unwrap();
+    (server, sim)
+}
+
+/// Reads the stream until it ends or `within` passes; the events seen and whether it ended.
+async fn read_events(r: &mut reqwest::Response, within: Duration) -> (usize, bool) {
+    let mut events = 0;
+    let read = async {
+        while let Ok(Some(chunk)) = r.chunk().await {
+            events += String::from_utf8_lossy(&chunk).matches("\n\n").count();
+        }
+    };
+    let ended = tokio::time::timeout(within, read).await.is_ok();
+    (events, ended)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_stream_per_qr_flow_and_a_cap_per_instance() {
+    let (server, _sim) = server(2).await;
+    let base = server.base_url();
+    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
+    let stream = |handle: String, key: String| {
+        let base = base.clone();
+        async move {
+            http()
+                .get(format!("{base}flows/{handle}/qr"))
+                .header(FLOW_KEY_HEADER, key)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // An App2App flow has no stream.
+    let (a2a, _) = phone
+        .start(FlowKind::Authentication, Presentation::App2App, None)
+        .await
+        .unwrap();
+    let r = stream(
+        a2a.flow_handle().unwrap().into(),
+        a2a.flow_key().expose().into(),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("no QR stream"));
+
+    // A second stream of the same QR flow replaces the first, which ends.
+    let (q1, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let (h1, k1) = (
+        q1.flow_handle().unwrap().to_owned(),
+        q1.flow_key().expose().to_owned(),
+    );
+    let mut first = stream(h1.clone(), k1.clone()).await;
+    assert_eq!(first.status(), 200);
+    let mut second = stream(h1.clone(), k1.clone()).await;
+    assert_eq!(second.status(), 200);
+    let (_, ended) = read_events(&mut first, Duration::from_secs(5)).await;
+    assert!(ended, "the replaced stream ends");
+    let (events, ended) = read_events(&mut second, Duration::from_millis(2500)).await;
+    assert!(
+        !ended && events >= 1,
+        "the newer stream goes on ({events} events)"
+    );
+
+    // The cap: a second flow's stream is the second open stream; a third flow's is refused.
+    let (q2, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let _s2 = stream(
+        q2.flow_handle().unwrap().into(),
+        q2.flow_key().expose().into(),
+    )
+    .await;
+    let (q3, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let r = stream(
+        q3.flow_handle().unwrap().into(),
+        q3.flow_key().expose().into(),
+    )
+    .await;
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert!(r.text().await.unwrap().contains("rate_limited"));
+    // Reopening the current flow's stream is a replacement, not one more.
+    let again = stream(h1, k1).await;
+    assert_eq!(again.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_polls_of_a_flow_share_one_upstream_call() {
+    let (server, sim) = server(16).await;
+    let base = server.base_url();
+    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
+    let (q, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let url = format!("{base}flows/{}", q.flow_handle().unwrap());
+    let key = q.flow_key().expose().to_owned();
+    let before = sim.total_status_requests();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (url, key) = (url.clone(), key.clone());
+        set.spawn(async move {
+            http()
+                .get(url)
+                .header(FLOW_KEY_HEADER, key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    for s in set.join_all().await {
+        assert_eq!(s, 200);
+    }
+    let upstream = sim.total_status_requests() - before;
+    println!("20 concurrent polls of one flow: {upstream} upstream status calls");
+    // The polls arrive within a few milliseconds, each long poll lasts a second: they share.
+    assert!(
+        upstream <= 3,
+        "{upstream} upstream calls for 20 concurrent polls"
+    );
+}
