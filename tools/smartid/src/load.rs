@@ -93,7 +93,13 @@ pub fn rss_bytes() -> Option<u64> {
 /// Runs `flows` concurrent App2App authentications, then measures `flows` pending flows.
 pub async fn run(flows: usize) -> Result<LoadReport, String> {
     let store = Arc::new(MemoryStore::new());
-    let stack = Stack::start(0, 0, Some(store.clone())).await?;
+    // Every phone may hold a connection of its own: the cap must not be what is measured.
+    let sim = Arc::new(crate::reference::start_simulator(0).await?);
+    let serve = sidkit_backend::ServeConfig {
+        max_connections: 2 * flows + 64,
+        ..sidkit_backend::ServeConfig::default()
+    };
+    let stack = Stack::on_with(sim, 0, Some(store.clone()), serve).await?;
     let phone = Phone::new(&stack.server.base_url(), DEMO_ACCOUNT)?;
     // Warm-up (connections, lazy statics).
     phone
