@@ -22,6 +22,7 @@ use sidkit_verify::CallbackCheck;
 
 use crate::error::FlowError;
 use crate::record::{recorded, FlowAddr, FlowRecord, Stage};
+use crate::util::now_ms;
 use crate::Backend;
 
 impl Backend {
@@ -97,22 +98,30 @@ impl Backend {
                     return recorded(outcome, p);
                 }
                 Stage::Cancelled => return Err(FlowError::Cancelled),
-                Stage::Completing { fp: c } => {
+                Stage::Completing {
+                    fp: c,
+                    lease_until_ms,
+                } => {
                     if !ct_eq(c.as_bytes(), fp.as_bytes()) {
                         return Err(FlowError::CompletingWithAnotherUrl);
                     }
-                    // The same URL is being verified (here or on another instance): wait,
-                    // boundedly (the claimer may have died; the client retries).
-                    if std::time::Instant::now() >= wait_until {
-                        return Err(FlowError::CompletionInProgress);
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    let (nv, nrec) = self.load(&addr).await?;
-                    if nv.version == v.version && Self::expired(&nrec) {
+                    if Self::expired(&rec) {
                         return Err(FlowError::Expired);
                     }
-                    v = nv;
-                    rec = nrec;
+                    if now_ms() < *lease_until_ms {
+                        // The same URL is being verified (here or on another instance): wait,
+                        // boundedly (the client retries).
+                        if std::time::Instant::now() >= wait_until {
+                            return Err(FlowError::CompletionInProgress);
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let (nv, nrec) = self.load(&addr).await?;
+                        v = nv;
+                        rec = nrec;
+                        continue;
+                    }
+                    // The lease ran out without a result: the claimer died. Take the claim
+                    // over (below, by compare-and-set, so one instance wins).
                 }
                 Stage::Pending => {
                     if Self::expired(&rec) {
@@ -137,52 +146,59 @@ impl Backend {
                         rec = nrec;
                         continue;
                     }
-                    let fetched = match &status {
-                        Some(s) => s.clone(),
-                        None => {
-                            let s = self.await_session(&rec).await?;
-                            status = Some(s.clone());
-                            s
-                        }
-                    };
-                    // Smart-ID unreachable for now: answer before the claim, so that the
-                    // app's retry of the same URL can still complete the flow.
-                    if let Err(e) = &fetched {
-                        if e.is_retryable() && !matches!(e, ClientError::SessionEnded(_)) {
-                            return Err(FlowError::SmartId(e.clone()));
-                        }
-                    }
-                    // Step 3 of §7.3 before the claim. Only a completed session with a
-                    // signature carries `userChallenge`; a session that ended otherwise has
-                    // nothing to compare, and finishes the flow as that end result.
-                    if let (Ok(st), Some(verifier)) = (&fetched, verified.user_challenge_verifier())
-                    {
-                        if let Some(uc) = st
-                            .signature
-                            .as_ref()
-                            .and_then(|s| s.user_challenge.as_deref())
-                        {
-                            check_user_challenge(verifier, uc)
-                                .map_err(FlowError::CallbackRejected)?;
-                        }
-                    }
-                    let mut claimed = rec.clone();
-                    claimed.stage = Stage::Completing { fp: fp.clone() };
-                    if self.save(&addr, v.version, &claimed).await? {
-                        let result = self.finish_app2app(&claimed, &verified, fetched).await;
-                        if let Ok(o) = &result {
-                            self.store_session_ref(o, &claimed).await;
-                        }
-                        claimed.stage = Stage::done(Some(fp.clone()), &result, true);
-                        // Version v+1 is ours: nobody else writes a Completing record.
-                        let _ = self.save(&addr, v.version + 1, &claimed).await?;
-                        return result;
-                    }
-                    let (nv, nrec) = self.load(&addr).await?;
-                    v = nv;
-                    rec = nrec;
                 }
             }
+            let fetched = match &status {
+                Some(s) => s.clone(),
+                None => {
+                    let s = self.await_session(&rec).await?;
+                    status = Some(s.clone());
+                    s
+                }
+            };
+            // Smart-ID unreachable for now: answer before the claim, so that the
+            // app's retry of the same URL can still complete the flow.
+            if let Err(e) = &fetched {
+                if e.is_retryable() && !matches!(e, ClientError::SessionEnded(_)) {
+                    return Err(FlowError::SmartId(e.clone()));
+                }
+            }
+            // Step 3 of §7.3 before the claim. Only a completed session with a
+            // signature carries `userChallenge`; a session that ended otherwise has
+            // nothing to compare, and finishes the flow as that end result.
+            if let (Ok(st), Some(verifier)) = (&fetched, verified.user_challenge_verifier()) {
+                if let Some(uc) = st
+                    .signature
+                    .as_ref()
+                    .and_then(|s| s.user_challenge.as_deref())
+                {
+                    check_user_challenge(verifier, uc).map_err(FlowError::CallbackRejected)?;
+                }
+            }
+            // Claim the flow (or take over an expired claim), once across instances.
+            let mut claimed = rec.clone();
+            claimed.stage = Stage::Completing {
+                fp: fp.clone(),
+                lease_until_ms: now_ms() + self.cfg.claim_lease.as_millis() as u64,
+            };
+            if self.save(&addr, v.version, &claimed).await? {
+                let result = self.finish_app2app(&claimed, &verified, fetched).await;
+                let mut done = claimed.clone();
+                done.stage = Stage::done(Some(fp.clone()), &result, true);
+                // Version v+1 is ours unless the lease ran out and another instance took the
+                // claim over: then its answer is the flow's.
+                if self.save(&addr, v.version + 1, &done).await? {
+                    // The session reference only once the result is recorded, so a flow never
+                    // has two.
+                    if let Ok(o) = &result {
+                        self.store_session_ref(o, &done).await;
+                    }
+                    return result;
+                }
+            }
+            let (nv, nrec) = self.load(&addr).await?;
+            v = nv;
+            rec = nrec;
         }
     }
 

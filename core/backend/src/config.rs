@@ -156,6 +156,11 @@ pub struct BackendConfig {
     pub completion_timeout: Duration,
     /// The limits on starting flows (per client address and per instance).
     pub admission: AdmissionConfig,
+    /// How long a completion's claim holds (default 15 s). The claim is taken after the Smart-ID
+    /// status is fetched, so the claimer only verifies and records; if it has not recorded a
+    /// result when the lease runs out (the instance died after the claim), the identical
+    /// completion on any instance takes the claim over and finishes the verification.
+    pub claim_lease: Duration,
 }
 
 impl std::fmt::Debug for BackendConfig {
@@ -187,7 +192,14 @@ impl BackendConfig {
             flow_ttl: Duration::from_secs(300),
             completion_timeout: Duration::from_secs(30),
             admission: AdmissionConfig::default(),
+            claim_lease: Duration::from_secs(15),
         }
+    }
+
+    /// Uses `lease` for completion claims (see [`BackendConfig::claim_lease`]).
+    pub fn with_claim_lease(mut self, lease: Duration) -> Self {
+        self.claim_lease = lease;
+        self
     }
 
     /// Uses the admission limits `admission`.

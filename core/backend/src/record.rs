@@ -32,9 +32,13 @@ pub const FLOW_HANDLE_PREFIX: &str = "fh_";
 #[serde(tag = "s", rename_all = "camelCase")]
 pub(crate) enum Stage {
     Pending,
-    /// A valid return URL (its SHA-256) claimed the flow; verification runs.
+    /// A valid return URL (its canonical fingerprint) claimed the flow; verification runs. The
+    /// claim is a lease: once `lease_until_ms` has passed without a result (the claiming
+    /// instance died), the identical completion on any instance takes the claim over.
     Completing {
         fp: String,
+        #[serde(default)]
+        lease_until_ms: u64,
     },
     /// Finished: the outcome or the problem (as answered, so that every instance repeats it
     /// byte for byte), the canonical return URL that finished it (None for QR flows, which

@@ -103,18 +103,29 @@ pub fn backend_with(
     callback_base: &str,
     admission: AdmissionConfig,
 ) -> Result<Backend, String> {
+    let mut config = backend_config(sim, callback_base)?.with_admission(admission);
+    if let Some(s) = store {
+        config = config.with_store(s);
+    }
+    Backend::new(config).map_err(|e| format!("backend: {e}"))
+}
+
+/// The configuration of a backend on `sim` (the RP API client, the simulator's relying party,
+/// a trust store of only its test CA, `callback_base`), with the kit's defaults otherwise: for
+/// tests that change one setting.
+pub fn backend_config(sim: &Simulator, callback_base: &str) -> Result<BackendConfig, String> {
     let client = SmartIdClient::new(ClientConfig::new(sim.environment()))
         .map_err(|e| format!("client: {e}"))?;
     let mut trust = TrustStore::new();
     trust
         .add_pem(sim.user_ca_pem().as_bytes())
         .map_err(|e| format!("trust store: {e}"))?;
-    let mut config = BackendConfig::new(client, sim.relying_party(), trust, callback_base)
-        .with_admission(admission);
-    if let Some(s) = store {
-        config = config.with_store(s);
-    }
-    Backend::new(config).map_err(|e| format!("backend: {e}"))
+    Ok(BackendConfig::new(
+        client,
+        sim.relying_party(),
+        trust,
+        callback_base,
+    ))
 }
 
 /// The contract router plus the development route on `sim`.

@@ -1,0 +1,139 @@
+//! Crash after claim (issue 16, item 6): instance A claims a completion and dies before it
+//! records the result (its store write of the claim lands, then A never comes back); the app's
+//! retry reaches instance B, which shares the store. B waits out A's lease, takes the claim
+//! over, reads the Smart-ID status again and finishes: the flow completes exactly once, with
+//! one session reference.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use common::*;
+use sidkit_app::NextStep;
+use sidkit_backend::{Backend, MemoryStore, ServeConfig, SessionStore, StoreError, Versioned};
+use sidkit_cli::http_transport::BackendTransport;
+use sidkit_cli::phone::{now_ms, Phone};
+use sidkit_cli::reference::{app, backend_config, start_simulator, Server, DEMO_CALLBACK_BASE};
+use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome, Presentation};
+use zeroize::Zeroizing;
+
+/// A store that "dies" right after it wrote a claim: the write lands in the shared store, the
+/// caller never hears back (as when the process is killed at that moment).
+struct DiesAfterClaim {
+    inner: Arc<MemoryStore>,
+    died: AtomicBool,
+}
+
+#[async_trait]
+impl SessionStore for DiesAfterClaim {
+    async fn insert(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.inner.insert(key, value, ttl).await
+    }
+    async fn get(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn replace(
+        &self,
+        key: &str,
+        version: u64,
+        value: &str,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let r = self.inner.replace(key, version, value, ttl).await?;
+        if r && value.contains(r#""s":"completing""#) {
+            self.died.store(true, Ordering::SeqCst);
+            std::future::pending::<()>().await;
+        }
+        Ok(r)
+    }
+    async fn take(&self, key: &str) -> Result<Option<Zeroizing<String>>, StoreError> {
+        self.inner.take(key).await
+    }
+    async fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.remove(key).await
+    }
+}
+
+async fn instance(
+    sim: &Arc<sidkit_simulator::Simulator>,
+    store: Arc<dyn SessionStore>,
+) -> (Backend, Server) {
+    let config = backend_config(sim, DEMO_CALLBACK_BASE)
+        .unwrap()
+        .with_store(store)
+        .with_claim_lease(Duration::from_millis(800));
+    let backend = Backend::new(config).unwrap();
+    let server = Server::start_with(
+        app(&backend, sim.clone()),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        ServeConfig::default(),
+    )
+    .await
+    .unwrap();
+    (backend, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_instance_died_is_taken_over_once() {
+    let sim = Arc::new(start_simulator(0).await.unwrap());
+    let shared = Arc::new(MemoryStore::new());
+    let dying = Arc::new(DiesAfterClaim {
+        inner: shared.clone(),
+        died: AtomicBool::new(false),
+    });
+    let (_a, server_a) = instance(&sim, dying.clone()).await;
+    let (b, server_b) = instance(&sim, shared.clone()).await;
+    let account = "PNOEE-40404040009-MOCK-Q";
+    let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
+    let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
+
+    let (mut flow, next) = phone_b
+        .start(FlowKind::Authentication, Presentation::App2App, None)
+        .await
+        .unwrap();
+    let NextStep::LaunchApp { device_link } = next else {
+        panic!()
+    };
+    flow.mark_launched(now_ms()).unwrap();
+    let url = phone_b
+        .smart_id_app(&device_link)
+        .await
+        .unwrap()
+        .return_url
+        .unwrap();
+    let req = CompleteFlowRequest {
+        flow_handle: flow.flow_handle().unwrap().to_owned(),
+        return_url: url.clone(),
+    };
+    // A claims and dies: its answer never comes.
+    let on_a = tokio::time::timeout(
+        Duration::from_secs(3),
+        phone_a.transport.complete_flow(&req, flow.flow_key()),
+    )
+    .await;
+    assert!(on_a.is_err(), "instance A answered: {on_a:?}");
+    assert!(dying.died.load(Ordering::SeqCst), "A claimed the flow");
+    // The app retries (through the router, on B): B takes over after A's lease.
+    let outcome = within(20, phone_b.deliver_return_url(&mut flow, &url))
+        .await
+        .unwrap();
+    let FlowOutcome::Authenticated { identity, app_data } = &outcome else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(identity.document_number, account);
+    // Once: the identical completion again gets the same outcome, and there is one session
+    // reference, redeemable once.
+    let again = phone_b
+        .transport
+        .complete_flow(&req, flow.flow_key())
+        .await
+        .unwrap();
+    assert_eq!(again, outcome);
+    let r = app_data.as_deref().unwrap();
+    assert!(b.redeem_session_ref(r).await.unwrap().is_some());
+    assert!(b.redeem_session_ref(r).await.unwrap().is_none());
+}
