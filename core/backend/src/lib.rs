@@ -61,6 +61,7 @@
 // only for `Backend` and the re-exports.
 mod admission;
 mod config;
+mod encrypted_store;
 mod error;
 mod linked;
 mod outcome;
@@ -78,6 +79,7 @@ use std::sync::Arc;
 
 pub use admission::AdmissionConfig;
 pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
+pub use encrypted_store::{EncryptedStore, EncryptionKey};
 pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
 pub use router::router;

@@ -94,9 +94,30 @@ impl ServeStats {
     }
 }
 
-/// Serves `router` on `listener` over HTTP/1.1 with the limits of `config` (see the [module
-/// documentation](self)) until `shutdown` resolves, then shuts down gracefully. `stats` (if
-/// given) counts the connections.
+/// Serves `router` on `listener` over HTTP/1.1 with the limits of `config` until `shutdown`
+/// resolves, then shuts down gracefully. `stats` (if given) counts the connections.
+///
+/// `axum::serve` has no header-read timeout, no idle timeout, no body timeout and no connection
+/// cap: a few hundred idle or half-sent connections keep their sockets (and up to ~400 KiB of
+/// read buffer each) forever. [`serve`] runs hyper's HTTP/1.1 connection directly, with:
+///
+/// * a **header-read timeout** ([`ServeConfig::header_read_timeout`], hyper's own timer): it
+///   runs whenever the connection waits for a request head, so it closes connections that send
+///   nothing, send their headers too slowly (slowloris), or sit idle on keep-alive after a
+///   response;
+/// * a **header size cap** ([`ServeConfig::max_header_bytes`]): hyper's read buffer, so a
+///   half-sent request pins at most that much memory; larger heads are answered `431`;
+/// * a **request-body timeout** ([`ServeConfig::body_timeout`], tower-http's
+///   `RequestBodyTimeoutLayer`): a body that stops arriving fails the read, which the contract's
+///   router answers `400` as problem+json;
+/// * a **connection cap** ([`ServeConfig::max_connections`]): past it, a new connection is closed
+///   at once instead of consuming a file descriptor and a task;
+/// * **graceful shutdown**: when `shutdown` resolves, the listener closes, every connection
+///   finishes its in-flight request and closes, and after [`ServeConfig::shutdown_grace`] the
+///   rest are dropped.
+///
+/// Long answers are not cut: a completion that waits for Smart-ID and the QR event stream run as
+/// long as their handlers decide (the stream ends with its flow).
 ///
 /// ```no_run
 /// # async fn run(backend: sidkit_backend::Backend) -> std::io::Result<()> {

@@ -367,6 +367,17 @@ async fn memory_store_largest_version_conflicts() {
     largest_version_conflicts(&MemoryStore::new()).await;
 }
 
+/// The encrypting wrapper keeps the contract of the store it wraps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn encrypted_memory_store_conforms() {
+    let key = sidkit_backend::EncryptionKey::generate("test").unwrap();
+    conformance(Arc::new(sidkit_backend::EncryptedStore::new(
+        Arc::new(MemoryStore::new()),
+        key,
+    )))
+    .await;
+}
+
 mod redis {
     #![cfg(feature = "redis-store")]
 
@@ -436,6 +447,20 @@ mod redis {
             .await
             .unwrap();
         super::conformance(Arc::new(store)).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn encrypted_redis_store_conforms() {
+        let redis = RedisServer::start();
+        let store = RedisStore::connect(&redis.url(), "conformance:")
+            .await
+            .unwrap();
+        let key = sidkit_backend::EncryptionKey::generate("test").unwrap();
+        super::conformance(Arc::new(sidkit_backend::EncryptedStore::new(
+            Arc::new(store),
+            key,
+        )))
+        .await;
     }
 
     #[tokio::test]
