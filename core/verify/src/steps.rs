@@ -214,6 +214,15 @@ pub(crate) fn step4_certificate(
         }
         other => VerificationFailure::CertificateMalformed(other.to_string()),
     })?;
+    // A CA certificate of the store is never a user certificate, whatever its extensions say
+    // (an anchor or intermediate without basicConstraints is not marked as a CA).
+    if ctx.trust_store.contains(&cert) {
+        return Err(VerificationFailure::BasicConstraints {
+            certificate: cert.display_name(),
+            reason: "a CA certificate of the trust store was sent as the user certificate".into(),
+        }
+        .into());
+    }
     let key = match crypto::public_key(&cert) {
         Ok(crypto::PublicKey::Rsa(k)) => k,
         Ok(_) => {
