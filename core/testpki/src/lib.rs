@@ -371,9 +371,17 @@ pub struct PkiSpec {
     pub not_after: SystemTime,
     /// Leave `cA=TRUE` out of the intermediate (to test basic-constraints checks).
     pub intermediate_not_ca: bool,
+    /// Leave the basicConstraints extension out of the intermediate altogether (wins over
+    /// `intermediate_not_ca` and `intermediate_path_len`).
+    pub intermediate_without_basic_constraints: bool,
+    /// `pathLenConstraint` of the intermediate (`None`: unconstrained). `Some(0)` forbids a
+    /// CA below it (see [`TestPki::issue_ca`]).
+    pub intermediate_path_len: Option<u8>,
     /// `pathLenConstraint` of the root (`None`: unconstrained). `Some(0)` forbids the
     /// intermediate (to test path-length checks).
     pub root_path_len: Option<u8>,
+    /// Leave the basicConstraints extension out of the root (wins over `root_path_len`).
+    pub root_without_basic_constraints: bool,
     /// Key usages of the intermediate (`keyCertSign` and `cRLSign` by default).
     pub intermediate_key_usages: Vec<KeyUsagePurpose>,
 }
@@ -389,7 +397,10 @@ impl PkiSpec {
             not_before: now - Duration::from_secs(86_400),
             not_after: now + Duration::from_secs(10 * 365 * 86_400),
             intermediate_not_ca: false,
+            intermediate_without_basic_constraints: false,
+            intermediate_path_len: None,
             root_path_len: None,
+            root_without_basic_constraints: false,
             intermediate_key_usages: vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
         }
     }
@@ -409,11 +420,63 @@ impl std::fmt::Debug for TestPki {
     }
 }
 
+/// The basicConstraints extension of a test CA certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaBasicConstraints {
+    /// `cA=TRUE`, with an optional `pathLenConstraint`.
+    Ca {
+        /// `pathLenConstraint` (`None`: unconstrained).
+        path_len: Option<u8>,
+    },
+    /// The extension with `cA=FALSE`.
+    NotCa,
+    /// No basicConstraints extension at all.
+    Absent,
+}
+
+impl CaBasicConstraints {
+    fn is_ca(self) -> IsCa {
+        match self {
+            CaBasicConstraints::Ca { path_len: None } => IsCa::Ca(BasicConstraints::Unconstrained),
+            CaBasicConstraints::Ca { path_len: Some(n) } => {
+                IsCa::Ca(BasicConstraints::Constrained(n))
+            }
+            CaBasicConstraints::NotCa => IsCa::ExplicitNoCa,
+            CaBasicConstraints::Absent => IsCa::NoCa,
+        }
+    }
+}
+
+/// A further CA below one of a hierarchy's CAs, for [`TestPki::issue_ca`] (longer chains,
+/// path-length constraints below the root).
+#[derive(Debug, Clone)]
+pub struct SubCaSpec {
+    /// Common name of the CA.
+    pub common_name: String,
+    /// Key type (an RSA sub-CA always uses the same cached key).
+    pub key: CaKeyType,
+    /// Its basicConstraints.
+    pub basic_constraints: CaBasicConstraints,
+    /// Key usages (`keyCertSign` and `cRLSign` by default).
+    pub key_usages: Vec<KeyUsagePurpose>,
+}
+
+impl SubCaSpec {
+    /// An ECDSA P-256 CA with `cA=TRUE`, no path-length constraint, `keyCertSign` and `cRLSign`.
+    pub fn new(common_name: impl Into<String>) -> Self {
+        SubCaSpec {
+            common_name: common_name.into(),
+            key: CaKeyType::EcdsaP256,
+            basic_constraints: CaBasicConstraints::Ca { path_len: None },
+            key_usages: vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
+        }
+    }
+}
+
 fn ca_params(
     cn: &str,
-    spec: &PkiSpec,
-    is_ca: bool,
-    path_len: Option<u8>,
+    validity: (SystemTime, SystemTime),
+    constraints: CaBasicConstraints,
     key_usages: &[KeyUsagePurpose],
 ) -> Result<CertificateParams> {
     let mut p = CertificateParams::default();
@@ -422,14 +485,10 @@ fn ca_params(
     dn.push(DnType::OrganizationName, "sidkit test PKI");
     dn.push(DnType::CommonName, cn);
     p.distinguished_name = dn;
-    p.is_ca = match (is_ca, path_len) {
-        (true, None) => IsCa::Ca(BasicConstraints::Unconstrained),
-        (true, Some(n)) => IsCa::Ca(BasicConstraints::Constrained(n)),
-        (false, _) => IsCa::ExplicitNoCa,
-    };
+    p.is_ca = constraints.is_ca();
     p.key_usages = key_usages.to_vec();
-    p.not_before = dt(spec.not_before)?;
-    p.not_after = dt(spec.not_after)?;
+    p.not_before = dt(validity.0)?;
+    p.not_after = dt(validity.1)?;
     p.serial_number = Some(serial()?);
     p.use_authority_key_identifier_extension = true;
     Ok(p)
@@ -443,11 +502,18 @@ impl TestPki {
 
     /// Generates a hierarchy as described by `spec`.
     pub fn generate_with(spec: &PkiSpec) -> Result<Self> {
+        let validity = (spec.not_before, spec.not_after);
+        let root_constraints = if spec.root_without_basic_constraints {
+            CaBasicConstraints::Absent
+        } else {
+            CaBasicConstraints::Ca {
+                path_len: spec.root_path_len,
+            }
+        };
         let root_params = ca_params(
             &format!("{} ROOT", spec.name),
-            spec,
-            true,
-            spec.root_path_len,
+            validity,
+            root_constraints,
             &[KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
         )?;
         let (root_key, root_rsa) = ca_keypair(spec.root_key, 0)?;
@@ -461,11 +527,19 @@ impl TestPki {
             key: root_key,
             rsa: root_rsa,
         };
+        let int_constraints = if spec.intermediate_without_basic_constraints {
+            CaBasicConstraints::Absent
+        } else if spec.intermediate_not_ca {
+            CaBasicConstraints::NotCa
+        } else {
+            CaBasicConstraints::Ca {
+                path_len: spec.intermediate_path_len,
+            }
+        };
         let int_params = ca_params(
             &format!("{} EID-Q", spec.name),
-            spec,
-            !spec.intermediate_not_ca,
-            None,
+            validity,
+            int_constraints,
             &spec.intermediate_key_usages,
         )?;
         let (int_key, int_rsa) = ca_keypair(spec.intermediate_key, 1)?;
@@ -524,68 +598,13 @@ impl TestPki {
 
     /// Issues an end-entity certificate directly from `ca` (e.g. the root, to test chains).
     pub fn issue_from(&self, ca: &TestCa, spec: &UserCertSpec) -> Result<TestUser> {
-        let key = rsa_key(spec.key_bits, spec.key_slot)?;
+        let (p, key) = user_params(spec)?;
         let spki = RsaSpki(
             key.to_public_key()
                 .to_pkcs1_der()
                 .map_err(|e| err("RSA public key", e))?
                 .into_vec(),
         );
-        let mut p = CertificateParams::default();
-        let mut dn = DistinguishedName::new();
-        dn.push(DnType::CountryName, spec.country.as_str());
-        dn.push(
-            DnType::CommonName,
-            format!("{},{}", spec.surname, spec.given_name),
-        );
-        dn.push(
-            DnType::CustomDnType(vec![2, 5, 4, 4]),
-            spec.surname.as_str(),
-        );
-        dn.push(
-            DnType::CustomDnType(vec![2, 5, 4, 42]),
-            spec.given_name.as_str(),
-        );
-        if let Some(sn) = &spec.serial_number {
-            dn.push(DnType::CustomDnType(vec![2, 5, 4, 5]), sn.as_str());
-        }
-        p.distinguished_name = dn;
-        p.is_ca = if spec.ca_true {
-            IsCa::Ca(BasicConstraints::Unconstrained)
-        } else {
-            IsCa::ExplicitNoCa
-        };
-        p.key_usages = spec.key_usages.clone();
-        p.extended_key_usages = spec
-            .extended_key_usages
-            .iter()
-            .map(|o| Ok(ExtendedKeyUsagePurpose::Other(oid_arcs(o)?)))
-            .collect::<Result<_>>()?;
-        p.not_before = dt(spec.not_before)?;
-        p.not_after = dt(spec.not_after)?;
-        p.serial_number = Some(serial()?);
-        p.use_authority_key_identifier_extension = true;
-        if !spec.policies.is_empty() {
-            p.custom_extensions.push(policies_ext(&spec.policies)?);
-        }
-        if spec.qc_statements {
-            p.custom_extensions.push(qc_statements_ext(
-                spec.qc_compliance,
-                spec.qc_sscd,
-                &spec.qc_types,
-            )?);
-        }
-        if let Some(dob) = spec.date_of_birth {
-            p.custom_extensions.push(date_of_birth_ext(dob)?);
-        }
-        for x in &spec.extra_extensions {
-            let mut e = ext(&x.oid, x.value.clone())?;
-            e.set_criticality(x.critical);
-            p.custom_extensions.push(e);
-        }
-        if let Some(url) = &spec.ocsp_url {
-            p.custom_extensions.push(aia_ext(url)?);
-        }
         let cert = p
             .signed_by(&spki, &ca.issuer())
             .map_err(|e| err("end-entity", e))?;
@@ -594,6 +613,135 @@ impl TestPki {
             key,
         })
     }
+
+    /// Issues a CA certificate from `issuer` (the root, the intermediate or another sub-CA),
+    /// valid as long as `issuer`: for longer chains and path-length constraints below the root.
+    pub fn issue_ca(&self, issuer: &TestCa, spec: &SubCaSpec) -> Result<TestCa> {
+        let validity = (
+            issuer.params.not_before.into(),
+            issuer.params.not_after.into(),
+        );
+        let params = ca_params(
+            &spec.common_name,
+            validity,
+            spec.basic_constraints,
+            &spec.key_usages,
+        )?;
+        let (key, rsa) = ca_keypair(spec.key, 2)?;
+        let cert = params
+            .signed_by(&key, &issuer.issuer())
+            .map_err(|e| err("sub-CA", e))?;
+        Ok(TestCa {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            params,
+            key,
+            rsa,
+        })
+    }
+
+    /// Issues an end-entity certificate from the intermediate, as [`issue`](Self::issue) does,
+    /// and returns it as a [`TestCa`] so that its key can sign further certificates with
+    /// [`issue_from`](Self::issue_from): an end entity acting as an issuer, which a verifier
+    /// must never accept.
+    pub fn issue_end_entity_as_ca(&self, spec: &UserCertSpec) -> Result<TestCa> {
+        let (params, rsa) = user_params(spec)?;
+        let key = rcgen_rsa_keypair(&rsa)?;
+        let cert = params
+            .signed_by(&key, &self.intermediate.issuer())
+            .map_err(|e| err("end-entity", e))?;
+        Ok(TestCa {
+            der: cert.der().to_vec(),
+            pem: cert.pem(),
+            params,
+            key,
+            rsa: Some(rsa),
+        })
+    }
+
+    /// Re-encodes `cert_der` with the bytes of its signature value (the content of the
+    /// signature BIT STRING after the unused-bits octet) replaced by `f(signature)`: to add
+    /// leading or trailing bytes to a signature, or re-encode an ECDSA signature. The
+    /// `tbsCertificate` is left as it is.
+    pub fn replace_signature(cert_der: &[u8], f: impl FnOnce(&[u8]) -> Vec<u8>) -> Result<Vec<u8>> {
+        let outer = der_children(der_content(cert_der)?)?;
+        let [tbs, alg, bits] = outer[..] else {
+            return Err(err("DER", "a certificate has three fields"));
+        };
+        let sig = der_content(bits)?
+            .get(1..)
+            .ok_or_else(|| err("DER", "empty signature BIT STRING"))?;
+        let mut new_bits = vec![0u8];
+        new_bits.extend(f(sig));
+        Ok(der_seq(&[
+            tbs.to_vec(),
+            alg.to_vec(),
+            der_tlv(0x03, &new_bits),
+        ]))
+    }
+}
+
+/// The parameters of an end-entity certificate for `spec`, and its (cached) RSA key.
+fn user_params(spec: &UserCertSpec) -> Result<(CertificateParams, Arc<RsaPrivateKey>)> {
+    let key = rsa_key(spec.key_bits, spec.key_slot)?;
+    let mut p = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CountryName, spec.country.as_str());
+    dn.push(
+        DnType::CommonName,
+        format!("{},{}", spec.surname, spec.given_name),
+    );
+    dn.push(
+        DnType::CustomDnType(vec![2, 5, 4, 4]),
+        spec.surname.as_str(),
+    );
+    dn.push(
+        DnType::CustomDnType(vec![2, 5, 4, 42]),
+        spec.given_name.as_str(),
+    );
+    if let Some(sn) = &spec.serial_number {
+        dn.push(DnType::CustomDnType(vec![2, 5, 4, 5]), sn.as_str());
+    }
+    p.distinguished_name = dn;
+    p.is_ca = if spec.ca_true {
+        IsCa::Ca(BasicConstraints::Unconstrained)
+    } else if spec.omit_basic_constraints {
+        IsCa::NoCa
+    } else {
+        IsCa::ExplicitNoCa
+    };
+    p.key_usages = spec.key_usages.clone();
+    p.extended_key_usages = spec
+        .extended_key_usages
+        .iter()
+        .map(|o| Ok(ExtendedKeyUsagePurpose::Other(oid_arcs(o)?)))
+        .collect::<Result<_>>()?;
+    p.not_before = dt(spec.not_before)?;
+    p.not_after = dt(spec.not_after)?;
+    p.serial_number = Some(serial()?);
+    p.use_authority_key_identifier_extension = true;
+    if !spec.policies.is_empty() {
+        p.custom_extensions.push(policies_ext(&spec.policies)?);
+    }
+    if spec.qc_statements {
+        p.custom_extensions.push(qc_statements_ext(
+            spec.qc_compliance,
+            spec.qc_sscd,
+            &spec.qc_types,
+        )?);
+    }
+    if let Some(dob) = spec.date_of_birth {
+        p.custom_extensions.push(date_of_birth_ext(dob)?);
+    }
+    for x in &spec.extra_extensions {
+        let mut e = ext(&x.oid, x.value.clone())?;
+        e.set_criticality(x.critical);
+        p.custom_extensions.push(e);
+    }
+    if let Some(url) = &spec.ocsp_url {
+        p.custom_extensions.push(aia_ext(url)?);
+    }
+    Ok((p, key))
 }
 
 /// An arbitrary extension for [`UserCertSpec::extra_extensions`].
@@ -660,6 +808,9 @@ pub struct UserCertSpec {
     pub key_slot: u32,
     /// Wrongly mark the end-entity as a CA (to test basic constraints).
     pub ca_true: bool,
+    /// Leave the basicConstraints extension out (allowed for end entities: "absent or
+    /// `cA=FALSE`"); ignored when `ca_true` is set.
+    pub omit_basic_constraints: bool,
 }
 
 impl UserCertSpec {
@@ -687,6 +838,7 @@ impl UserCertSpec {
             key_bits: 2048,
             key_slot: 0,
             ca_true: false,
+            omit_basic_constraints: false,
         }
     }
 

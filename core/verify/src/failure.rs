@@ -31,7 +31,8 @@ pub enum VerificationStep {
     Policy,
     /// Step 6: key usage / extended key usage for the session's purpose.
     Purpose,
-    /// Step 7: certificate level against the request, qualified-profile extensions.
+    /// Step 7: the certificate level its policies and QC statements prove, against the
+    /// response's unsigned `cert.certificateLevel` and the request.
     Level,
     /// Step 8: the identity in the certificate and the known person of the session.
     Identity,
@@ -174,14 +175,27 @@ pub enum VerificationFailure {
     },
     /// Key usage / extended key usage do not allow the session's purpose.
     Purpose(String),
-    /// The certificate level is lower than requested, or the certificate lacks the extensions of
-    /// the qualified profile.
+    /// The level the certificate proves is lower than requested, or the certificate has the
+    /// qualified signature policies without the QC statements of the qualified profile (and so
+    /// proves no level at all).
     Level {
         /// The level the request asked for.
         requested: CertificateLevel,
-        /// What the response reported (`cert.certificateLevel`).
-        received: String,
+        /// The level the certificate proves (its policies and, for signing, its QC statements;
+        /// never the response's `cert.certificateLevel`); `None` when it proves none.
+        certificate: Option<CertificateLevel>,
         /// Why it does not satisfy the request.
+        reason: String,
+    },
+    /// The response's `cert.certificateLevel`, which is not signed, claims a higher level than
+    /// the certificate proves (e.g. `QSCD` for an authentication certificate, or for a signing
+    /// certificate without the `QcSSCD` statement).
+    LevelNotProven {
+        /// `cert.certificateLevel` as received.
+        claimed: String,
+        /// The level the certificate proves.
+        certificate: CertificateLevel,
+        /// Why the certificate proves no more.
         reason: String,
     },
     /// The subject carries no usable identity (`serialNumber`).
@@ -229,7 +243,7 @@ impl VerificationFailure {
             F::Revoked { .. } | F::RevocationUnknown { .. } => VerificationStep::Revocation,
             F::Policy { .. } => VerificationStep::Policy,
             F::Purpose(_) => VerificationStep::Purpose,
-            F::Level { .. } => VerificationStep::Level,
+            F::Level { .. } | F::LevelNotProven { .. } => VerificationStep::Level,
             F::Identity(_) | F::IdentityMismatch { .. } => VerificationStep::Identity,
             F::SignatureAlgorithmMismatch { .. } | F::SignatureInvalid => {
                 VerificationStep::Signature
@@ -262,6 +276,7 @@ impl VerificationFailure {
             F::Policy { .. } => "verification_policy",
             F::Purpose(_) => "verification_purpose",
             F::Level { .. } => "verification_level",
+            F::LevelNotProven { .. } => "verification_level_not_proven",
             F::Identity(_) => "verification_identity",
             F::IdentityMismatch { .. } => "verification_identity_mismatch",
             F::SignatureAlgorithmMismatch { .. } => "verification_signature_algorithm_mismatch",
@@ -342,12 +357,18 @@ impl fmt::Display for VerificationFailure {
             ),
             F::Purpose(why) => write!(f, "{why}"),
             F::Level {
-                requested,
-                received,
+                requested, reason, ..
+            } => write!(
+                f,
+                "the certificate does not satisfy the requested level {requested}: {reason}"
+            ),
+            F::LevelNotProven {
+                claimed,
+                certificate,
                 reason,
             } => write!(
                 f,
-                "certificate level {received} does not satisfy requested {requested}: {reason}"
+                "cert.certificateLevel claims {claimed}, but the certificate proves {certificate}: {reason}"
             ),
             F::Identity(why) => write!(f, "{why}"),
             F::IdentityMismatch { expected, received } => write!(

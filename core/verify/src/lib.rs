@@ -9,9 +9,9 @@
 //! | 2 | `state` `COMPLETE`, `endResult` `OK`, `signatureProtocol`, mandatory fields, `flowType` offered, callback present exactly for same-device flows | [`VerifyError::SessionEnded`], `NotComplete`, `MissingField`, `MalformedField`, `ProtocolMismatch`, `FlowTypeNotOffered`, `CallbackRequired`, `UnexpectedCallback`, `InteractionNotRequested` |
 //! | 3 | `userChallengeVerifier` against `signature.userChallenge` (same-device authentication) | `Callback(UserChallengeMismatch)` |
 //! | 4 | end-entity certificate and key (RSA ≥ 2048 bits), chain to the [`TrustStore`], signatures, validity, basic constraints, critical extensions, revocation hook | `CertificateMalformed`, `WeakKey`, `UntrustedChain`, `ChainSignature`, `Validity`, `BasicConstraints`, `Revoked`, `RevocationUnknown` |
-//! | 5 | all Smart-ID scheme policy OIDs of the reported level and purpose | `Policy` |
+//! | 5 | all Smart-ID scheme policy OIDs of the qualified (or else the non-qualified) profile of the purpose | `Policy` |
 //! | 6 | key usage / EKU for authentication or signing | `Purpose` |
-//! | 7 | level ≥ requested; QC statements of qualified signing certificates | `Level` |
+//! | 7 | the level the certificate proves (policies; QC statements of signing certificates, `QcSSCD` for `QSCD`): the response's unsigned `cert.certificateLevel` claims no more, and it is ≥ requested | `LevelNotProven`, `Level` |
 //! | 8 | identity from the subject `serialNumber`; the targeted person / document number | `Identity`, `IdentityMismatch` |
 //! | 9 | signature with the algorithm and parameters of the response, checked against the request | `SignatureAlgorithmMismatch`, `SignatureInvalid` |
 //!

@@ -15,47 +15,72 @@ pub(crate) enum Purpose {
     Signing,
 }
 
-/// The policy OIDs a certificate of `level` must carry for `purpose` (all of them).
-pub(crate) fn required_policies(
-    purpose: Purpose,
-    level: CertificateLevel,
-) -> (&'static str, [Oid; 2]) {
-    match (level, purpose) {
-        (CertificateLevel::Advanced, _) => (
-            "non-qualified Smart-ID",
-            [oid::SMART_ID_NON_QUALIFIED, oid::ETSI_NCP],
-        ),
-        (_, Purpose::Authentication) => (
+/// The policy OIDs of the non-qualified profile (all of them required), with the profile's name.
+const NON_QUALIFIED: (&str, [Oid; 2]) = (
+    "non-qualified Smart-ID",
+    [oid::SMART_ID_NON_QUALIFIED, oid::ETSI_NCP],
+);
+
+/// The policy OIDs of the qualified profile of `purpose` (all of them required).
+fn qualified(purpose: Purpose) -> (&'static str, [Oid; 2]) {
+    match purpose {
+        Purpose::Authentication => (
             "qualified Smart-ID authentication",
             [oid::SMART_ID_QUALIFIED, oid::ETSI_NCP_PLUS],
         ),
-        (_, Purpose::Signing) => (
+        Purpose::Signing => (
             "qualified Smart-ID signature",
             [oid::SMART_ID_QUALIFIED, oid::ETSI_QCP_N_QSCD],
         ),
     }
 }
 
-/// Step 5: the certificate carries every Smart-ID scheme policy OID of its reported level.
-pub(crate) fn check_policies(
+/// Which Smart-ID scheme profile a certificate's policies are complete for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PolicyProfile {
+    /// Every OID of the non-qualified profile (`ADVANCED`).
+    NonQualified,
+    /// Every OID of the qualified profile of the purpose.
+    Qualified,
+}
+
+/// Step 5: the Smart-ID scheme profile the certificate's policies are complete for: the
+/// qualified profile of `purpose` when the certificate carries every one of its policy OIDs,
+/// else the non-qualified one when it carries every one of those, else a [`Policy`] failure.
+/// The response's `claimed` level only chooses which profile that failure names.
+///
+/// [`Policy`]: VerificationFailure::Policy
+pub(crate) fn policy_profile(
     cert: &Certificate,
     purpose: Purpose,
-    reported: CertificateLevel,
-) -> Result<(), VerificationFailure> {
+    claimed: CertificateLevel,
+) -> Result<PolicyProfile, VerificationFailure> {
     let have = cert
         .policies()
         .map_err(VerificationFailure::CertificateMalformed)?;
-    let (profile, required) = required_policies(purpose, reported);
-    let missing: Vec<String> = required
-        .iter()
-        .filter(|r| !have.contains(r))
-        .map(ToString::to_string)
-        .collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(VerificationFailure::Policy { missing, profile })
+    let missing = |(_, required): (&str, [Oid; 2])| -> Vec<String> {
+        required
+            .iter()
+            .filter(|r| !have.contains(r))
+            .map(ToString::to_string)
+            .collect()
+    };
+    let qualified = qualified(purpose);
+    if missing(qualified).is_empty() {
+        return Ok(PolicyProfile::Qualified);
     }
+    if missing(NON_QUALIFIED).is_empty() {
+        return Ok(PolicyProfile::NonQualified);
+    }
+    let named = if claimed == CertificateLevel::Advanced {
+        NON_QUALIFIED
+    } else {
+        qualified
+    };
+    Err(VerificationFailure::Policy {
+        missing: missing(named),
+        profile: named.0,
+    })
 }
 
 /// Step 6: key usage and extended key usage allow the purpose.
@@ -107,42 +132,83 @@ pub(crate) fn check_purpose(
     }
 }
 
-/// Step 7: the reported level satisfies the request, and a qualified signing certificate has
-/// the qualified-profile QC statements (`QcCompliance` and `QcType` e-sign; `QcSSCD` when
-/// `QSCD` was requested).
+/// Step 7: the level the certificate proves, checked against the response's claim and the
+/// request; returns that level (what the results report).
+///
+/// * `ADVANCED`: the non-qualified policies ([`PolicyProfile::NonQualified`], step 5).
+/// * `QUALIFIED`: the qualified policies of the purpose (step 5); a signing certificate also
+///   needs the QC statements of the qualified profile, `QcCompliance` and `QcType`
+///   `id-etsi-qct-esign` (without them it proves no level).
+/// * `QSCD`: only a signing certificate, `QUALIFIED` plus the `QcSSCD` statement. An
+///   authentication certificate proves at most `QUALIFIED`.
+///
+/// `claimed` (the response's `cert.certificateLevel`, unsigned) above the proven level is a
+/// [`LevelNotProven`] failure; below it is accepted and changes nothing (SK reports `QUALIFIED`
+/// for QSCD certificates). The proven level must rank at least as high as `requested`
+/// (`ADVANCED` < `QUALIFIED` < `QSCD`), else a [`Level`] failure.
+///
+/// [`LevelNotProven`]: VerificationFailure::LevelNotProven
+/// [`Level`]: VerificationFailure::Level
 pub(crate) fn check_level(
     cert: &Certificate,
     purpose: Purpose,
+    profile: PolicyProfile,
     requested: CertificateLevel,
-    reported: CertificateLevel,
-    reported_text: &str,
-) -> Result<(), VerificationFailure> {
-    let fail = |reason: String| VerificationFailure::Level {
-        requested,
-        received: reported_text.to_owned(),
-        reason,
+    claimed: CertificateLevel,
+    claimed_text: &str,
+) -> Result<CertificateLevel, VerificationFailure> {
+    let (proven, why_no_higher) = match (profile, purpose) {
+        (PolicyProfile::NonQualified, _) => (
+            CertificateLevel::Advanced,
+            "it has the non-qualified Smart-ID policies",
+        ),
+        (PolicyProfile::Qualified, Purpose::Authentication) => (
+            CertificateLevel::Qualified,
+            "an authentication certificate proves at most QUALIFIED",
+        ),
+        (PolicyProfile::Qualified, Purpose::Signing) => {
+            let qc = cert
+                .qc_statements()
+                .map_err(VerificationFailure::CertificateMalformed)?;
+            let incomplete = |what: &str| VerificationFailure::Level {
+                requested,
+                certificate: None,
+                reason: format!(
+                    "it has the qualified signature policies, but {what}, so it proves no level"
+                ),
+            };
+            if !qc.present {
+                return Err(incomplete("no qcStatements extension"));
+            }
+            if !qc.statements.contains(&oid::QCS_QC_COMPLIANCE) {
+                return Err(incomplete("its qcStatements lack QcCompliance"));
+            }
+            if !qc.types.contains(&oid::QCT_ESIGN) {
+                return Err(incomplete("its qcStatements lack QcType id-etsi-qct-esign"));
+            }
+            if qc.statements.contains(&oid::QCS_QC_SSCD) {
+                (CertificateLevel::Qscd, "QSCD is the highest level")
+            } else {
+                (
+                    CertificateLevel::Qualified,
+                    "its qcStatements lack QcSSCD (id-etsi-qcs-QcSSCD 0.4.0.1862.1.4)",
+                )
+            }
+        }
     };
-    if !reported.satisfies(requested) {
-        return Err(fail("the level is lower than requested".into()));
+    if claimed.rank() > proven.rank() {
+        return Err(VerificationFailure::LevelNotProven {
+            claimed: claimed_text.to_owned(),
+            certificate: proven,
+            reason: why_no_higher.to_owned(),
+        });
     }
-    if purpose == Purpose::Signing && reported != CertificateLevel::Advanced {
-        let qc = cert
-            .qc_statements()
-            .map_err(VerificationFailure::CertificateMalformed)?;
-        if !qc.present {
-            return Err(fail(
-                "qualified certificate without a qcStatements extension".into(),
-            ));
-        }
-        if !qc.statements.contains(&oid::QCS_QC_COMPLIANCE) {
-            return Err(fail("qcStatements lack QcCompliance".into()));
-        }
-        if !qc.types.contains(&oid::QCT_ESIGN) {
-            return Err(fail("qcStatements lack QcType id-etsi-qct-esign".into()));
-        }
-        if requested == CertificateLevel::Qscd && !qc.statements.contains(&oid::QCS_QC_SSCD) {
-            return Err(fail("QSCD requested but qcStatements lack QcSSCD".into()));
-        }
+    if proven.rank() < requested.rank() {
+        return Err(VerificationFailure::Level {
+            requested,
+            certificate: Some(proven),
+            reason: format!("it proves only {proven}: {why_no_higher}"),
+        });
     }
-    Ok(())
+    Ok(proven)
 }

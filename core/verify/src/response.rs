@@ -83,7 +83,7 @@ pub fn verify_authentication(
     // 4
     let (cert, key, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
     // 5–8
-    let identity = steps5_to_8(
+    let (identity, certificate_level) = steps5_to_8(
         &cert,
         Purpose::Authentication,
         &completed,
@@ -114,7 +114,7 @@ pub fn verify_authentication(
     Ok(VerifiedAuthentication {
         identity,
         document_number: completed.document_number.to_owned(),
-        certificate_level: completed.reported_level,
+        certificate_level,
         flow_type: completed.flow,
         interaction_type_used: interaction_used.to_owned(),
         device_ip_address: status.device_ip_address.clone(),
@@ -169,7 +169,7 @@ pub fn verify_signature(
     // 3 does not apply to signatures. 4
     let (cert, key, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
     // 5–8
-    let identity = steps5_to_8(
+    let (identity, certificate_level) = steps5_to_8(
         &cert,
         Purpose::Signing,
         &completed,
@@ -216,7 +216,7 @@ pub fn verify_signature(
     Ok(VerifiedSignature {
         identity,
         document_number: completed.document_number.to_owned(),
-        certificate_level: completed.reported_level,
+        certificate_level,
         flow_type: completed.flow,
         interaction_type_used: interaction_used.to_owned(),
         signature_value: value,
@@ -253,7 +253,7 @@ pub fn verify_certificate_choice(
     // 4
     let (cert, _key, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
     // 5–8
-    let identity = steps5_to_8(
+    let (identity, certificate_level) = steps5_to_8(
         &cert,
         Purpose::Signing,
         &completed,
@@ -263,7 +263,7 @@ pub fn verify_certificate_choice(
     Ok(VerifiedCertificateChoice {
         identity,
         document_number: completed.document_number.to_owned(),
-        certificate_level: completed.reported_level,
+        certificate_level,
         flow_type: completed.flow,
         certificate: verified_cert,
     })

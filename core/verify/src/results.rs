@@ -44,7 +44,9 @@ pub struct VerifiedAuthentication {
     pub identity: CertificateIdentity,
     /// `result.documentNumber` (consistent with the identity); use it for later requests.
     pub document_number: String,
-    /// The certificate level (verified to satisfy the request).
+    /// The level the certificate proves (its Smart-ID policies and, for signing, its QC
+    /// statements; never the response's unsigned `cert.certificateLevel`), verified to
+    /// satisfy the request. A qualified signing certificate with `QcSSCD` is `QSCD`.
     pub certificate_level: CertificateLevel,
     /// How the user completed the session.
     pub flow_type: FlowType,
@@ -66,7 +68,9 @@ pub struct VerifiedSignature {
     pub identity: CertificateIdentity,
     /// `result.documentNumber`.
     pub document_number: String,
-    /// The certificate level (verified to satisfy the request).
+    /// The level the certificate proves (its Smart-ID policies and, for signing, its QC
+    /// statements; never the response's unsigned `cert.certificateLevel`), verified to
+    /// satisfy the request. A qualified signing certificate with `QcSSCD` is `QSCD`.
     pub certificate_level: CertificateLevel,
     /// How the user completed the session.
     pub flow_type: FlowType,
@@ -95,7 +99,9 @@ pub struct VerifiedCertificateChoice {
     pub identity: CertificateIdentity,
     /// `result.documentNumber`: use it for the signature request (linked S5 or `document/…`).
     pub document_number: String,
-    /// The certificate level (verified to satisfy the request).
+    /// The level the certificate proves (its Smart-ID policies and, for signing, its QC
+    /// statements; never the response's unsigned `cert.certificateLevel`), verified to
+    /// satisfy the request. A qualified signing certificate with `QcSSCD` is `QSCD`.
     pub certificate_level: CertificateLevel,
     /// How the user completed the session.
     pub flow_type: FlowType,

@@ -77,8 +77,10 @@ pub(crate) struct Completed<'r> {
     pub(crate) flow: FlowType,
     pub(crate) document_number: &'r str,
     pub(crate) cert_value: &'r str,
-    pub(crate) reported_level: CertificateLevel,
-    pub(crate) reported_level_text: &'r str,
+    /// `cert.certificateLevel`: unsigned, only checked not to claim more than the certificate
+    /// proves (step 7).
+    pub(crate) claimed_level: CertificateLevel,
+    pub(crate) claimed_level_text: &'r str,
 }
 
 pub(crate) fn missing(field: &'static str) -> VerifyError {
@@ -127,7 +129,7 @@ pub(crate) fn step2_response<'r>(
     DocumentNumber::new(document_number)
         .map_err(|_| malformed("result.documentNumber", "not a document number"))?;
     let cert = status.cert.as_ref().ok_or_else(|| missing("cert"))?;
-    let reported_level = cert.level().ok_or_else(|| {
+    let claimed_level = cert.level().ok_or_else(|| {
         malformed(
             "cert.certificateLevel",
             format!("unknown level `{}`", cert.certificate_level),
@@ -163,8 +165,8 @@ pub(crate) fn step2_response<'r>(
         flow,
         document_number,
         cert_value: &cert.value,
-        reported_level,
-        reported_level_text: &cert.certificate_level,
+        claimed_level,
+        claimed_level_text: &cert.certificate_level,
     })
 }
 
@@ -212,6 +214,15 @@ pub(crate) fn step4_certificate(
         }
         other => VerificationFailure::CertificateMalformed(other.to_string()),
     })?;
+    // A CA certificate of the store is never a user certificate, whatever its extensions say
+    // (an anchor or intermediate without basicConstraints is not marked as a CA).
+    if ctx.trust_store.contains(&cert) {
+        return Err(VerificationFailure::BasicConstraints {
+            certificate: cert.display_name(),
+            reason: "a CA certificate of the trust store was sent as the user certificate".into(),
+        }
+        .into());
+    }
     let key = match crypto::public_key(&cert) {
         Ok(crypto::PublicKey::Rsa(k)) => k,
         Ok(_) => {
@@ -282,22 +293,25 @@ pub(crate) fn step4_certificate(
     Ok((cert, key, verified))
 }
 
-/// Steps 5–8: policy, purpose, level, identity.
+/// Steps 5–8: policy, purpose, level, identity. Returns the identity and the level the
+/// certificate proves (never the response's unsigned `cert.certificateLevel`, which is only
+/// checked not to claim more).
 pub(crate) fn steps5_to_8(
     cert: &Certificate,
     purpose: Purpose,
     completed: &Completed<'_>,
     requested: CertificateLevel,
     subject: &Subject,
-) -> Result<CertificateIdentity> {
-    profile::check_policies(cert, purpose, completed.reported_level)?;
+) -> Result<(CertificateIdentity, CertificateLevel)> {
+    let policies = profile::policy_profile(cert, purpose, completed.claimed_level)?;
     profile::check_purpose(cert, purpose)?;
-    profile::check_level(
+    let level = profile::check_level(
         cert,
         purpose,
+        policies,
         requested,
-        completed.reported_level,
-        completed.reported_level_text,
+        completed.claimed_level,
+        completed.claimed_level_text,
     )?;
     let identity = CertificateIdentity::from_certificate(cert)?;
     let doc = completed.document_number;
@@ -334,7 +348,7 @@ pub(crate) fn steps5_to_8(
         }
         .into());
     }
-    Ok(identity)
+    Ok((identity, level))
 }
 
 pub(crate) fn mismatch(

@@ -106,7 +106,8 @@ impl TrustStore {
         Ok(s)
     }
 
-    fn contains(&self, cert: &Certificate) -> bool {
+    /// Whether `cert` is one of the store's anchors or intermediates (same DER).
+    pub(crate) fn contains(&self, cert: &Certificate) -> bool {
         self.anchors
             .iter()
             .chain(&self.intermediates)

@@ -333,23 +333,42 @@ fn smart_id_policies() {
         );
         assert_eq!(f.step(), VerificationStep::Policy);
     }
-    // The response reports QUALIFIED but the certificate is non-qualified.
+    // The response reports QUALIFIED but the certificate is non-qualified: its policies are
+    // complete for ADVANCED, the claim is more than that (tests/verify_level.rs).
     let mut a = auth_with(&pki, &auth_spec().advanced());
     a.level = "QUALIFIED".into();
     a.sign();
-    assert!(matches!(
+    assert_eq!(
         expect_failure(a.verify(&pki)),
-        VerificationFailure::Policy { .. }
-    ));
-    // The response reports ADVANCED for a qualified certificate (and ADVANCED was requested).
+        VerificationFailure::LevelNotProven {
+            claimed: "QUALIFIED".into(),
+            certificate: CertificateLevel::Advanced,
+            reason: "it has the non-qualified Smart-ID policies".into(),
+        }
+    );
+    // The response reports ADVANCED for a qualified certificate (and ADVANCED was requested):
+    // the certificate's level counts.
     let mut a = auth_with(&pki, &auth_spec());
     a.device_link.certificate_level = Some(CertificateLevel::Advanced);
     a.level = "ADVANCED".into();
     a.sign();
-    assert!(matches!(
+    assert_eq!(
+        a.verify(&pki).unwrap().certificate_level,
+        CertificateLevel::Qualified
+    );
+    // Policies of neither profile: the failure names the claimed one.
+    let mut spec = auth_spec().advanced();
+    spec.policies.retain(|p| p != oid::ETSI_NCP);
+    let mut a = auth_with(&pki, &spec);
+    a.device_link.certificate_level = Some(CertificateLevel::Advanced);
+    a.sign();
+    assert_eq!(
         expect_failure(a.verify(&pki)),
-        VerificationFailure::Policy { .. }
-    ));
+        VerificationFailure::Policy {
+            missing: vec![oid::ETSI_NCP.to_owned()],
+            profile: "non-qualified Smart-ID"
+        }
+    );
     // A signing certificate (signature policies) presented for authentication.
     let f = fails(&pki, &sign_spec());
     assert!(
@@ -417,8 +436,8 @@ fn certificate_level() {
         f,
         VerificationFailure::Level {
             requested: CertificateLevel::Qualified,
-            received: "ADVANCED".into(),
-            reason: "the level is lower than requested".into()
+            certificate: Some(CertificateLevel::Advanced),
+            reason: "it proves only ADVANCED: it has the non-qualified Smart-ID policies".into()
         }
     );
     assert_eq!(f.step(), VerificationStep::Level);
