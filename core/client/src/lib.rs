@@ -56,7 +56,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use api::ApiFailure;
-pub use config::{ClientConfig, ClientConfigFile, EnvironmentSetting, TlsConfig};
+pub use config::{check_base_url, ClientConfig, ClientConfigFile, EnvironmentSetting, TlsConfig};
 pub use error::{ClientError, Result};
 pub use poll::{CancelHandle, PollOptions, Poller, MAX_LONG_POLL, MIN_LONG_POLL};
 pub use tls::{pinned_tls_config, SpkiPin, PIN_PREFIX};

@@ -134,7 +134,10 @@ impl Environment {
     }
 
     /// A custom environment, e.g. a local simulator. `base_url` must be `https://` (or
-    /// `http://` on a loopback host, for tests) and gets a trailing `/` if it has none.
+    /// `http://` on a loopback host, for tests) and gets a trailing `/` if it has none. It is
+    /// parsed by [`crate::url::parse_base_url`]: the host is compared after parsing (user info
+    /// such as `http://localhost:1@evil.example/` is refused), and a query or fragment is
+    /// refused.
     pub fn custom(
         name: impl Into<String>,
         base_url: impl Into<String>,
@@ -142,28 +145,7 @@ impl Environment {
         device_link_bases: Vec<String>,
     ) -> Result<Self> {
         let mut base_url = base_url.into();
-        let lower = base_url.to_ascii_lowercase();
-        let loopback_http = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| {
-                lower.starts_with(p)
-                    && matches!(
-                        lower.as_bytes().get(p.len()),
-                        None | Some(b':') | Some(b'/')
-                    )
-            });
-        if !lower.starts_with("https://") && !loopback_http {
-            return Err(ProtoError::invalid(
-                "baseUrl",
-                "must be https:// (plain http is accepted only for loopback hosts)",
-            ));
-        }
-        if base_url.contains(['#', '?']) {
-            return Err(ProtoError::invalid(
-                "baseUrl",
-                "must not contain a query or fragment",
-            ));
-        }
+        crate::url::parse_base_url("baseUrl", &base_url)?;
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
@@ -225,6 +207,41 @@ mod tests {
         )
         .is_err());
         assert!(Environment::custom("x", "https://a/#x", SchemeName::SmartId, vec![]).is_err());
+    }
+
+    /// Issue 16 item 8: the base URL is parsed, not prefix-matched. User info is refused (it
+    /// would move the host behind an `@`), and plain http needs a parsed loopback host.
+    #[test]
+    fn base_url_is_parsed_not_prefix_matched() {
+        for bad in [
+            "http://localhost:1@evil.example/",
+            "http://localhost@evil.example/",
+            "http://127.0.0.1@evil.example/",
+            "http://127.0.0.1:80@evil.example:80/v3/",
+            "http://[::1]@evil.example/",
+            "http://localhost\\@evil.example/",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.nip.io/",
+            "https://user:pw@rp-api.example.com/v3/",
+            "https://@rp-api.example.com/v3/",
+            "http://localhost:99999/",
+            "http:///v3/",
+            "ftp://localhost/",
+        ] {
+            assert!(
+                Environment::custom("x", bad, SchemeName::SmartIdDemo, vec![]).is_err(),
+                "{bad}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:8080/v3/",
+            "http://localhost/",
+            "http://[::1]:9000/x/",
+            "https://rp-api.smart-id.com/v3/",
+            "https://sid.demo.sk.ee:443/smart-id-rp/v3/",
+        ] {
+            Environment::custom("x", good, SchemeName::SmartIdDemo, vec![]).expect(good);
+        }
     }
 
     #[test]
