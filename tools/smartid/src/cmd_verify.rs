@@ -444,7 +444,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
         }
     };
     let mut value =
-        value.map_err(|e| CliError::Failed(format!("cannot serialize the result: {e}")))?;
+        value.map_err(|e| CliError::Environment(format!("cannot serialize the result: {e}")))?;
     if let Value::Object(m) = &mut value {
         m.insert("sessionType".into(), Value::String(session_type.into()));
     }

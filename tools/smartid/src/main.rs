@@ -2,8 +2,10 @@
 //!
 //! Every command prints its result alone on stdout and exits with
 //! * 0 on success,
-//! * 1 when a verification fails (the failed check is named on stderr),
-//! * 2 on bad input (one clear line on stderr).
+//! * 1 when a verification fails, and only then (the failed check is named on stderr),
+//! * 2 on bad input or usage (one clear line on stderr),
+//! * 3 when the environment fails: a port in use, a service unreachable, a Smart-ID session
+//!   that ended without `OK` (see [`error`]).
 
 use std::process::ExitCode;
 
@@ -15,11 +17,9 @@ mod cmd_simulator;
 mod cmd_verify;
 mod error;
 
-use error::CliError;
-
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
 #[derive(Debug, Parser)]
-#[command(name = "smartid", version, about, long_about = None)]
+#[command(name = "smartid", version, about, long_about = None, after_help = error::EXIT_CODES_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,13 +68,9 @@ fn main() -> ExitCode {
             println!("{out}");
             ExitCode::SUCCESS
         }
-        Err(CliError::Failed(msg)) => {
-            eprintln!("verification failed: {msg}");
-            ExitCode::from(1)
-        }
-        Err(CliError::Input(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

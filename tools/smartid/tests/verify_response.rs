@@ -286,11 +286,16 @@ fn qr_authentication_and_failed_checks() {
         "{}",
         out.stderr
     );
-    // The user refused.
+    // The user refused: the session ended without OK, nothing failed to verify (exit 3).
     status["result"]["endResult"] = "USER_REFUSED".into();
     dir.write("status.json", status.to_string());
     let out = run(&base_args(&dir));
-    assert_eq!(out.code, 1);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("verification failed"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("USER_REFUSED"), "{}", out.stderr);
     // Still running.
     status["state"] = "RUNNING".into();
