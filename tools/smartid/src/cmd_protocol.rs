@@ -1,9 +1,10 @@
 //! Protocol commands: device-link, verification-code, session-secret-digest, verify-callback.
 
 use clap::Args;
-use sidkit_proto::callback::verify_callback_url;
+use sidkit_proto::callback::{verify_callback_url, ExpectedCallback, DEFAULT_TOKEN_PARAM};
 use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, DeviceLinkType, SessionType};
 use sidkit_proto::env::SchemeName;
+use sidkit_proto::return_url::CanonicalBase;
 use sidkit_proto::secret::{RpChallenge, SessionSecret};
 use sidkit_proto::vc;
 
@@ -160,37 +161,54 @@ pub struct VerifyCallbackArgs {
     /// The full callback URL the Smart-ID app opened.
     #[arg(long)]
     callback_url: String,
+    /// The session's initialCallbackUrl exactly as sent, with its `value` token: the callback
+    /// must be on its base, with its parameters unchanged and nothing added but what the
+    /// Smart-ID app appends.
+    #[arg(long)]
+    initial_callback_url: String,
+    /// auth, sign or cert: only auth callbacks carry a userChallengeVerifier.
+    #[arg(long)]
+    session_type: String,
     /// sessionSecret of the session, standard Base64.
     #[arg(long)]
     session_secret: String,
-    /// The random `value` token the session's initialCallbackUrl carried.
-    #[arg(long)]
-    expected_value: String,
-    /// signature.userChallenge from the session status (authentication): the callback's
-    /// userChallengeVerifier must hash to it.
-    #[arg(long)]
+    /// signature.userChallenge from the session status: required for auth (the callback's
+    /// userChallengeVerifier must hash to it), refused for sign and cert.
+    #[arg(long, required_if_eq("session_type", "auth"))]
     user_challenge: Option<String>,
 }
 
-/// `smartid verify-callback`: prints `valid` or fails with exit 1 naming the check.
+/// `smartid verify-callback`: every stateless check of spec §7.3 (steps 1 to 3) against the
+/// session's `initialCallbackUrl`, secret and, for authentication, `signature.userChallenge`.
+/// Prints `valid` or fails with exit 1 naming the check.
 pub fn verify_callback(a: VerifyCallbackArgs) -> CmdResult {
     let secret = SessionSecret::from_base64(&a.session_secret)?;
-    if a.expected_value.is_empty() {
-        return Err(input("--expected-value must not be empty"));
-    }
-    if let Some(uc) = &a.user_challenge {
-        let ok = uc.len() == 43 && sidkit_proto::b64::is_url_alphabet(uc);
-        if !ok {
-            return Err(input(
-                "--user-challenge must be 43 Base64URL characters (signature.userChallenge)",
-            ));
+    let session_type: SessionType = a.session_type.parse()?;
+    // A bad initialCallbackUrl is bad input, not a failed check.
+    CanonicalBase::from_initial_callback_url(&a.initial_callback_url, DEFAULT_TOKEN_PARAM)
+        .map_err(|e| input(format!("--initial-callback-url: {e}")))?;
+    let expected = match (session_type, a.user_challenge.as_deref()) {
+        (SessionType::Auth, Some(uc)) => {
+            if uc.len() != 43 || !sidkit_proto::b64::is_url_alphabet(uc) {
+                return Err(input(
+                    "--user-challenge must be 43 Base64URL characters (signature.userChallenge)",
+                ));
+            }
+            ExpectedCallback::Authentication { user_challenge: uc }
         }
-    }
-    verify_callback_url(
-        &a.callback_url,
-        &a.expected_value,
-        &secret,
-        a.user_challenge.as_deref(),
-    )?;
+        (SessionType::Auth, None) => {
+            return Err(input(
+                "auth callbacks need --user-challenge (signature.userChallenge)",
+            ))
+        }
+        (t, Some(_)) => {
+            return Err(input(format!(
+            "--user-challenge is for auth sessions; {t} callbacks carry no userChallengeVerifier"
+        )))
+        }
+        (SessionType::Sign, None) => ExpectedCallback::Signature,
+        (SessionType::Cert, None) => ExpectedCallback::CertificateChoice,
+    };
+    verify_callback_url(&a.callback_url, &a.initial_callback_url, &secret, expected)?;
     Ok("valid".to_owned())
 }

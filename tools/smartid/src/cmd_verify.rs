@@ -73,7 +73,9 @@ pub struct VerifyResponseArgs {
     #[arg(long, default_value = "anonymous")]
     subject: String,
     /// Flows the RP offered, comma-separated (QR,Web2App,App2App,Notification). Default: every
-    /// flow the request body allows.
+    /// flow the request body allows. Required for a signature or certificate-choice body
+    /// without initialCallbackUrl, which fits both a device-link (QR) and a notification
+    /// session: the unverified response's flowType does not choose the verifier.
     #[arg(long, value_delimiter = ',')]
     offered_flows: Vec<String>,
     /// The brokered RP name, if the RP is a broker (part of the ACSP_V2 payload).
@@ -249,27 +251,21 @@ enum Kind {
 
 const SAME_DEVICE: [FlowType; 3] = [FlowType::Qr, FlowType::Web2App, FlowType::App2App];
 
-/// Classifies the request body. Bodies that fit both a device-link QR-only session and a
-/// notification session (no callback URL, no notification-only field) are decided by
-/// `--offered-flows`, or else by the response's flow type among those two.
-fn classify(
-    req: &Value,
-    offered: Option<OfferedFlows>,
-    status: &SessionStatus,
-) -> Result<Kind, CliError> {
+/// Classifies the request body. A body that fits both a device-link QR-only session and a
+/// notification session (a signature or certificate choice without callback URL) is decided
+/// by `--offered-flows` alone; without it the command refuses to guess. The response (not yet
+/// verified) never chooses its own verifier.
+fn classify(req: &Value, offered: Option<OfferedFlows>) -> Result<Kind, CliError> {
     let obj = req
         .as_object()
         .ok_or_else(|| input("the request is not a JSON object"))?;
     let has = |k: &str| obj.contains_key(k);
-    let wants_notification = match offered {
-        Some(f) => f.contains(FlowType::Notification),
-        None => {
-            status
-                .signature
-                .as_ref()
-                .and_then(|s| s.flow_type.as_deref())
-                == Some("Notification")
-        }
+    let wants_notification = || match offered {
+        Some(f) => Ok(f.contains(FlowType::Notification)),
+        None => Err(input(
+            "the request body fits both a device-link (QR) session and a notification session; \
+             say which one was started with --offered-flows QR or --offered-flows Notification",
+        )),
     };
     let protocol = obj
         .get("signatureProtocol")
@@ -282,13 +278,13 @@ fn classify(
         Some("RAW_DIGEST_SIGNATURE") if has("linkedSessionID") => {
             Kind::LinkedSign(Box::new(parse(req, "linked signature request")?))
         }
-        Some("RAW_DIGEST_SIGNATURE") if !has("initialCallbackUrl") && wants_notification => {
+        Some("RAW_DIGEST_SIGNATURE") if !has("initialCallbackUrl") && wants_notification()? => {
             Kind::NotificationSign(Box::new(parse(req, "signature request")?))
         }
         Some("RAW_DIGEST_SIGNATURE") => {
             Kind::DeviceLinkSign(Box::new(parse(req, "signature request")?))
         }
-        None if !has("initialCallbackUrl") && wants_notification => {
+        None if !has("initialCallbackUrl") && wants_notification()? => {
             Kind::NotificationCert(Box::new(parse(req, "certificate choice request")?))
         }
         None => Kind::DeviceLinkCert(Box::new(parse(req, "certificate choice request")?)),
@@ -375,7 +371,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     let status_json = read_json(&a.status, "status")?;
     let status: SessionStatus = parse(&status_json, "status")?;
     let ctx = VerificationContext::new(scheme, &trust, at);
-    let kind = classify(&request, offered, &status)?;
+    let kind = classify(&request, offered)?;
     if a.linked_callback_url.is_some() && !matches!(kind, Kind::LinkedSign(_)) {
         return Err(input(
             "--linked-callback-url is only for linked signature requests",
