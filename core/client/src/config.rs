@@ -36,8 +36,8 @@ use serde::Deserialize;
 
 use super::tls::SpkiPin;
 use crate::error::{ClientError, Result};
+use sidkit_proto::env::BaseUrlScheme;
 use sidkit_proto::env::{Environment, SchemeName};
-use sidkit_proto::url::BaseUrlScheme;
 
 /// Trust settings for the RP API host.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -281,13 +281,13 @@ impl ClientConfig {
 /// plain `http` on a loopback host.
 ///
 /// The URL is parsed twice and both readings must agree: by the strict
-/// [`sidkit_proto::url::parse_base_url`] (`https://`, or `http://` only when the parsed host is
+/// [`sidkit_proto::env::parse_base_url`] (`https://`, or `http://` only when the parsed host is
 /// `localhost`, `127.0.0.0/8` or `[::1]`; no user info, no query or fragment), and by the URL
 /// parser reqwest connects with, whose host, port and scheme must be the same, with no user
 /// info. So `http://localhost:1@evil.example/`, which a prefix match took for loopback and
 /// reqwest sends to `evil.example` without TLS, is refused.
 pub fn check_base_url(url: &str) -> Result<BaseUrlScheme> {
-    let strict = sidkit_proto::url::parse_base_url("baseUrl", url)?;
+    let strict = sidkit_proto::env::parse_base_url("baseUrl", url)?;
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| ClientError::invalid("baseUrl", format!("is not a URL: {e}")))?;
     let scheme = match strict.scheme {

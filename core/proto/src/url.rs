@@ -1,6 +1,6 @@
 //! A small, strict parser for the `https` URLs this protocol deals with (callback URLs, device-link
-//! bases, return URLs), and for base URLs ([`parse_base_url`]: `https`, or plain `http` on a
-//! loopback host).
+//! bases, return URLs), and the host rules of base URLs
+//! ([`crate::env::parse_base_url`]: `https`, or plain `http` on a loopback host).
 //!
 //! It deliberately accepts less than RFC 3986: lowercase `https://` only, ASCII only, no user
 //! info, no fragment, a registered name or bracketed IPv6 host, an optional port, valid
@@ -92,30 +92,7 @@ pub fn parse_https<'a>(field: &'static str, input: &'a str) -> Result<HttpsUrl<'
     parse_after_scheme(field, input, rest)
 }
 
-/// How a base URL accepted by [`parse_base_url`] is reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BaseUrlScheme {
-    /// `https://`: TLS (the caller configures the trusted CAs and pins).
-    Https,
-    /// `http://` on a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): local development
-    /// and tests only.
-    LoopbackHttp,
-}
-
-/// A base URL that passed [`parse_base_url`], borrowed from the input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParsedBaseUrl<'a> {
-    /// `https`, or plain `http` on a loopback host.
-    pub scheme: BaseUrlScheme,
-    /// Host as written (registered name, dotted IPv4 or `[v6]` literal).
-    pub host: &'a str,
-    /// Port, if written explicitly.
-    pub port: Option<u16>,
-    /// Path, starting with `/`, or empty.
-    pub path: &'a str,
-}
-
-/// Whether `host` (as [`parse_base_url`] splits it) names the local machine: `localhost`,
+/// Whether `host` (as [`crate::env::parse_base_url`] splits it) names the local machine: `localhost`,
 /// an IPv4 address in `127.0.0.0/8` written as four decimal octets, or `[::1]`.
 pub fn is_loopback_host(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
@@ -129,49 +106,8 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|a| a.is_loopback())
 }
 
-/// Parses a base URL: the RP API base of a Smart-ID environment, or another service base that
-/// paths are appended to. The host is compared after parsing, never by prefix:
-///
-/// * `https://` (lowercase), or `http://` only when the parsed host is a loopback host
-///   ([`is_loopback_host`]); every other scheme is refused;
-/// * the strict syntax of this module: ASCII, no user info (an `@` anywhere before the path:
-///   `http://localhost:1@evil.example/` is a request to `evil.example`), no `\`, no
-///   fragment, a valid host and port;
-/// * no query (paths are appended to the base).
-pub fn parse_base_url<'a>(field: &'static str, input: &'a str) -> Result<ParsedBaseUrl<'a>> {
-    let (scheme, rest) = if let Some(rest) = input.strip_prefix("https://") {
-        (BaseUrlScheme::Https, rest)
-    } else if let Some(rest) = input.strip_prefix("http://") {
-        (BaseUrlScheme::LoopbackHttp, rest)
-    } else {
-        return Err(ProtoError::invalid(
-            field,
-            "must start with `https://` (lowercase; plain `http://` only on a loopback host)",
-        ));
-    };
-    let u = parse_after_scheme(field, input, rest)?;
-    if u.query.is_some() {
-        return Err(ProtoError::invalid(field, "must not contain a query (`?`)"));
-    }
-    if scheme == BaseUrlScheme::LoopbackHttp && !is_loopback_host(u.host) {
-        return Err(ProtoError::invalid(
-            field,
-            format!(
-                "plain http is accepted only for a loopback host (localhost, 127.0.0.0/8, [::1]), not `{}`",
-                u.host
-            ),
-        ));
-    }
-    Ok(ParsedBaseUrl {
-        scheme,
-        host: u.host,
-        port: u.port,
-        path: u.path,
-    })
-}
-
 /// The strict checks after the scheme (`rest` is `input` without it).
-fn parse_after_scheme<'a>(
+pub(crate) fn parse_after_scheme<'a>(
     field: &'static str,
     input: &'a str,
     rest: &'a str,
@@ -330,43 +266,6 @@ mod tests {
         assert_eq!(u.path, "");
         assert_eq!(u.query, None);
         assert!(parse_https("u", "https://a.b/p%7Cq").is_ok());
-    }
-
-    #[test]
-    fn base_urls_and_loopback_hosts() {
-        for (host, loopback) in [
-            ("localhost", true),
-            ("LocalHost", true),
-            ("127.0.0.1", true),
-            ("127.3.2.1", true),
-            ("[::1]", true),
-            ("0177.0.0.1", false),
-            ("127.1", false),
-            ("127.0.0.1.nip.io", false),
-            ("localhost.evil.example", false),
-            ("[::ffff:127.0.0.1]", false),
-            ("10.0.2.2", false),
-        ] {
-            assert_eq!(is_loopback_host(host), loopback, "{host}");
-        }
-        let b = parse_base_url("b", "http://127.0.0.1:8080/v3/").unwrap();
-        assert_eq!(
-            (b.scheme, b.host, b.port, b.path),
-            (BaseUrlScheme::LoopbackHttp, "127.0.0.1", Some(8080), "/v3/")
-        );
-        let b = parse_base_url("b", "https://rp-api.smart-id.com/v3/").unwrap();
-        assert_eq!(b.scheme, BaseUrlScheme::Https);
-        for bad in [
-            "http://localhost:1@evil.example/",
-            "https://u@rp-api.smart-id.com/v3/",
-            "http://10.0.2.2:8090/",
-            "https://rp-api.smart-id.com/v3/?x",
-            "HTTP://localhost/",
-            "http://localhost\\evil.example/",
-            "http://localhost/\\@evil.example/",
-        ] {
-            assert!(parse_base_url("b", bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

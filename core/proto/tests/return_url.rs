@@ -371,7 +371,10 @@ fn verify_callback_url_checks_the_base_and_the_user_challenge() {
         CallbackFailure::UserChallengeMismatch
     );
     // Signature and certificate choice: no verifier at all.
-    for t in [ExpectedCallback::Signature, ExpectedCallback::CertificateChoice] {
+    for t in [
+        ExpectedCallback::Signature,
+        ExpectedCallback::CertificateChoice,
+    ] {
         assert_eq!(
             verify_callback_url(&genuine(), &initial, &secret, t).unwrap_err(),
             CallbackFailure::UnexpectedParameter("userChallengeVerifier")

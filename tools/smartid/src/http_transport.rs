@@ -25,7 +25,7 @@ use sidkit_contract::{
     FlowOutcome, PollFlowRequest, PollFlowResponse, StartFlowRequest, StartFlowResponse,
     CONTRACT_VERSION_HEADER, FLOW_KEY_HEADER,
 };
-use sidkit_proto::url::BaseUrlScheme;
+use sidkit_proto::env::BaseUrlScheme;
 
 /// Longest response body read.
 const MAX_RESPONSE: usize = 256 * 1024;
