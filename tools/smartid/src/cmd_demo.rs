@@ -1,4 +1,4 @@
-//! `smartid demo` and `smartid serve`.
+//! `smartid demo` and `smartid serve` (`smartid load` is in `cmd_load`).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -8,10 +8,10 @@ use clap::{Args, ValueEnum};
 use sidkit_app::{NextStep, PollDisposition, PollProgress};
 use sidkit_backend::SessionStore;
 use sidkit_cli::demo_env::{DemoEnvArgs, DemoEnvConfig, EnvName};
-use sidkit_cli::http_transport::{BackendTransport, TransportError};
+use sidkit_cli::http_transport::BackendTransport;
 use sidkit_cli::phone::{now_ms, Phone, PhoneError};
 use sidkit_cli::reference::{Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
-use sidkit_contract::{error_codes, FlowKind, FlowOutcome, Presentation};
+use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_proto::qr::{device_link_qr, QrErrorCorrection};
 
 use crate::error::{CliError, CmdResult};
@@ -63,26 +63,6 @@ pub struct DemoArgs {
 /// runtime that does not start.
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Environment(e.to_string())
-}
-
-/// A failed phone step, by what failed: the backend's verification (or the phone's own
-/// checks) is exit code 1, an account the simulator does not have exit code 2, anything else
-/// (the backend unreachable, a problem answer, the simulated app failing) exit code 3.
-fn phone_failed(e: PhoneError) -> CliError {
-    match e {
-        PhoneError::Transport(TransportError::Backend { ref problem, .. })
-            if problem.code == error_codes::VERIFICATION_FAILED
-                || problem.code == error_codes::CALLBACK_REJECTED =>
-        {
-            CliError::Failed(e.to_string())
-        }
-        PhoneError::Flow(a) => CliError::from(a),
-        // The development route answers 400 with the simulator's reason.
-        PhoneError::App(m) if m.contains("unknown documentNumber") => {
-            CliError::Input(format!("--account: {m}"))
-        }
-        other => fail(other),
-    }
 }
 
 /// `smartid demo`: prints each step, ends with the verified identity (or signature).
@@ -165,7 +145,7 @@ async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
     let (mut flow, next) = phone
         .start(kind, Presentation::Qr, context)
         .await
-        .map_err(phone_failed)?;
+        .map_err(CliError::from)?;
     let NextStep::ShowQr { mut device_link } = next else {
         return Err(fail("expected a QR link"));
     };
@@ -182,7 +162,7 @@ async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
             .transport
             .poll_flow(&req, flow.flow_key())
             .await
-            .map_err(|e| phone_failed(e.into()))?;
+            .map_err(|e| CliError::from(PhoneError::from(e)))?;
         match flow.on_poll_response(resp)? {
             PollProgress::Waiting { device_link: l } => device_link = l,
             PollProgress::Finished(o) => break o,
@@ -204,10 +184,10 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
         }
         None => {
             let stack = Stack::start(0, 0, None).await.map_err(fail)?;
-            if !stack
+            if stack
                 .sim
                 .account(&a.account)
-                .is_some_and(|i| i.document_number == a.account)
+                .is_none_or(|i| i.document_number != a.account)
             {
                 let known: Vec<String> = stack
                     .sim
@@ -243,13 +223,13 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
             let (mut flow, run) = phone
                 .app2app(kind, context, &mut log)
                 .await
-                .map_err(phone_failed)?;
+                .map_err(CliError::from)?;
             if let Some(url) = &run.return_url {
                 // Idempotent repeat and a replay with another URL.
                 let again = phone
                     .deliver_return_url(&mut flow, url)
                     .await
-                    .map_err(phone_failed)?;
+                    .map_err(CliError::from)?;
                 say(&format!(
                     "phone    the same return URL again gives the same outcome: {}",
                     again == run.outcome
@@ -301,7 +281,7 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
                     Ok(other) => {
                         return Err(fail(format!("a later poll answered {other:?}")))
                     }
-                    Err(e) => return Err(phone_failed(e.into())),
+                    Err(e) => return Err(CliError::from(PhoneError::from(e))),
                 }
             }
             run.outcome
@@ -329,7 +309,7 @@ async fn run_qr(
     let (mut flow, next) = phone
         .start(kind, Presentation::Qr, context)
         .await
-        .map_err(phone_failed)?;
+        .map_err(CliError::from)?;
     let NextStep::ShowQr { mut device_link } = next else {
         return Err(fail("expected a QR link"));
     };
@@ -357,7 +337,7 @@ async fn run_qr(
             .transport
             .poll_flow(&req, flow.flow_key())
             .await
-            .map_err(|e| phone_failed(e.into()))?;
+            .map_err(|e| CliError::from(PhoneError::from(e)))?;
         match flow.on_poll_response(resp)? {
             PollProgress::Waiting { device_link: l } => device_link = l,
             PollProgress::Finished(o) => return Ok(o),
@@ -370,13 +350,13 @@ async fn run_qr(
     let app = phone
         .smart_id_app(&device_link)
         .await
-        .map_err(phone_failed)?;
+        .map_err(CliError::from)?;
     say(&format!("smart-id endResult {}", app.end_result));
     say("tablet   polling GET /flows/{flowHandle} until finished");
     phone
         .poll_until_finished(&mut flow)
         .await
-        .map_err(phone_failed)
+        .map_err(CliError::from)
 }
 
 fn print_qr(link: &str) -> Result<(), CliError> {
@@ -599,32 +579,4 @@ async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, 
         )),
         None => Ok(None),
     }
-}
-
-/// Arguments of `smartid load`.
-#[derive(Debug, Args)]
-pub struct LoadArgs {
-    /// Concurrent flows (1 to 5000).
-    #[arg(long, default_value_t = 500)]
-    flows: usize,
-}
-
-/// `smartid load`.
-pub fn load(a: LoadArgs) -> CmdResult {
-    if !(1..=5000).contains(&a.flows) {
-        return Err(CliError::Input("--flows must be 1 to 5000".into()));
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(fail)?;
-    let report = rt.block_on(sidkit_cli::load::run(a.flows)).map_err(fail)?;
-    if report.authenticated != report.flows {
-        return Err(fail(format!(
-            "only {} of {} flows authenticated",
-            report.authenticated, report.flows
-        )));
-    }
-    Ok(report.to_string())
 }

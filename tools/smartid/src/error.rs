@@ -102,5 +102,30 @@ cli_error_from! {
     },
 }
 
+/// A failed step of the simulated phone (`smartid demo`), by what failed: the backend's
+/// verification (or the phone's own checks) is exit code 1, an account the simulator does not
+/// have exit code 2, anything else (the backend unreachable, another problem answer, the
+/// simulated Smart-ID app failing) exit code 3.
+impl From<sidkit_cli::phone::PhoneError> for CliError {
+    fn from(e: sidkit_cli::phone::PhoneError) -> Self {
+        use sidkit_cli::http_transport::TransportError;
+        use sidkit_cli::phone::PhoneError;
+        use sidkit_contract::error_codes::{CALLBACK_REJECTED, VERIFICATION_FAILED};
+        match e {
+            PhoneError::Transport(TransportError::Backend { ref problem, .. })
+                if problem.code == VERIFICATION_FAILED || problem.code == CALLBACK_REJECTED =>
+            {
+                CliError::Failed(e.to_string())
+            }
+            PhoneError::Flow(a) => CliError::from(a),
+            // The development route answers 400 with the simulator's reason.
+            PhoneError::App(m) if m.contains("unknown documentNumber") => {
+                CliError::Input(format!("--account: {m}"))
+            }
+            other => CliError::Environment(other.to_string()),
+        }
+    }
+}
+
 /// The result of a command: the text to print on stdout.
 pub type CmdResult = Result<String, CliError>;

@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_demo;
+mod cmd_load;
 mod cmd_protocol;
 mod cmd_simulator;
 mod cmd_verify;
@@ -45,7 +46,7 @@ enum Command {
     Serve(cmd_demo::ServeArgs),
     /// Load harness: N concurrent App2App flows against the reference backend on loopback;
     /// prints p50/p99 latencies and memory per pending flow.
-    Load(cmd_demo::LoadArgs),
+    Load(cmd_load::LoadArgs),
     /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
     Simulator(cmd_simulator::SimulatorArgs),
 }
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
         Command::Simulator(a) => cmd_simulator::simulator(a),
         Command::Demo(a) => cmd_demo::demo(a),
         Command::Serve(a) => cmd_demo::serve(a),
-        Command::Load(a) => cmd_demo::load(a),
+        Command::Load(a) => cmd_load::load(a),
     };
     match result {
         Ok(out) => {
