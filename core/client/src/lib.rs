@@ -136,7 +136,7 @@ fn base_params(
     rp_challenge_or_digest: String,
     relying_party_name: &str,
     interactions: String,
-    initial_callback_url: Option<&String>,
+    initial_callback_url: Option<&sidkit_proto::secret::InitialCallbackUrl>,
 ) -> DeviceLinkParams {
     DeviceLinkParams {
         scheme_name: environment.scheme_name,

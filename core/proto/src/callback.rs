@@ -32,6 +32,8 @@ use crate::return_url::{CanonicalBase, CanonicalReturnUrl, ReturnUrlFingerprint}
 use crate::secret::{ct_eq, random_bytes, SessionSecret, SessionSecretDigest, REDACTED};
 use crate::url::parse_https;
 
+pub use crate::secret::InitialCallbackUrl;
+
 pub use crate::return_url::{
     DEFAULT_TOKEN_PARAM, MAX_CALLBACK_URL_LEN, PARAM_SESSION_SECRET_DIGEST,
     PARAM_USER_CHALLENGE_VERIFIER,
@@ -109,8 +111,9 @@ impl fmt::Debug for CallbackToken {
     }
 }
 
-/// An `initialCallbackUrl` together with its token.
-#[derive(Clone)]
+/// An `initialCallbackUrl` together with its token (both zeroized on drop, redacted in
+/// `Debug`).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct InitialCallback {
     url: String,
     token: CallbackToken,
@@ -133,6 +136,12 @@ impl fmt::Debug for InitialCallback {
         f.debug_struct("InitialCallback")
             .field("url", &"[redacted: contains the token]")
             .finish()
+    }
+}
+
+impl From<&InitialCallback> for InitialCallbackUrl {
+    fn from(c: &InitialCallback) -> Self {
+        InitialCallbackUrl::new(c.url.clone())
     }
 }
 
@@ -192,9 +201,11 @@ pub fn check_callback_bases_differ(app2app_base: &str, web2app_base: &str) -> Re
     Ok(())
 }
 
-/// What the backend keeps from session creation to check a callback. Holds no secret: only the
-/// callback URL, its token, and the SHA-256 digest of the session secret.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the backend keeps from session creation to check a callback: the callback URL, its
+/// token, and the SHA-256 digest of the session secret (not the secret itself). The URL and the
+/// token are secret until the callback arrives: `Debug` prints neither, and every field is
+/// zeroized on drop.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(rename_all = "camelCase")]
 pub struct CallbackBinding {
     /// The `initialCallbackUrl` sent in the session request.

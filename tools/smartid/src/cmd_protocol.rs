@@ -5,10 +5,11 @@ use sidkit_proto::callback::{verify_callback_url, ExpectedCallback, DEFAULT_TOKE
 use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, DeviceLinkType, SessionType};
 use sidkit_proto::env::SchemeName;
 use sidkit_proto::return_url::CanonicalBase;
-use sidkit_proto::secret::{RpChallenge, SessionSecret};
+use sidkit_proto::secret::RpChallenge;
 use sidkit_proto::vc;
 
 use crate::error::{CliError, CmdResult};
+use crate::secret_arg::SessionSecretArgs;
 
 /// Arguments of `smartid device-link`.
 #[derive(Debug, Args)]
@@ -25,9 +26,8 @@ pub struct DeviceLinkArgs {
     /// sessionToken from the session response.
     #[arg(long)]
     session_token: String,
-    /// sessionSecret (standard Base64) from the session response.
-    #[arg(long)]
-    session_secret: String,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
     /// smart-id (LIVE) or smart-id-demo (DEMO).
     #[arg(long)]
     scheme: String,
@@ -67,7 +67,7 @@ pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
     let link_type: DeviceLinkType = a.link_type.parse()?;
     let session_type: SessionType = a.session_type.parse()?;
     let scheme: SchemeName = a.scheme.parse()?;
-    let secret = SessionSecret::from_base64(&a.session_secret)?;
+    let secret = a.secret.read()?;
     let challenge_or_digest = match (session_type, a.rp_challenge, a.digest) {
         (SessionType::Auth, Some(c), None) => {
             RpChallenge::from_base64(&c)?;
@@ -120,7 +120,7 @@ pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
         relying_party_name: a.rp_name,
         brokered_rp_name: a.brokered_rp_name,
         interactions,
-        initial_callback_url: a.callback_url,
+        initial_callback_url: a.callback_url.map(Into::into),
         lang: a.lang,
     };
     let signer = DeviceLinkSigner::new(&params, &secret)?;
@@ -144,14 +144,13 @@ pub fn verification_code(a: VerificationCodeArgs) -> CmdResult {
 /// Arguments of `smartid session-secret-digest`.
 #[derive(Debug, Args)]
 pub struct SessionSecretDigestArgs {
-    /// sessionSecret, standard Base64.
-    #[arg(long)]
-    session_secret: String,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
 }
 
 /// `smartid session-secret-digest`: prints the Base64URL digest.
 pub fn session_secret_digest(a: SessionSecretDigestArgs) -> CmdResult {
-    let s = SessionSecret::from_base64(&a.session_secret)?;
+    let s = a.secret.read()?;
     Ok(s.digest().to_base64url())
 }
 
@@ -169,9 +168,8 @@ pub struct VerifyCallbackArgs {
     /// auth, sign or cert: only auth callbacks carry a userChallengeVerifier.
     #[arg(long)]
     session_type: String,
-    /// sessionSecret of the session, standard Base64.
-    #[arg(long)]
-    session_secret: String,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
     /// signature.userChallenge from the session status: required for auth (the callback's
     /// userChallengeVerifier must hash to it), refused for sign and cert.
     #[arg(long, required_if_eq("session_type", "auth"))]
@@ -182,7 +180,7 @@ pub struct VerifyCallbackArgs {
 /// session's `initialCallbackUrl`, secret and, for authentication, `signature.userChallenge`.
 /// Prints `valid` or fails with exit 1 naming the check.
 pub fn verify_callback(a: VerifyCallbackArgs) -> CmdResult {
-    let secret = SessionSecret::from_base64(&a.session_secret)?;
+    let secret = a.secret.read()?;
     let session_type: SessionType = a.session_type.parse()?;
     // A bad initialCallbackUrl is bad input, not a failed check.
     CanonicalBase::from_initial_callback_url(&a.initial_callback_url, DEFAULT_TOKEN_PARAM)

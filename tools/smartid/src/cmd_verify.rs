@@ -14,7 +14,6 @@ use sidkit_proto::models::{
     NotificationAuthenticationRequest, NotificationCertificateChoiceRequest,
     NotificationSignatureRequest, SessionStatus, Subject,
 };
-use sidkit_proto::secret::SessionSecret;
 use sidkit_verify::VerifyError;
 use sidkit_verify::{
     verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
@@ -23,6 +22,7 @@ use sidkit_verify::{
 };
 
 use crate::error::{CliError, CmdResult};
+use crate::secret_arg::SessionSecretArgs;
 
 /// A trust set bundled with sidkit: SK's published CA certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,12 +59,12 @@ pub struct VerifyResponseArgs {
     /// (hex, `:` allowed). Repeatable.
     #[arg(long = "pin-sha256", value_name = "HEX")]
     pins: Vec<String>,
-    /// The callback URL the Smart-ID app opened (same-device flows).
-    #[arg(long, requires = "session_secret")]
+    /// The callback URL the Smart-ID app opened (same-device flows); needs the session's
+    /// secret (--session-secret or --session-secret-file) to check its digest.
+    #[arg(long, requires = "session_secret_source")]
     callback_url: Option<String>,
-    /// The session's sessionSecret (standard Base64), to check the callback's digest.
-    #[arg(long, requires = "callback_url")]
-    session_secret: Option<String>,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
     /// Verification instant (RFC 3339, e.g. 2026-05-01T12:00:00Z); default: now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -307,7 +307,7 @@ fn classify(req: &Value, offered: Option<OfferedFlows>) -> Result<Kind, CliError
     Ok(kind)
 }
 
-fn device_link_flows(offered: Option<OfferedFlows>, callback: Option<&String>) -> OfferedFlows {
+fn device_link_flows(offered: Option<OfferedFlows>, callback: Option<&str>) -> OfferedFlows {
     offered.unwrap_or_else(|| match callback {
         Some(_) => OfferedFlows::of(&SAME_DEVICE),
         None => OfferedFlows::QR,
@@ -355,11 +355,12 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             .collect::<Result<Vec<_>, _>>()?;
         trust.require_fingerprints(&pins)?;
     }
-    let secret = a
-        .session_secret
-        .as_deref()
-        .map(SessionSecret::from_base64)
-        .transpose()?;
+    if a.secret.is_given() && a.callback_url.is_none() {
+        return Err(input(
+            "the session secret is for checking a callback: add --callback-url",
+        ));
+    }
+    let secret = a.secret.read_optional()?;
     let callback = match (&a.callback_url, &secret) {
         (Some(url), Some(s)) => CallbackCheck::Url {
             callback_url: url,
@@ -385,7 +386,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     }
     let (session_type, value) = match &kind {
         Kind::DeviceLinkAuth(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_ref());
+            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
             let mut s = AuthenticationSession::device_link(r, subject, flows);
             s.brokered_rp_name = brokered;
             let res = verify_authentication(&ctx, &s, &status, callback).map_err(failed)?;
@@ -399,7 +400,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             ("authentication", serde_json::to_value(res))
         }
         Kind::DeviceLinkSign(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_ref());
+            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
             let s = SignatureSession::device_link(r, subject, flows);
             let res = verify_signature(&ctx, &s, &status, callback).map_err(failed)?;
             ("signature", serde_json::to_value(res))
@@ -422,7 +423,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             ("signature", serde_json::to_value(res))
         }
         Kind::DeviceLinkCert(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_ref());
+            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
             let s = CertificateChoiceSession::device_link(r, flows);
             if !matches!(subject, Subject::Anonymous) {
                 return Err(input(

@@ -17,6 +17,7 @@ mod cmd_protocol;
 mod cmd_simulator;
 mod cmd_verify;
 mod error;
+mod secret_arg;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
 #[derive(Debug, Parser)]

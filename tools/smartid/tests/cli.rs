@@ -445,3 +445,95 @@ fn verify_callback_without_the_base_is_not_valid() {
     assert!(!out.stdout.contains("valid"), "{}", out.stdout);
 }
 
+// ---- secrets from a file or stdin (issue 16 item 10) --------------------------------------------
+
+fn smartid_stdin(args: &[&str], stdin: &str) -> Out {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smartid"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run smartid");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// The session secret need not be on the command line (where `ps` shows it): it can come from
+/// a file or, with `-`, from stdin (one trailing newline is dropped).
+#[test]
+fn session_secret_from_a_file_or_stdin() {
+    const SECRET_DIGEST: &str = "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc\n";
+    let out = smartid_stdin(
+        &["session-secret-digest", "--session-secret-file", "-"],
+        &format!("{SECRET}\n"),
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, SECRET_DIGEST),
+        "{}",
+        out.stderr
+    );
+    // verify-callback, the command the issue names.
+    let out = smartid_stdin(
+        &[
+            "verify-callback",
+            "--callback-url",
+            RETURNED,
+            "--initial-callback-url",
+            CALLBACK,
+            "--session-type",
+            "auth",
+            "--session-secret-file",
+            "-",
+            "--user-challenge",
+            UC,
+        ],
+        &format!("{SECRET}\n"),
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "valid\n"),
+        "{}",
+        out.stderr
+    );
+    let path = std::env::temp_dir().join(format!("sidkit-cli-secret-{}", std::process::id()));
+    std::fs::write(&path, SECRET).unwrap();
+    let p = path.to_str().unwrap();
+    let out = smartid(&["session-secret-digest", "--session-secret-file", p]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, SECRET_DIGEST),
+        "{}",
+        out.stderr
+    );
+    // Both, or a missing file, are bad input.
+    let out = smartid(&[
+        "session-secret-digest",
+        "--session-secret",
+        SECRET,
+        "--session-secret-file",
+        p,
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    std::fs::remove_file(&path).unwrap();
+    let out = smartid(&["session-secret-digest", "--session-secret-file", p]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--session-secret-file"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(SECRET), "{}", out.stderr);
+}
