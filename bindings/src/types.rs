@@ -223,12 +223,26 @@ pub struct StartFlowResponse {
 }
 
 /// Phone → backend: complete with the return URL (`POST /flows/{flowHandle}/complete`).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// `Debug` prints the return URL without its query (the callback token lives there).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
 pub struct CompleteFlowRequest {
     /// Flow handle.
     pub flow_handle: String,
     /// The URL the OS delivered.
     pub return_url: String,
+}
+
+impl std::fmt::Debug for CompleteFlowRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base = self.return_url.split(['?', '#']).next().unwrap_or("");
+        f.debug_struct("CompleteFlowRequest")
+            .field("flow_handle", &self.flow_handle)
+            .field(
+                "return_url",
+                &format_args!("{base}?{}", sidkit_proto::secret::REDACTED),
+            )
+            .finish()
+    }
 }
 
 /// Phone → backend: status / next QR link (`GET /flows/{flowHandle}`).

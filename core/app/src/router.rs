@@ -89,7 +89,7 @@ impl CallbackBase {
 
 /// A URL that passed the stateless checks of the router: on the callback base, with a
 /// well-formed query. Holds the commitment of its token and the fingerprint of its canonical
-/// form.
+/// form. The URL itself (with the token) is redacted in `Debug` and zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ReturnUrl {
     url: String,
@@ -97,6 +97,13 @@ pub struct ReturnUrl {
     fingerprint: [u8; 32],
     has_digest: bool,
     has_verifier: bool,
+}
+
+impl Drop for ReturnUrl {
+    fn drop(&mut self) {
+        // The URL carries the callback token, the digest and the verifier.
+        zeroize::Zeroize::zeroize(&mut self.url);
+    }
 }
 
 impl fmt::Debug for ReturnUrl {

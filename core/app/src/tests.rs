@@ -81,7 +81,7 @@ impl BackendSession {
             relying_party_name: "DEMO".into(),
             brokered_rp_name: None,
             interactions,
-            initial_callback_url: callback.as_ref().map(|c| c.url().to_owned()),
+            initial_callback_url: callback.as_ref().map(|c| c.url().into()),
             lang: "eng".into(),
         };
         BackendSession {

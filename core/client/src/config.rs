@@ -36,6 +36,7 @@ use serde::Deserialize;
 
 use super::tls::SpkiPin;
 use crate::error::{ClientError, Result};
+use sidkit_proto::env::BaseUrlScheme;
 use sidkit_proto::env::{Environment, SchemeName};
 
 /// Trust settings for the RP API host.
@@ -214,11 +215,12 @@ impl ClientConfig {
         Ok(cfg)
     }
 
-    /// Checks the combination: `https` needs CAs and pins (unless `allow_unpinned`), plain
-    /// `http` is allowed only on a loopback host, timeouts must be positive.
+    /// Checks the combination: the base URL by [`check_base_url`] (`https`, or plain `http`
+    /// only on a loopback host, as parsed; no user info), `https` needs CAs and pins (unless
+    /// `allow_unpinned`), timeouts must be positive.
     pub fn validate(&self) -> Result<()> {
-        let base = self.environment.base_url.to_ascii_lowercase();
-        if base.starts_with("https://") {
+        let base = &self.environment.base_url;
+        if check_base_url(base)? == BaseUrlScheme::Https {
             if self.tls.ca_files.is_empty() && self.tls.ca_pem.is_empty() {
                 return Err(ClientError::invalid(
                     "caCertificates",
@@ -231,11 +233,6 @@ impl ClientConfig {
                     "an https base URL needs at least one SPKI pin (or allowUnpinned, which is unsafe)",
                 ));
             }
-        } else if !is_loopback_http(&base) {
-            return Err(ClientError::invalid(
-                "baseUrl",
-                "must be https:// (plain http is accepted only for loopback hosts)",
-            ));
         }
         if !base.ends_with('/') {
             return Err(ClientError::invalid("baseUrl", "must end with `/`"));
@@ -257,12 +254,13 @@ impl ClientConfig {
         Ok(())
     }
 
-    /// Whether the base URL is plain `http` (loopback only).
+    /// Whether the base URL is plain `http` (loopback only; [`validate`](Self::validate)
+    /// checked it).
     pub(crate) fn is_plain_http(&self) -> bool {
-        self.environment
-            .base_url
-            .to_ascii_lowercase()
-            .starts_with("http://")
+        matches!(
+            check_base_url(&self.environment.base_url),
+            Ok(BaseUrlScheme::LoopbackHttp)
+        )
     }
 
     /// The PEM texts of every configured CA (files read now).
@@ -278,12 +276,41 @@ impl ClientConfig {
     }
 }
 
-fn is_loopback_http(lower: &str) -> bool {
-    ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| {
-            lower.starts_with(p) && matches!(lower.as_bytes().get(p.len()), Some(b':') | Some(b'/'))
-        })
+/// Checks a base URL that HTTP requests are sent to (the RP API base of a [`ClientConfig`], or
+/// another service's base, e.g. a backend's contract base), and says whether it is `https` or
+/// plain `http` on a loopback host.
+///
+/// The URL is parsed twice and both readings must agree: by the strict
+/// [`sidkit_proto::env::parse_base_url`] (`https://`, or `http://` only when the parsed host is
+/// `localhost`, `127.0.0.0/8` or `[::1]`; no user info, no query or fragment), and by the URL
+/// parser reqwest connects with, whose host, port and scheme must be the same, with no user
+/// info. So `http://localhost:1@evil.example/`, which a prefix match took for loopback and
+/// reqwest sends to `evil.example` without TLS, is refused.
+pub fn check_base_url(url: &str) -> Result<BaseUrlScheme> {
+    let strict = sidkit_proto::env::parse_base_url("baseUrl", url)?;
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| ClientError::invalid("baseUrl", format!("is not a URL: {e}")))?;
+    let scheme = match strict.scheme {
+        BaseUrlScheme::Https => "https",
+        BaseUrlScheme::LoopbackHttp => "http",
+    };
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let agrees = parsed.scheme() == scheme
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed
+            .host_str()
+            .is_some_and(|h| h.eq_ignore_ascii_case(strict.host))
+        && parsed.port_or_known_default() == Some(strict.port.unwrap_or(default_port))
+        && parsed.query().is_none()
+        && parsed.fragment().is_none();
+    if !agrees {
+        return Err(ClientError::invalid(
+            "baseUrl",
+            "is read differently by the HTTP client (host, port or user info); write it plainly",
+        ));
+    }
+    Ok(strict.scheme)
 }
 
 fn split_list(s: &str) -> impl Iterator<Item = &str> {
@@ -472,6 +499,29 @@ mod tests {
         let mut e = Environment::live();
         e.base_url = "http://rp-api.smart-id.com/v3/".into();
         assert!(ClientConfig::new(e).validate().is_err());
+    }
+
+    /// Issue 16 item 8: `http://localhost:1@evil.example/` is plain http to evil.example, not
+    /// to a loopback host; the rule compares the host as reqwest parses it.
+    #[test]
+    fn base_url_is_parsed_not_prefix_matched() {
+        for bad in [
+            "http://localhost:1@evil.example/v3/",
+            "http://127.0.0.1@evil.example/v3/",
+            "http://[::1]:1@evil.example/v3/",
+            "https://user:pw@rp-api.smart-id.com/v3/",
+        ] {
+            let mut e = Environment::live();
+            e.base_url = bad.into();
+            let c = ClientConfig::new(e).with_ca_pem("pem").with_pin(pin(1));
+            assert!(c.validate().is_err(), "{bad}");
+            let vars = |k: &str| match k {
+                "SIDKIT_BASE_URL" => Some(bad.to_owned()),
+                "SIDKIT_SCHEME_NAME" => Some("smart-id-demo".to_owned()),
+                _ => None,
+            };
+            assert!(ClientConfig::from_env_with(vars).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -56,7 +56,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 pub use api::ApiFailure;
-pub use config::{ClientConfig, ClientConfigFile, EnvironmentSetting, TlsConfig};
+pub use config::{check_base_url, ClientConfig, ClientConfigFile, EnvironmentSetting, TlsConfig};
 pub use error::{ClientError, Result};
 pub use poll::{CancelHandle, PollOptions, Poller, MAX_LONG_POLL, MIN_LONG_POLL};
 pub use tls::{pinned_tls_config, SpkiPin, PIN_PREFIX};
@@ -136,7 +136,7 @@ fn base_params(
     rp_challenge_or_digest: String,
     relying_party_name: &str,
     interactions: String,
-    initial_callback_url: Option<&String>,
+    initial_callback_url: Option<&sidkit_proto::secret::InitialCallbackUrl>,
 ) -> DeviceLinkParams {
     DeviceLinkParams {
         scheme_name: environment.scheme_name,

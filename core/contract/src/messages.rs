@@ -107,13 +107,38 @@ impl StartFlowResponse {
 /// `sessionSecretDigest`, the `userChallengeVerifier`, full response verification, one-shot).
 /// It must be idempotent: the same handle, flow key and return URL again yield the same
 /// outcome. `flowHandle` must equal the handle in the path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The return URL carries the callback token, the `sessionSecretDigest` and the
+/// `userChallengeVerifier`: `Debug` prints only the part before its query.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompleteFlowRequest {
     /// The flow's handle.
     pub flow_handle: String,
     /// The full URL the OS delivered to the app.
     pub return_url: String,
+}
+
+impl std::fmt::Debug for CompleteFlowRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompleteFlowRequest")
+            .field("flow_handle", &self.flow_handle)
+            .field("return_url", &RedactedUrl(&self.return_url))
+            .finish()
+    }
+}
+
+/// A URL printed without its query (`https://rp.example.com/cb?[redacted]`).
+pub(crate) struct RedactedUrl<'a>(pub(crate) &'a str);
+
+impl std::fmt::Debug for RedactedUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = sidkit_proto::secret::REDACTED;
+        match self.0.split_once('?') {
+            Some((base, _)) if !base.contains('#') => write!(f, "\"{base}?{redacted}\""),
+            _ => f.write_str(redacted),
+        }
+    }
 }
 
 impl CompleteFlowRequest {

@@ -231,3 +231,23 @@ fn contract_version_header_is_checked() {
         assert!(e.contains("Sidkit-Contract"), "{e}");
     }
 }
+
+/// Issue 16 item 10: the return URL carries the callback token, the sessionSecretDigest and
+/// the userChallengeVerifier; `Debug` of the completion request prints none of them.
+#[test]
+fn complete_request_debug_redacts_the_return_url() {
+    let token = "RrKjjT4aggzu27YBddX1bQ";
+    let verifier = "XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
+    let req = CompleteFlowRequest {
+        flow_handle: "f".repeat(43),
+        return_url: format!(
+            "https://rp.example.com/cb?value={token}&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc&userChallengeVerifier={verifier}"
+        ),
+    };
+    for text in [format!("{req:?}"), format!("{req:#?}")] {
+        assert!(!text.contains(token), "{text}");
+        assert!(!text.contains(verifier), "{text}");
+        assert!(!text.contains("U4CKK13H1XFiyBof"), "{text}");
+        assert!(text.contains("[redacted]"), "{text}");
+    }
+}

@@ -9,13 +9,17 @@
 //! The Smart-ID app signs exactly these bytes with RSASSA-PSS; the verifier recomputes them
 //! from what the backend sent and what the session status returned.
 
+use std::fmt;
+
 use sha2::{Digest as _, Sha256};
 
 use crate::b64;
 use crate::env::SchemeName;
+use crate::secret::REDACTED;
 
-/// Inputs of the ACSP_V2 payload. Every string is used exactly as sent or received.
-#[derive(Debug, Clone, Copy)]
+/// Inputs of the ACSP_V2 payload. Every string is used exactly as sent or received. `Debug`
+/// redacts the rpChallenge and the `initialCallbackUrl` (its token).
+#[derive(Clone, Copy)]
 pub struct AcspV2Payload<'a> {
     /// `smart-id` (LIVE) or `smart-id-demo` (DEMO).
     pub scheme_name: SchemeName,
@@ -37,6 +41,26 @@ pub struct AcspV2Payload<'a> {
     pub initial_callback_url: Option<&'a str>,
     /// `signature.flowType` from the session status.
     pub flow_type: &'a str,
+}
+
+impl fmt::Debug for AcspV2Payload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcspV2Payload")
+            .field("scheme_name", &self.scheme_name)
+            .field("server_random", &self.server_random)
+            .field("rp_challenge", &REDACTED)
+            .field("user_challenge", &self.user_challenge)
+            .field("relying_party_name", &self.relying_party_name)
+            .field("brokered_rp_name", &self.brokered_rp_name)
+            .field("interactions", &self.interactions)
+            .field("interaction_type_used", &self.interaction_type_used)
+            .field(
+                "initial_callback_url",
+                &self.initial_callback_url.map(|_| REDACTED),
+            )
+            .field("flow_type", &self.flow_type)
+            .finish()
+    }
 }
 
 impl AcspV2Payload<'_> {

@@ -14,9 +14,9 @@
 //!
 //! **The recommended check is [`OneShotCallback::accept`]** (the backend kit does the same with
 //! an atomic claim in its session store, so that it holds across instances). The other checks
-//! are marked *low-level*: [`CallbackBinding::check`] does not make a callback single-use, and
-//! [`verify_callback_url`] has no stored `initialCallbackUrl` to compare the base with (it is for
-//! tools such as `smartid verify-callback`).
+//! are marked *low-level*: [`CallbackBinding::check`] and [`verify_callback_url`] (the same
+//! checks from the `initialCallbackUrl` and the session secret, plus step 3; for tools such as
+//! `smartid verify-callback`) do not make a callback single-use.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +31,8 @@ use crate::models::SessionType;
 use crate::return_url::{CanonicalBase, CanonicalReturnUrl, ReturnUrlFingerprint};
 use crate::secret::{ct_eq, random_bytes, SessionSecret, SessionSecretDigest, REDACTED};
 use crate::url::parse_https;
+
+pub use crate::secret::InitialCallbackUrl;
 
 pub use crate::return_url::{
     DEFAULT_TOKEN_PARAM, MAX_CALLBACK_URL_LEN, PARAM_SESSION_SECRET_DIGEST,
@@ -109,8 +111,9 @@ impl fmt::Debug for CallbackToken {
     }
 }
 
-/// An `initialCallbackUrl` together with its token.
-#[derive(Clone)]
+/// An `initialCallbackUrl` together with its token (both zeroized on drop, redacted in
+/// `Debug`).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct InitialCallback {
     url: String,
     token: CallbackToken,
@@ -133,6 +136,12 @@ impl fmt::Debug for InitialCallback {
         f.debug_struct("InitialCallback")
             .field("url", &"[redacted: contains the token]")
             .finish()
+    }
+}
+
+impl From<&InitialCallback> for InitialCallbackUrl {
+    fn from(c: &InitialCallback) -> Self {
+        InitialCallbackUrl::new(c.url.clone())
     }
 }
 
@@ -192,9 +201,11 @@ pub fn check_callback_bases_differ(app2app_base: &str, web2app_base: &str) -> Re
     Ok(())
 }
 
-/// What the backend keeps from session creation to check a callback. Holds no secret: only the
-/// callback URL, its token, and the SHA-256 digest of the session secret.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the backend keeps from session creation to check a callback: the callback URL, its
+/// token, and the SHA-256 digest of the session secret (not the secret itself). The URL and the
+/// token are secret until the callback arrives: `Debug` prints neither, and every field is
+/// zeroized on drop.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
 #[serde(rename_all = "camelCase")]
 pub struct CallbackBinding {
     /// The `initialCallbackUrl` sent in the session request.
@@ -454,39 +465,77 @@ impl OneShotCallback {
     }
 }
 
-/// *Low-level* (prefer [`OneShotCallback::accept`]): checks a callback URL against an expected
-/// token and session secret without a stored
-/// `initialCallbackUrl` (what `smartid verify-callback` does): the URL parses by
-/// [`CanonicalReturnUrl::parse`] on the base it carries itself (its parameters other than
-/// `value`, `sessionSecretDigest` and `userChallengeVerifier`), carries
-/// `value` == `expected_token`, `sessionSecretDigest` matching `secret`, and, if
-/// `user_challenge` is given, a `userChallengeVerifier` whose SHA-256 equals it. All
-/// comparisons are constant-time.
+/// The session a callback belongs to, for [`verify_callback_url`]: what decides whether a
+/// `userChallengeVerifier` must be there, and what it must hash to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedCallback<'a> {
+    /// An authentication session: the callback must carry a `userChallengeVerifier` whose
+    /// SHA-256 equals `signature.userChallenge` of the session status (§7.3 step 3).
+    Authentication {
+        /// `signature.userChallenge` from the session status.
+        user_challenge: &'a str,
+    },
+    /// A signature session: the callback carries no `userChallengeVerifier`.
+    Signature,
+    /// A certificate-choice session: the callback carries no `userChallengeVerifier`.
+    CertificateChoice,
+}
+
+impl ExpectedCallback<'_> {
+    /// The session type (`auth`, `sign`, `cert`).
+    pub fn session_type(&self) -> SessionType {
+        match self {
+            ExpectedCallback::Authentication { .. } => SessionType::Auth,
+            ExpectedCallback::Signature => SessionType::Sign,
+            ExpectedCallback::CertificateChoice => SessionType::Cert,
+        }
+    }
+}
+
+/// Every stateless check of a received callback URL (spec §7.3 steps 1–3) against the
+/// session's `initialCallbackUrl` (as sent, with its `value` token) and secret, for tools such
+/// as `smartid verify-callback` and for backends that keep no [`CallbackBinding`]:
+///
+/// * the URL is a return URL on the base of `initial_callback_url`
+///   ([`CanonicalReturnUrl::parse`]: same host, port and path, the original query parameters
+///   unchanged, nothing added but `value`, `sessionSecretDigest` and `userChallengeVerifier`,
+///   each at most once);
+/// * `value` is the token of `initial_callback_url`, `sessionSecretDigest` matches `secret`;
+/// * for [`ExpectedCallback::Authentication`], a `userChallengeVerifier` whose SHA-256 is the
+///   session's `signature.userChallenge`; for the other session types, no verifier.
+///
+/// All comparisons are constant-time. This is [`CallbackBinding::check`] plus
+/// [`VerifiedCallback::check_user_challenge`]; it does **not** make the callback single-use
+/// (use [`OneShotCallback`] or an atomic take from a session store for that).
+///
+/// An `initial_callback_url` without exactly one `value` token is
+/// [`CallbackFailure::Malformed`]; check it first with
+/// [`CanonicalBase::from_initial_callback_url`] to report it as bad input.
 pub fn verify_callback_url(
     received: &str,
-    expected_token: &str,
+    initial_callback_url: &str,
     secret: &SessionSecret,
-    user_challenge: Option<&str>,
+    expected: ExpectedCallback<'_>,
 ) -> Result<VerifiedCallback, CallbackFailure> {
-    let base = CanonicalBase::of_return_url(received, DEFAULT_TOKEN_PARAM)?;
-    let p = CanonicalReturnUrl::parse(&base, received)?;
-    if !ct_eq(p.value().as_bytes(), expected_token.as_bytes()) {
-        return Err(CallbackFailure::TokenMismatch);
-    }
-    let digest = p
-        .session_secret_digest()
-        .ok_or(CallbackFailure::MissingParameter(
-            PARAM_SESSION_SECRET_DIGEST,
-        ))?;
-    if !secret.digest().matches_base64url(digest) {
-        return Err(CallbackFailure::SessionSecretDigestMismatch);
-    }
-    let verified = VerifiedCallback {
-        user_challenge_verifier: p.user_challenge_verifier().map(str::to_owned),
-        fingerprint: p.fingerprint(),
-    };
-    if let Some(uc) = user_challenge {
-        verified.check_user_challenge(uc)?;
+    let malformed = |e: ProtoError| CallbackFailure::Malformed(e.reason().to_owned());
+    CanonicalBase::from_initial_callback_url(initial_callback_url, DEFAULT_TOKEN_PARAM)
+        .map_err(malformed)?;
+    let token = parse_https("initialCallbackUrl", initial_callback_url)
+        .map_err(malformed)?
+        .query_pairs()
+        .find(|(n, _)| *n == DEFAULT_TOKEN_PARAM)
+        .map(|(_, v)| zeroize::Zeroizing::new(v.to_owned()))
+        .ok_or(CallbackFailure::MissingParameter(DEFAULT_TOKEN_PARAM))?;
+    let binding = CallbackBinding::from_parts(
+        initial_callback_url,
+        DEFAULT_TOKEN_PARAM,
+        &token,
+        secret.digest(),
+        expected.session_type(),
+    );
+    let verified = binding.check(received)?;
+    if let ExpectedCallback::Authentication { user_challenge } = expected {
+        verified.check_user_challenge(user_challenge)?;
     }
     Ok(verified)
 }

@@ -24,6 +24,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 use crate::b64;
+use crate::callback::InitialCallbackUrl;
 use crate::env::SchemeName;
 use crate::error::{ProtoError, Result};
 pub use crate::models::{DeviceLinkType, SessionType};
@@ -40,7 +41,10 @@ pub const AUTH_CODE_LEN: usize = 43;
 
 /// Everything the authCode of a session depends on, except the session secret and the
 /// per-link `deviceLinkType` / `elapsedSeconds`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` redacts what must not leave the backend: the rpChallenge of an authentication and
+/// the `initialCallbackUrl`'s token.
+#[derive(Clone, PartialEq, Eq)]
 pub struct DeviceLinkParams {
     /// `smart-id` (LIVE) or `smart-id-demo` (DEMO).
     pub scheme_name: SchemeName,
@@ -60,9 +64,31 @@ pub struct DeviceLinkParams {
     pub interactions: String,
     /// `initialCallbackUrl` exactly as sent, if the session has one. Used for Web2App/App2App
     /// links, left out (empty field) for QR links.
-    pub initial_callback_url: Option<String>,
+    pub initial_callback_url: Option<InitialCallbackUrl>,
     /// ISO 639-2 code for the fallback page, e.g. `eng`.
     pub lang: String,
+}
+
+impl fmt::Debug for DeviceLinkParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The rpChallenge must never reach the RP app (spec §4.3); a digest is not secret.
+        let challenge_or_digest: &dyn fmt::Debug = match self.session_type {
+            SessionType::Auth => &crate::secret::REDACTED,
+            _ => &self.rp_challenge_or_digest,
+        };
+        f.debug_struct("DeviceLinkParams")
+            .field("scheme_name", &self.scheme_name)
+            .field("device_link_base", &self.device_link_base)
+            .field("session_token", &self.session_token)
+            .field("session_type", &self.session_type)
+            .field("rp_challenge_or_digest", challenge_or_digest)
+            .field("relying_party_name", &self.relying_party_name)
+            .field("brokered_rp_name", &self.brokered_rp_name)
+            .field("interactions", &self.interactions)
+            .field("initial_callback_url", &self.initial_callback_url)
+            .field("lang", &self.lang)
+            .finish()
+    }
 }
 
 impl DeviceLinkParams {

@@ -68,6 +68,70 @@ pub const DEMO_RELYING_PARTY_UUID: &str = "00000000-0000-4000-8000-000000000000"
 /// The public `relyingPartyName` of the DEMO environment.
 pub const DEMO_RELYING_PARTY_NAME: &str = "DEMO";
 
+/// How a base URL accepted by [`parse_base_url`] is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseUrlScheme {
+    /// `https://`: TLS (the caller configures the trusted CAs and pins).
+    Https,
+    /// `http://` on a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): local development
+    /// and tests only.
+    LoopbackHttp,
+}
+
+/// A base URL that passed [`parse_base_url`], borrowed from the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParsedBaseUrl<'a> {
+    /// `https`, or plain `http` on a loopback host.
+    pub scheme: BaseUrlScheme,
+    /// Host as written (registered name, dotted IPv4 or `[v6]` literal).
+    pub host: &'a str,
+    /// Port, if written explicitly.
+    pub port: Option<u16>,
+    /// Path, starting with `/`, or empty.
+    pub path: &'a str,
+}
+
+/// Parses a base URL: the RP API base of a Smart-ID environment, or another service base that
+/// paths are appended to. The host is compared after parsing, never by prefix:
+///
+/// * `https://` (lowercase), or `http://` only when the parsed host is a loopback host
+///   (`localhost`, `127.0.0.0/8` written as four decimal octets, `[::1]`); every other scheme is refused;
+/// * the strict syntax of this module: ASCII, no user info (an `@` anywhere before the path:
+///   `http://localhost:1@evil.example/` is a request to `evil.example`), no `\`, no
+///   fragment, a valid host and port;
+/// * no query (paths are appended to the base).
+pub fn parse_base_url<'a>(field: &'static str, input: &'a str) -> Result<ParsedBaseUrl<'a>> {
+    let (scheme, rest) = if let Some(rest) = input.strip_prefix("https://") {
+        (BaseUrlScheme::Https, rest)
+    } else if let Some(rest) = input.strip_prefix("http://") {
+        (BaseUrlScheme::LoopbackHttp, rest)
+    } else {
+        return Err(ProtoError::invalid(
+            field,
+            "must start with `https://` (lowercase; plain `http://` only on a loopback host)",
+        ));
+    };
+    let u = crate::url::parse_after_scheme(field, input, rest)?;
+    if u.query.is_some() {
+        return Err(ProtoError::invalid(field, "must not contain a query (`?`)"));
+    }
+    if scheme == BaseUrlScheme::LoopbackHttp && !crate::url::is_loopback_host(u.host) {
+        return Err(ProtoError::invalid(
+            field,
+            format!(
+                "plain http is accepted only for a loopback host (localhost, 127.0.0.0/8, [::1]), not `{}`",
+                u.host
+            ),
+        ));
+    }
+    Ok(ParsedBaseUrl {
+        scheme,
+        host: u.host,
+        port: u.port,
+        path: u.path,
+    })
+}
+
 /// A relying party's identity towards the RP API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelyingParty {
@@ -134,7 +198,10 @@ impl Environment {
     }
 
     /// A custom environment, e.g. a local simulator. `base_url` must be `https://` (or
-    /// `http://` on a loopback host, for tests) and gets a trailing `/` if it has none.
+    /// `http://` on a loopback host, for tests) and gets a trailing `/` if it has none. It is
+    /// parsed by [`parse_base_url`]: the host is compared after parsing (user info
+    /// such as `http://localhost:1@evil.example/` is refused), and a query or fragment is
+    /// refused.
     pub fn custom(
         name: impl Into<String>,
         base_url: impl Into<String>,
@@ -142,28 +209,7 @@ impl Environment {
         device_link_bases: Vec<String>,
     ) -> Result<Self> {
         let mut base_url = base_url.into();
-        let lower = base_url.to_ascii_lowercase();
-        let loopback_http = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| {
-                lower.starts_with(p)
-                    && matches!(
-                        lower.as_bytes().get(p.len()),
-                        None | Some(b':') | Some(b'/')
-                    )
-            });
-        if !lower.starts_with("https://") && !loopback_http {
-            return Err(ProtoError::invalid(
-                "baseUrl",
-                "must be https:// (plain http is accepted only for loopback hosts)",
-            ));
-        }
-        if base_url.contains(['#', '?']) {
-            return Err(ProtoError::invalid(
-                "baseUrl",
-                "must not contain a query or fragment",
-            ));
-        }
+        parse_base_url("baseUrl", &base_url)?;
         if !base_url.ends_with('/') {
             base_url.push('/');
         }
@@ -225,6 +271,78 @@ mod tests {
         )
         .is_err());
         assert!(Environment::custom("x", "https://a/#x", SchemeName::SmartId, vec![]).is_err());
+    }
+
+    /// Issue 16 item 8: the base URL is parsed, not prefix-matched. User info is refused (it
+    /// would move the host behind an `@`), and plain http needs a parsed loopback host.
+    #[test]
+    fn base_url_is_parsed_not_prefix_matched() {
+        for bad in [
+            "http://localhost:1@evil.example/",
+            "http://localhost@evil.example/",
+            "http://127.0.0.1@evil.example/",
+            "http://127.0.0.1:80@evil.example:80/v3/",
+            "http://[::1]@evil.example/",
+            "http://localhost\\@evil.example/",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.nip.io/",
+            "https://user:pw@rp-api.example.com/v3/",
+            "https://@rp-api.example.com/v3/",
+            "http://localhost:99999/",
+            "http:///v3/",
+            "ftp://localhost/",
+        ] {
+            assert!(
+                Environment::custom("x", bad, SchemeName::SmartIdDemo, vec![]).is_err(),
+                "{bad}"
+            );
+        }
+        for good in [
+            "http://127.0.0.1:8080/v3/",
+            "http://localhost/",
+            "http://[::1]:9000/x/",
+            "https://rp-api.smart-id.com/v3/",
+            "https://sid.demo.sk.ee:443/smart-id-rp/v3/",
+        ] {
+            Environment::custom("x", good, SchemeName::SmartIdDemo, vec![]).expect(good);
+        }
+    }
+
+    #[test]
+    fn base_urls_and_loopback_hosts() {
+        for (host, loopback) in [
+            ("localhost", true),
+            ("LocalHost", true),
+            ("127.0.0.1", true),
+            ("127.3.2.1", true),
+            ("[::1]", true),
+            ("0177.0.0.1", false),
+            ("127.1", false),
+            ("127.0.0.1.nip.io", false),
+            ("localhost.evil.example", false),
+            ("[::ffff:127.0.0.1]", false),
+            ("10.0.2.2", false),
+        ] {
+            assert_eq!(crate::url::is_loopback_host(host), loopback, "{host}");
+        }
+        let b = parse_base_url("b", "http://127.0.0.1:8080/v3/").unwrap();
+        assert_eq!(
+            (b.scheme, b.host, b.port, b.path),
+            (BaseUrlScheme::LoopbackHttp, "127.0.0.1", Some(8080), "/v3/")
+        );
+        let b = parse_base_url("b", "https://rp-api.smart-id.com/v3/").unwrap();
+        assert_eq!(b.scheme, BaseUrlScheme::Https);
+        for bad in [
+            "http://localhost:1@evil.example/",
+            "https://u@rp-api.smart-id.com/v3/",
+            "http://10.0.2.2:8090/",
+            "https://rp-api.smart-id.com/v3/?x",
+            "HTTP://localhost/",
+            "http://localhost\\evil.example/",
+            "http://localhost/\\@evil.example/",
+        ] {
+            assert!(parse_base_url("b", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

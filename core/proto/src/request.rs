@@ -21,6 +21,7 @@
 //! # Ok::<(), sidkit_proto::ProtoError>(())
 //! ```
 
+use crate::callback::InitialCallbackUrl;
 use crate::env::RelyingParty;
 use crate::error::{ProtoError, Result};
 use crate::interactions::Interactions;
@@ -49,7 +50,7 @@ pub struct AuthenticationRequestBuilder {
     hash_algorithm: HashAlgorithm,
     certificate_level: Option<CertificateLevel>,
     interactions: Option<Interactions>,
-    initial_callback_url: Option<String>,
+    initial_callback_url: Option<InitialCallbackUrl>,
     share_md_client_ip_address: Option<bool>,
     capabilities: Option<Vec<String>>,
 }
@@ -96,7 +97,7 @@ impl AuthenticationRequestBuilder {
 
     /// The `initialCallbackUrl` (device-link requests with Web2App/App2App only).
     pub fn initial_callback_url(mut self, url: impl Into<String>) -> Self {
-        self.initial_callback_url = Some(url.into());
+        self.initial_callback_url = Some(InitialCallbackUrl::new(url));
         self
     }
 
@@ -183,7 +184,7 @@ pub struct SignatureRequestBuilder {
     certificate_level: Option<CertificateLevel>,
     nonce: Option<String>,
     interactions: Option<Interactions>,
-    initial_callback_url: Option<String>,
+    initial_callback_url: Option<InitialCallbackUrl>,
     share_md_client_ip_address: Option<bool>,
     capabilities: Option<Vec<String>>,
 }
@@ -238,7 +239,7 @@ impl SignatureRequestBuilder {
 
     /// The `initialCallbackUrl` (device-link requests with Web2App/App2App only).
     pub fn initial_callback_url(mut self, url: impl Into<String>) -> Self {
-        self.initial_callback_url = Some(url.into());
+        self.initial_callback_url = Some(InitialCallbackUrl::new(url));
         self
     }
 
@@ -345,7 +346,7 @@ pub struct CertificateChoiceRequestBuilder {
     rp: RelyingParty,
     certificate_level: Option<CertificateLevel>,
     nonce: Option<String>,
-    initial_callback_url: Option<String>,
+    initial_callback_url: Option<InitialCallbackUrl>,
     share_md_client_ip_address: Option<bool>,
     capabilities: Option<Vec<String>>,
 }
@@ -377,7 +378,7 @@ impl CertificateChoiceRequestBuilder {
 
     /// The `initialCallbackUrl` (device-link requests with Web2App/App2App only).
     pub fn initial_callback_url(mut self, url: impl Into<String>) -> Self {
-        self.initial_callback_url = Some(url.into());
+        self.initial_callback_url = Some(InitialCallbackUrl::new(url));
         self
     }
 

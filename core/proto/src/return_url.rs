@@ -236,30 +236,6 @@ impl CanonicalBase {
         Self::with_token_param(&rebuild(&u, &params, &[token_param]), token_param)
     }
 
-    /// The base a return URL claims to be on: the URL without its token, digest and verifier
-    /// parameters (for checks without a stored `initialCallbackUrl`).
-    pub(crate) fn of_return_url(
-        received: &str,
-        token_param: &str,
-    ) -> std::result::Result<Self, CallbackFailure> {
-        let malformed = |why: &str| CallbackFailure::Malformed(why.to_owned());
-        if received.len() > MAX_RECEIVED_URL_LEN {
-            return Err(malformed("URL too long"));
-        }
-        let u = parse_https("returnUrl", received).map_err(|e| malformed(e.reason()))?;
-        let params = strict_params(u.query).map_err(malformed)?;
-        let rebuilt = rebuild(
-            &u,
-            &params,
-            &[
-                token_param,
-                PARAM_SESSION_SECRET_DIGEST,
-                PARAM_USER_CHALLENGE_VERIFIER,
-            ],
-        );
-        Self::with_token_param(&rebuilt, token_param).map_err(|e| malformed(e.reason()))
-    }
-
     /// The canonical base (`https://host[:port]/path[?sorted parameters]`).
     pub fn as_str(&self) -> &str {
         &self.canonical

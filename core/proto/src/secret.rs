@@ -266,6 +266,76 @@ impl<'de> Deserialize<'de> for RpChallenge {
     }
 }
 
+/// An `initialCallbackUrl` as it is kept and sent (the field of the device-link request bodies
+/// and of [`DeviceLinkParams`](crate::device_link::DeviceLinkParams); also exported as
+/// `callback::InitialCallbackUrl`): the URL carries the
+/// session's callback token, so `Debug` prints only the part before the query
+/// (`InitialCallbackUrl("https://rp.example.com/cb?[redacted]")`) and the text is zeroized on
+/// drop. It serializes as the plain string, derefs to `str`, and has no `Display`: write
+/// [`expose`](Self::expose) where the URL itself is needed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
+#[serde(transparent)]
+pub struct InitialCallbackUrl(String);
+
+impl InitialCallbackUrl {
+    /// Wraps a URL (checked where it is used: [`validate_initial_callback_url`](crate::callback::validate_initial_callback_url)).
+    pub fn new(url: impl Into<String>) -> Self {
+        InitialCallbackUrl(url.into())
+    }
+
+    /// The URL, with its token.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for InitialCallbackUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for InitialCallbackUrl {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for InitialCallbackUrl {
+    fn from(url: String) -> Self {
+        InitialCallbackUrl(url)
+    }
+}
+
+impl From<&str> for InitialCallbackUrl {
+    fn from(url: &str) -> Self {
+        InitialCallbackUrl(url.to_owned())
+    }
+}
+
+impl PartialEq<str> for InitialCallbackUrl {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for InitialCallbackUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Debug for InitialCallbackUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.split_once('?') {
+            // The base (before the query) is configuration, not a secret.
+            Some((base, _)) => write!(f, "InitialCallbackUrl(\"{base}?{REDACTED}\")"),
+            None => write!(f, "InitialCallbackUrl({REDACTED})"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,12 @@
 //! A small, strict parser for the `https` URLs this protocol deals with (callback URLs, device-link
-//! bases, return URLs).
+//! bases, return URLs), and the host rules of base URLs
+//! ([`crate::env::parse_base_url`]: `https`, or plain `http` on a loopback host).
 //!
 //! It deliberately accepts less than RFC 3986: lowercase `https://` only, ASCII only, no user
 //! info, no fragment, a registered name or bracketed IPv6 host, an optional port, valid
 //! percent-escapes. Anything else is rejected with a reason, never "fixed". It never panics.
+//! Everything it accepts, a WHATWG parser (the `url` crate under reqwest, a browser) reads the
+//! same way: no `@`, `\`, tab or other character that parsers disagree on gets through.
 
 use crate::error::{ProtoError, Result};
 
@@ -86,6 +89,29 @@ pub fn parse_https<'a>(field: &'static str, input: &'a str) -> Result<HttpsUrl<'
             "must start with `https://` (lowercase; no other scheme)",
         )
     })?;
+    parse_after_scheme(field, input, rest)
+}
+
+/// Whether `host` (as [`crate::env::parse_base_url`] splits it) names the local machine: `localhost`,
+/// an IPv4 address in `127.0.0.0/8` written as four decimal octets, or `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .and_then(|h| h.parse::<std::net::Ipv6Addr>().ok())
+            .is_some_and(|a| a.is_loopback())
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
+/// The strict checks after the scheme (`rest` is `input` without it).
+pub(crate) fn parse_after_scheme<'a>(
+    field: &'static str,
+    input: &'a str,
+    rest: &'a str,
+) -> Result<HttpsUrl<'a>> {
     if let Some(pos) = input
         .bytes()
         .position(|b| !b.is_ascii() || b.is_ascii_control() || b == b' ')

@@ -65,7 +65,7 @@ prop_compose! {
             relying_party_name: name,
             brokered_rp_name: broker,
             interactions: i,
-            initial_callback_url: Some(format!("https://rp.example.com/cb?value={cb_token}")),
+            initial_callback_url: Some(format!("https://rp.example.com/cb?value={cb_token}").into()),
             lang,
         }
     }

@@ -4,7 +4,7 @@
 
 use sidkit_proto::callback::{
     create_callback_url, create_callback_url_with, verify_callback_url, CallbackBinding,
-    CallbackToken, OneShotCallback,
+    CallbackToken, ExpectedCallback, OneShotCallback,
 };
 use sidkit_proto::models::SessionType;
 use sidkit_proto::return_url::{CanonicalBase, CanonicalReturnUrl, MAX_RECEIVED_URL_LEN};
@@ -310,20 +310,87 @@ fn bases_whose_genuine_return_url_would_be_refused_are_refused() {
 #[test]
 fn verify_callback_url_uses_the_same_parser() {
     let secret = SessionSecret::from_base64(SECRET).unwrap();
-    let uc = Some("GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00");
-    let a = verify_callback_url(&genuine(), TOKEN, &secret, uc).unwrap();
+    let initial = format!("{BASE}?value={TOKEN}");
+    let auth = ExpectedCallback::Authentication {
+        user_challenge: "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00",
+    };
+    let a = verify_callback_url(&genuine(), &initial, &secret, auth).unwrap();
     let b = verify_callback_url(
         &format!("https://RP.example.com:443/callback-url?userChallengeVerifier={VERIFIER}&sessionSecretDigest={DIGEST}&value={TOKEN}"),
-        TOKEN,
+        &initial,
         &secret,
-        uc,
+        auth,
     )
     .unwrap();
     assert_eq!(a.return_url_fingerprint(), b.return_url_fingerprint());
     for bad in [format!("{}&", genuine()), format!("{}#", genuine())] {
         assert!(matches!(
-            verify_callback_url(&bad, TOKEN, &secret, uc),
+            verify_callback_url(&bad, &initial, &secret, auth),
             Err(CallbackFailure::Malformed(_))
         ));
     }
+}
+
+/// Issue 16 item 9: the check starts from the session's `initialCallbackUrl`, so it refuses a
+/// parameter the base never had and another base, and an authentication callback passes only
+/// with the userChallenge check.
+#[test]
+fn verify_callback_url_checks_the_base_and_the_user_challenge() {
+    let secret = SessionSecret::from_base64(SECRET).unwrap();
+    let initial = format!("{BASE}?value={TOKEN}");
+    let uc = "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00";
+    let auth = ExpectedCallback::Authentication { user_challenge: uc };
+    // A parameter the initialCallbackUrl did not have (say, an open redirect).
+    let extra = format!("{}&next=https%3A%2F%2Fevil.example%2F", genuine());
+    assert!(matches!(
+        verify_callback_url(&extra, &initial, &secret, auth),
+        Err(CallbackFailure::Malformed(why)) if why.contains("next")
+    ));
+    // Another path, another host.
+    for other in [
+        genuine().replace("/callback-url", "/other"),
+        genuine().replace("rp.example.com", "evil.example"),
+    ] {
+        assert!(matches!(
+            verify_callback_url(&other, &initial, &secret, auth),
+            Err(CallbackFailure::WrongBase)
+        ));
+    }
+    // The base's own parameters are required, unchanged.
+    let with_lang = format!("{BASE}?lang=et&value={TOKEN}");
+    assert!(matches!(
+        verify_callback_url(&genuine(), &with_lang, &secret, auth),
+        Err(CallbackFailure::WrongBase)
+    ));
+    // The user challenge of another session.
+    let other_uc = ExpectedCallback::Authentication {
+        user_challenge: "AAAAYRH2oYw8tW2bq0it0IUb7WIFkCLgF8NTc7-4Zq4",
+    };
+    assert_eq!(
+        verify_callback_url(&genuine(), &initial, &secret, other_uc).unwrap_err(),
+        CallbackFailure::UserChallengeMismatch
+    );
+    // Signature and certificate choice: no verifier at all.
+    for t in [
+        ExpectedCallback::Signature,
+        ExpectedCallback::CertificateChoice,
+    ] {
+        assert_eq!(
+            verify_callback_url(&genuine(), &initial, &secret, t).unwrap_err(),
+            CallbackFailure::UnexpectedParameter("userChallengeVerifier")
+        );
+        let without = format!("{BASE}?value={TOKEN}&sessionSecretDigest={DIGEST}");
+        verify_callback_url(&without, &initial, &secret, t).unwrap();
+    }
+    // An authentication callback without a verifier.
+    let without = format!("{BASE}?value={TOKEN}&sessionSecretDigest={DIGEST}");
+    assert_eq!(
+        verify_callback_url(&without, &initial, &secret, auth).unwrap_err(),
+        CallbackFailure::MissingParameter("userChallengeVerifier")
+    );
+    // An initialCallbackUrl without its token.
+    assert!(matches!(
+        verify_callback_url(&genuine(), BASE, &secret, auth),
+        Err(CallbackFailure::Malformed(_))
+    ));
 }

@@ -1,7 +1,7 @@
 //! The official test vectors of the protocol reference: authCode (§5.1, all nine), callback
 //! digest and user challenge (§7.4), verification code (§9).
 
-use sidkit_proto::callback::{user_challenge_of, verify_callback_url};
+use sidkit_proto::callback::{user_challenge_of, verify_callback_url, ExpectedCallback};
 use sidkit_proto::device_link::{
     auth_code, auth_code_payload, parse_device_link, verify_device_link, DeviceLinkParams,
     DeviceLinkSigner, DeviceLinkType, SessionType,
@@ -205,13 +205,11 @@ fn callback_digest_and_user_challenge_vectors() {
     );
     // The documented callback example verifies end to end.
     let url = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
-    let ok = verify_callback_url(
-        url,
-        "RrKjjT4aggzu27YBddX1bQ",
-        &secret,
-        Some("GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00"),
-    )
-    .unwrap();
+    let initial = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ";
+    let auth = ExpectedCallback::Authentication {
+        user_challenge: "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00",
+    };
+    let ok = verify_callback_url(url, initial, &secret, auth).unwrap();
     assert_eq!(
         ok.user_challenge_verifier(),
         Some("XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c")
@@ -222,7 +220,7 @@ fn callback_digest_and_user_challenge_vectors() {
         "TIRImorSPPxBbNSJhTSPpY4GYM3ZXdHkXj2LFVUL2QI",
     );
     assert!(matches!(
-        verify_callback_url(&wrong, "RrKjjT4aggzu27YBddX1bQ", &secret, None),
+        verify_callback_url(&wrong, initial, &secret, auth),
         Err(CallbackFailure::SessionSecretDigestMismatch)
     ));
 }

@@ -350,7 +350,12 @@ fn qr_payload_has_an_empty_callback_field() {
     let pki = Pki::new();
     let mut a = Auth::new(&pki, FlowType::Qr);
     a.verify(&pki).unwrap();
-    let url = a.device_link.initial_callback_url.clone().unwrap();
+    let url = a
+        .device_link
+        .initial_callback_url
+        .as_deref()
+        .unwrap()
+        .to_owned();
     let without = String::from_utf8(a.payload_bytes(SCHEME, None)).unwrap();
     assert!(without.ends_with("||QR"));
     let with_url = format!("{}|{url}|QR", &without[..without.len() - 4]);

@@ -1,4 +1,4 @@
-//! `smartid demo` and `smartid serve`.
+//! `smartid demo` and `smartid serve` (`smartid load` is in `cmd_load`).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use sidkit_app::{NextStep, PollDisposition, PollProgress};
 use sidkit_backend::SessionStore;
 use sidkit_cli::demo_env::{DemoEnvArgs, DemoEnvConfig, EnvName};
 use sidkit_cli::http_transport::BackendTransport;
-use sidkit_cli::phone::{now_ms, Phone};
+use sidkit_cli::phone::{now_ms, Phone, PhoneError};
 use sidkit_cli::reference::{Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
 use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_proto::qr::{device_link_qr, QrErrorCorrection};
@@ -59,8 +59,10 @@ pub struct DemoArgs {
     qr_seconds: u64,
 }
 
+/// The environment failed (exit code 3): a port in use, a service that does not answer, a
+/// runtime that does not start.
 fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
+    CliError::Environment(e.to_string())
 }
 
 /// `smartid demo`: prints each step, ends with the verified identity (or signature).
@@ -138,12 +140,12 @@ async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
         cfg.client.environment.base_url,
         cfg.relying_party.name
     ));
-    let phone = Phone::new(&server.base_url(), &a.account).map_err(fail)?;
+    let phone = Phone::new(&server.base_url(), &a.account).map_err(CliError::Input)?;
     let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
     let (mut flow, next) = phone
         .start(kind, Presentation::Qr, context)
         .await
-        .map_err(fail)?;
+        .map_err(CliError::from)?;
     let NextStep::ShowQr { mut device_link } = next else {
         return Err(fail("expected a QR link"));
     };
@@ -153,15 +155,15 @@ async fn run_demo_env_qr(a: DemoArgs, cfg: DemoEnvConfig) -> CmdResult {
         print!("\x1b[2J\x1b[H");
         say(&format!("tablet   {device_link}"));
         print_qr(&device_link)?;
-        let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
+        let PollDisposition::Send(req) = flow.begin_poll(now_ms())? else {
             return Err(fail("unexpected poll disposition"));
         };
         let resp = phone
             .transport
             .poll_flow(&req, flow.flow_key())
             .await
-            .map_err(fail)?;
-        match flow.on_poll_response(resp).map_err(fail)? {
+            .map_err(|e| CliError::from(PhoneError::from(e)))?;
+        match flow.on_poll_response(resp)? {
             PollProgress::Waiting { device_link: l } => device_link = l,
             PollProgress::Finished(o) => break o,
         }
@@ -182,6 +184,23 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
         }
         None => {
             let stack = Stack::start(0, 0, None).await.map_err(fail)?;
+            if stack
+                .sim
+                .account(&a.account)
+                .is_none_or(|i| i.document_number != a.account)
+            {
+                let known: Vec<String> = stack
+                    .sim
+                    .accounts()
+                    .into_iter()
+                    .map(|i| i.document_number)
+                    .collect();
+                return Err(CliError::Input(format!(
+                    "--account {}: the simulator has no account with this document number (it has {})",
+                    a.account,
+                    known.join(", ")
+                )));
+            }
             say(&format!(
                 "sim      Smart-ID simulator (RP API v3 + mock device) at {}",
                 stack.sim.base_url()
@@ -194,19 +213,23 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
             (Some(stack), base)
         }
     };
-    let phone = Phone::new(&base, &a.account).map_err(fail)?;
+    let phone = Phone::new(&base, &a.account)
+        .map_err(|e| CliError::Input(format!("--backend-url {base}: {e}")))?;
     // A plain signature names the signer; a certificate choice lets the user pick it.
     let context = (a.sign && !a.cert_choice).then_some(a.account.as_str());
     let outcome = match a.flow {
         DemoFlow::App2app => {
             let mut log = |s: &str| say(s);
-            let (mut flow, run) = phone.app2app(kind, context, &mut log).await.map_err(fail)?;
+            let (mut flow, run) = phone
+                .app2app(kind, context, &mut log)
+                .await
+                .map_err(CliError::from)?;
             if let Some(url) = &run.return_url {
                 // Idempotent repeat and a replay with another URL.
                 let again = phone
                     .deliver_return_url(&mut flow, url)
                     .await
-                    .map_err(fail)?;
+                    .map_err(CliError::from)?;
                 say(&format!(
                     "phone    the same return URL again gives the same outcome: {}",
                     again == run.outcome
@@ -218,7 +241,11 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
                 };
                 match phone.transport.complete_flow(&probe, flow.flow_key()).await {
                     Err(e) => say(&format!("backend  a forged return URL is refused: {e}")),
-                    Ok(_) => return Err(fail("the backend accepted a forged return URL")),
+                    Ok(_) => {
+                        return Err(CliError::Failed(
+                            "the backend accepted a forged return URL".into(),
+                        ))
+                    }
                 }
                 // The handle alone (from a log, say) is worth nothing without the flow key.
                 let stranger = sidkit_contract::FlowKey::generate().map_err(fail)?;
@@ -230,7 +257,11 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
                     Err(e) => say(&format!(
                         "backend  the genuine return URL with another flow key is an unknown flow: {e}"
                     )),
-                    Ok(_) => return Err(fail("the backend answered without the flow key")),
+                    Ok(_) => {
+                        return Err(CliError::Failed(
+                            "the backend answered without the flow key".into(),
+                        ))
+                    }
                 }
                 let poll = sidkit_contract::PollFlowRequest {
                     flow_handle: run.flow_handle.clone(),
@@ -250,7 +281,7 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
                     Ok(other) => {
                         return Err(fail(format!("a later poll answered {other:?}")))
                     }
-                    Err(e) => return Err(fail(e)),
+                    Err(e) => return Err(CliError::from(PhoneError::from(e))),
                 }
             }
             run.outcome
@@ -278,7 +309,7 @@ async fn run_qr(
     let (mut flow, next) = phone
         .start(kind, Presentation::Qr, context)
         .await
-        .map_err(fail)?;
+        .map_err(CliError::from)?;
     let NextStep::ShowQr { mut device_link } = next else {
         return Err(fail("expected a QR link"));
     };
@@ -299,15 +330,15 @@ async fn run_qr(
         }
         // GET /flows/{handle} long-polls Smart-ID for up to a second, then answers with the
         // link for this second.
-        let PollDisposition::Send(req) = flow.begin_poll(now_ms()).map_err(fail)? else {
+        let PollDisposition::Send(req) = flow.begin_poll(now_ms())? else {
             return Err(fail("unexpected poll disposition"));
         };
         let resp = phone
             .transport
             .poll_flow(&req, flow.flow_key())
             .await
-            .map_err(fail)?;
-        match flow.on_poll_response(resp).map_err(fail)? {
+            .map_err(|e| CliError::from(PhoneError::from(e)))?;
+        match flow.on_poll_response(resp)? {
             PollProgress::Waiting { device_link: l } => device_link = l,
             PollProgress::Finished(o) => return Ok(o),
         }
@@ -316,10 +347,16 @@ async fn run_qr(
         "phone    the Smart-ID app scans the QR code (simulated user {})",
         phone.account
     ));
-    let app = phone.smart_id_app(&device_link).await.map_err(fail)?;
+    let app = phone
+        .smart_id_app(&device_link)
+        .await
+        .map_err(CliError::from)?;
     say(&format!("smart-id endResult {}", app.end_result));
     say("tablet   polling GET /flows/{flowHandle} until finished");
-    phone.poll_until_finished(&mut flow).await.map_err(fail)
+    phone
+        .poll_until_finished(&mut flow)
+        .await
+        .map_err(CliError::from)
 }
 
 fn print_qr(link: &str) -> Result<(), CliError> {
@@ -392,7 +429,7 @@ fn print_outcome(outcome: &FlowOutcome, say: &dyn Fn(&str)) -> CmdResult {
         FlowOutcome::Failed {
             end_result,
             interaction,
-        } => Err(CliError::Failed(format!(
+        } => Err(CliError::Environment(format!(
             "the Smart-ID session ended with {end_result}{}",
             interaction
                 .as_deref()
@@ -600,32 +637,4 @@ async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, 
         )),
         None => Ok(None),
     }
-}
-
-/// Arguments of `smartid load`.
-#[derive(Debug, Args)]
-pub struct LoadArgs {
-    /// Concurrent flows (1 to 5000).
-    #[arg(long, default_value_t = 500)]
-    flows: usize,
-}
-
-/// `smartid load`.
-pub fn load(a: LoadArgs) -> CmdResult {
-    if !(1..=5000).contains(&a.flows) {
-        return Err(CliError::Input("--flows must be 1 to 5000".into()));
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(fail)?;
-    let report = rt.block_on(sidkit_cli::load::run(a.flows)).map_err(fail)?;
-    if report.authenticated != report.flows {
-        return Err(fail(format!(
-            "only {} of {} flows authenticated",
-            report.authenticated, report.flows
-        )));
-    }
-    Ok(report.to_string())
 }

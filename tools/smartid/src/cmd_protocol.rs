@@ -1,13 +1,15 @@
 //! Protocol commands: device-link, verification-code, session-secret-digest, verify-callback.
 
 use clap::Args;
-use sidkit_proto::callback::verify_callback_url;
+use sidkit_proto::callback::{verify_callback_url, ExpectedCallback, DEFAULT_TOKEN_PARAM};
 use sidkit_proto::device_link::{DeviceLinkParams, DeviceLinkSigner, DeviceLinkType, SessionType};
 use sidkit_proto::env::SchemeName;
-use sidkit_proto::secret::{RpChallenge, SessionSecret};
+use sidkit_proto::return_url::CanonicalBase;
+use sidkit_proto::secret::RpChallenge;
 use sidkit_proto::vc;
 
 use crate::error::{CliError, CmdResult};
+use crate::secret_arg::SessionSecretArgs;
 
 /// Arguments of `smartid device-link`.
 #[derive(Debug, Args)]
@@ -24,9 +26,8 @@ pub struct DeviceLinkArgs {
     /// sessionToken from the session response.
     #[arg(long)]
     session_token: String,
-    /// sessionSecret (standard Base64) from the session response.
-    #[arg(long)]
-    session_secret: String,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
     /// smart-id (LIVE) or smart-id-demo (DEMO).
     #[arg(long)]
     scheme: String,
@@ -66,7 +67,7 @@ pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
     let link_type: DeviceLinkType = a.link_type.parse()?;
     let session_type: SessionType = a.session_type.parse()?;
     let scheme: SchemeName = a.scheme.parse()?;
-    let secret = SessionSecret::from_base64(&a.session_secret)?;
+    let secret = a.secret.read()?;
     let challenge_or_digest = match (session_type, a.rp_challenge, a.digest) {
         (SessionType::Auth, Some(c), None) => {
             RpChallenge::from_base64(&c)?;
@@ -119,7 +120,7 @@ pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
         relying_party_name: a.rp_name,
         brokered_rp_name: a.brokered_rp_name,
         interactions,
-        initial_callback_url: a.callback_url,
+        initial_callback_url: a.callback_url.map(Into::into),
         lang: a.lang,
     };
     let signer = DeviceLinkSigner::new(&params, &secret)?;
@@ -143,14 +144,13 @@ pub fn verification_code(a: VerificationCodeArgs) -> CmdResult {
 /// Arguments of `smartid session-secret-digest`.
 #[derive(Debug, Args)]
 pub struct SessionSecretDigestArgs {
-    /// sessionSecret, standard Base64.
-    #[arg(long)]
-    session_secret: String,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
 }
 
 /// `smartid session-secret-digest`: prints the Base64URL digest.
 pub fn session_secret_digest(a: SessionSecretDigestArgs) -> CmdResult {
-    let s = SessionSecret::from_base64(&a.session_secret)?;
+    let s = a.secret.read()?;
     Ok(s.digest().to_base64url())
 }
 
@@ -160,37 +160,53 @@ pub struct VerifyCallbackArgs {
     /// The full callback URL the Smart-ID app opened.
     #[arg(long)]
     callback_url: String,
-    /// sessionSecret of the session, standard Base64.
+    /// The session's initialCallbackUrl exactly as sent, with its `value` token: the callback
+    /// must be on its base, with its parameters unchanged and nothing added but what the
+    /// Smart-ID app appends.
     #[arg(long)]
-    session_secret: String,
-    /// The random `value` token the session's initialCallbackUrl carried.
+    initial_callback_url: String,
+    /// auth, sign or cert: only auth callbacks carry a userChallengeVerifier.
     #[arg(long)]
-    expected_value: String,
-    /// signature.userChallenge from the session status (authentication): the callback's
-    /// userChallengeVerifier must hash to it.
-    #[arg(long)]
+    session_type: String,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
+    /// signature.userChallenge from the session status: required for auth (the callback's
+    /// userChallengeVerifier must hash to it), refused for sign and cert.
+    #[arg(long, required_if_eq("session_type", "auth"))]
     user_challenge: Option<String>,
 }
 
-/// `smartid verify-callback`: prints `valid` or fails with exit 1 naming the check.
+/// `smartid verify-callback`: every stateless check of spec §7.3 (steps 1 to 3) against the
+/// session's `initialCallbackUrl`, secret and, for authentication, `signature.userChallenge`.
+/// Prints `valid` or fails with exit 1 naming the check.
 pub fn verify_callback(a: VerifyCallbackArgs) -> CmdResult {
-    let secret = SessionSecret::from_base64(&a.session_secret)?;
-    if a.expected_value.is_empty() {
-        return Err(input("--expected-value must not be empty"));
-    }
-    if let Some(uc) = &a.user_challenge {
-        let ok = uc.len() == 43 && sidkit_proto::b64::is_url_alphabet(uc);
-        if !ok {
-            return Err(input(
-                "--user-challenge must be 43 Base64URL characters (signature.userChallenge)",
-            ));
+    let secret = a.secret.read()?;
+    let session_type: SessionType = a.session_type.parse()?;
+    // A bad initialCallbackUrl is bad input, not a failed check.
+    CanonicalBase::from_initial_callback_url(&a.initial_callback_url, DEFAULT_TOKEN_PARAM)
+        .map_err(|e| input(format!("--initial-callback-url: {e}")))?;
+    let expected = match (session_type, a.user_challenge.as_deref()) {
+        (SessionType::Auth, Some(uc)) => {
+            if uc.len() != 43 || !sidkit_proto::b64::is_url_alphabet(uc) {
+                return Err(input(
+                    "--user-challenge must be 43 Base64URL characters (signature.userChallenge)",
+                ));
+            }
+            ExpectedCallback::Authentication { user_challenge: uc }
         }
-    }
-    verify_callback_url(
-        &a.callback_url,
-        &a.expected_value,
-        &secret,
-        a.user_challenge.as_deref(),
-    )?;
+        (SessionType::Auth, None) => {
+            return Err(input(
+                "auth callbacks need --user-challenge (signature.userChallenge)",
+            ))
+        }
+        (t, Some(_)) => {
+            return Err(input(format!(
+            "--user-challenge is for auth sessions; {t} callbacks carry no userChallengeVerifier"
+        )))
+        }
+        (SessionType::Sign, None) => ExpectedCallback::Signature,
+        (SessionType::Cert, None) => ExpectedCallback::CertificateChoice,
+    };
+    verify_callback_url(&a.callback_url, &a.initial_callback_url, &secret, expected)?;
     Ok("valid".to_owned())
 }

@@ -64,11 +64,11 @@ pub fn simulator(a: SimulatorArgs) -> CmdResult {
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::Failed(format!("cannot start the runtime: {e}")))?;
+        .map_err(|e| CliError::Environment(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async move {
         let sim = Simulator::start(config)
             .await
-            .map_err(|e| CliError::Failed(format!("cannot start the simulator: {e}")))?;
+            .map_err(|e| CliError::Environment(format!("cannot start the simulator: {e}")))?;
         let rp = sim.relying_party();
         let mut lines = vec![
             format!("rp-api-base-url: {}", sim.base_url()),
@@ -86,7 +86,7 @@ pub fn simulator(a: SimulatorArgs) -> CmdResult {
         if let Some(dir) = &a.ca_out {
             let files = sim
                 .write_ca_files(dir)
-                .map_err(|e| CliError::Failed(format!("cannot write the CA files: {e}")))?;
+                .map_err(|e| CliError::Environment(format!("cannot write the CA files: {e}")))?;
             for f in files {
                 lines.push(format!("ca-file: {}", f.display()));
             }
@@ -101,7 +101,7 @@ pub fn simulator(a: SimulatorArgs) -> CmdResult {
         eprintln!("simulator running; press Ctrl-C to stop");
         tokio::signal::ctrl_c()
             .await
-            .map_err(|e| CliError::Failed(format!("cannot wait for Ctrl-C: {e}")))?;
+            .map_err(|e| CliError::Environment(format!("cannot wait for Ctrl-C: {e}")))?;
         sim.shutdown().await;
         Ok("simulator stopped".to_owned())
     })

@@ -14,7 +14,6 @@ use sidkit_proto::models::{
     NotificationAuthenticationRequest, NotificationCertificateChoiceRequest,
     NotificationSignatureRequest, SessionStatus, Subject,
 };
-use sidkit_proto::secret::SessionSecret;
 use sidkit_verify::VerifyError;
 use sidkit_verify::{
     verify_authentication, verify_certificate_choice, verify_signature, AuthenticationSession,
@@ -23,6 +22,7 @@ use sidkit_verify::{
 };
 
 use crate::error::{CliError, CmdResult};
+use crate::secret_arg::SessionSecretArgs;
 
 /// A trust set bundled with sidkit: SK's published CA certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -59,12 +59,12 @@ pub struct VerifyResponseArgs {
     /// (hex, `:` allowed). Repeatable.
     #[arg(long = "pin-sha256", value_name = "HEX")]
     pins: Vec<String>,
-    /// The callback URL the Smart-ID app opened (same-device flows).
-    #[arg(long, requires = "session_secret")]
+    /// The callback URL the Smart-ID app opened (same-device flows); needs the session's
+    /// secret (--session-secret or --session-secret-file) to check its digest.
+    #[arg(long, requires = "session_secret_source")]
     callback_url: Option<String>,
-    /// The session's sessionSecret (standard Base64), to check the callback's digest.
-    #[arg(long, requires = "callback_url")]
-    session_secret: Option<String>,
+    #[command(flatten)]
+    secret: SessionSecretArgs,
     /// Verification instant (RFC 3339, e.g. 2026-05-01T12:00:00Z); default: now.
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
@@ -73,7 +73,9 @@ pub struct VerifyResponseArgs {
     #[arg(long, default_value = "anonymous")]
     subject: String,
     /// Flows the RP offered, comma-separated (QR,Web2App,App2App,Notification). Default: every
-    /// flow the request body allows.
+    /// flow the request body allows. Required for a signature or certificate-choice body
+    /// without initialCallbackUrl, which fits both a device-link (QR) and a notification
+    /// session: the unverified response's flowType does not choose the verifier.
     #[arg(long, value_delimiter = ',')]
     offered_flows: Vec<String>,
     /// The brokered RP name, if the RP is a broker (part of the ACSP_V2 payload).
@@ -249,27 +251,21 @@ enum Kind {
 
 const SAME_DEVICE: [FlowType; 3] = [FlowType::Qr, FlowType::Web2App, FlowType::App2App];
 
-/// Classifies the request body. Bodies that fit both a device-link QR-only session and a
-/// notification session (no callback URL, no notification-only field) are decided by
-/// `--offered-flows`, or else by the response's flow type among those two.
-fn classify(
-    req: &Value,
-    offered: Option<OfferedFlows>,
-    status: &SessionStatus,
-) -> Result<Kind, CliError> {
+/// Classifies the request body. A body that fits both a device-link QR-only session and a
+/// notification session (a signature or certificate choice without callback URL) is decided
+/// by `--offered-flows` alone; without it the command refuses to guess. The response (not yet
+/// verified) never chooses its own verifier.
+fn classify(req: &Value, offered: Option<OfferedFlows>) -> Result<Kind, CliError> {
     let obj = req
         .as_object()
         .ok_or_else(|| input("the request is not a JSON object"))?;
     let has = |k: &str| obj.contains_key(k);
-    let wants_notification = match offered {
-        Some(f) => f.contains(FlowType::Notification),
-        None => {
-            status
-                .signature
-                .as_ref()
-                .and_then(|s| s.flow_type.as_deref())
-                == Some("Notification")
-        }
+    let wants_notification = || match offered {
+        Some(f) => Ok(f.contains(FlowType::Notification)),
+        None => Err(input(
+            "the request body fits both a device-link (QR) session and a notification session; \
+             say which one was started with --offered-flows QR or --offered-flows Notification",
+        )),
     };
     let protocol = obj
         .get("signatureProtocol")
@@ -282,13 +278,13 @@ fn classify(
         Some("RAW_DIGEST_SIGNATURE") if has("linkedSessionID") => {
             Kind::LinkedSign(Box::new(parse(req, "linked signature request")?))
         }
-        Some("RAW_DIGEST_SIGNATURE") if !has("initialCallbackUrl") && wants_notification => {
+        Some("RAW_DIGEST_SIGNATURE") if !has("initialCallbackUrl") && wants_notification()? => {
             Kind::NotificationSign(Box::new(parse(req, "signature request")?))
         }
         Some("RAW_DIGEST_SIGNATURE") => {
             Kind::DeviceLinkSign(Box::new(parse(req, "signature request")?))
         }
-        None if !has("initialCallbackUrl") && wants_notification => {
+        None if !has("initialCallbackUrl") && wants_notification()? => {
             Kind::NotificationCert(Box::new(parse(req, "certificate choice request")?))
         }
         None => Kind::DeviceLinkCert(Box::new(parse(req, "certificate choice request")?)),
@@ -311,7 +307,7 @@ fn classify(
     Ok(kind)
 }
 
-fn device_link_flows(offered: Option<OfferedFlows>, callback: Option<&String>) -> OfferedFlows {
+fn device_link_flows(offered: Option<OfferedFlows>, callback: Option<&str>) -> OfferedFlows {
     offered.unwrap_or_else(|| match callback {
         Some(_) => OfferedFlows::of(&SAME_DEVICE),
         None => OfferedFlows::QR,
@@ -359,11 +355,12 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             .collect::<Result<Vec<_>, _>>()?;
         trust.require_fingerprints(&pins)?;
     }
-    let secret = a
-        .session_secret
-        .as_deref()
-        .map(SessionSecret::from_base64)
-        .transpose()?;
+    if a.secret.is_given() && a.callback_url.is_none() {
+        return Err(input(
+            "the session secret is for checking a callback: add --callback-url",
+        ));
+    }
+    let secret = a.secret.read_optional()?;
     let callback = match (&a.callback_url, &secret) {
         (Some(url), Some(s)) => CallbackCheck::Url {
             callback_url: url,
@@ -375,7 +372,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     let status_json = read_json(&a.status, "status")?;
     let status: SessionStatus = parse(&status_json, "status")?;
     let ctx = VerificationContext::new(scheme, &trust, at);
-    let kind = classify(&request, offered, &status)?;
+    let kind = classify(&request, offered)?;
     if a.linked_callback_url.is_some() && !matches!(kind, Kind::LinkedSign(_)) {
         return Err(input(
             "--linked-callback-url is only for linked signature requests",
@@ -389,7 +386,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     }
     let (session_type, value) = match &kind {
         Kind::DeviceLinkAuth(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_ref());
+            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
             let mut s = AuthenticationSession::device_link(r, subject, flows);
             s.brokered_rp_name = brokered;
             let res = verify_authentication(&ctx, &s, &status, callback).map_err(failed)?;
@@ -403,7 +400,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             ("authentication", serde_json::to_value(res))
         }
         Kind::DeviceLinkSign(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_ref());
+            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
             let s = SignatureSession::device_link(r, subject, flows);
             let res = verify_signature(&ctx, &s, &status, callback).map_err(failed)?;
             ("signature", serde_json::to_value(res))
@@ -426,7 +423,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             ("signature", serde_json::to_value(res))
         }
         Kind::DeviceLinkCert(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_ref());
+            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
             let s = CertificateChoiceSession::device_link(r, flows);
             if !matches!(subject, Subject::Anonymous) {
                 return Err(input(
@@ -444,7 +441,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
         }
     };
     let mut value =
-        value.map_err(|e| CliError::Failed(format!("cannot serialize the result: {e}")))?;
+        value.map_err(|e| CliError::Environment(format!("cannot serialize the result: {e}")))?;
     if let Value::Object(m) = &mut value {
         m.insert("sessionType".into(), Value::String(session_type.into()));
     }

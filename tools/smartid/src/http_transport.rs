@@ -25,6 +25,7 @@ use sidkit_contract::{
     FlowOutcome, PollFlowRequest, PollFlowResponse, StartFlowRequest, StartFlowResponse,
     CONTRACT_VERSION_HEADER, FLOW_KEY_HEADER,
 };
+use sidkit_proto::env::BaseUrlScheme;
 
 /// Longest response body read.
 const MAX_RESPONSE: usize = 256 * 1024;
@@ -131,30 +132,16 @@ pub struct HttpTransport {
     base: String,
 }
 
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|a| a.is_loopback())
-}
-
 impl HttpTransport {
-    /// A transport for `config`; no network traffic happens here.
+    /// A transport for `config`; no network traffic happens here. The base URL is checked by
+    /// [`sidkit_client::check_base_url`]: `https`, or plain `http` only when the parsed host is
+    /// a loopback host, no user info, no query or fragment.
     pub fn new(config: HttpTransportConfig) -> Result<Self> {
         let mut base = config.base_url.clone();
         if !base.ends_with('/') {
             base.push('/');
         }
-        let (scheme, rest) = base
-            .split_once("://")
-            .ok_or_else(|| ClientError::invalid("baseUrl", "must be an absolute http(s) URL"))?;
-        let host = rest
-            .split('/')
-            .next()
-            .unwrap_or("")
-            .rsplit_once(':')
-            .map_or(rest.split('/').next().unwrap_or(""), |(h, _)| h);
+        let scheme = sidkit_client::check_base_url(&base)?;
         let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
@@ -162,7 +149,7 @@ impl HttpTransport {
             .no_proxy()
             .http1_only();
         match scheme {
-            "https" => {
+            BaseUrlScheme::Https => {
                 let pems: Vec<Vec<u8>> = config
                     .ca_pem
                     .iter()
@@ -171,14 +158,7 @@ impl HttpTransport {
                 let tls = sidkit_client::pinned_tls_config(&pems, config.spki_pins.clone())?;
                 builder = builder.use_preconfigured_tls(tls).https_only(true);
             }
-            "http" if is_loopback(host) => {}
-            "http" => {
-                return Err(ClientError::invalid(
-                    "baseUrl",
-                    "plain http is allowed only for loopback hosts",
-                ))
-            }
-            _ => return Err(ClientError::invalid("baseUrl", "must be an http(s) URL")),
+            BaseUrlScheme::LoopbackHttp => {}
         }
         let http = builder.build().map_err(|e| {
             ClientError::invalid("httpTransport", format!("cannot build client: {e}"))

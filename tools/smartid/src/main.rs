@@ -2,24 +2,26 @@
 //!
 //! Every command prints its result alone on stdout and exits with
 //! * 0 on success,
-//! * 1 when a verification fails (the failed check is named on stderr),
-//! * 2 on bad input (one clear line on stderr).
+//! * 1 when a verification fails, and only then (the failed check is named on stderr),
+//! * 2 on bad input or usage (one clear line on stderr),
+//! * 3 when the environment fails: a port in use, a service unreachable, a Smart-ID session
+//!   that ended without `OK` (see [`error`]).
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod cmd_demo;
+mod cmd_load;
 mod cmd_protocol;
 mod cmd_simulator;
 mod cmd_verify;
 mod error;
-
-use error::CliError;
+mod secret_arg;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
 #[derive(Debug, Parser)]
-#[command(name = "smartid", version, about, long_about = None)]
+#[command(name = "smartid", version, about, long_about = None, after_help = error::EXIT_CODES_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,7 +47,7 @@ enum Command {
     Serve(cmd_demo::ServeArgs),
     /// Load harness: N concurrent App2App flows against the reference backend on loopback;
     /// prints p50/p99 latencies and memory per pending flow.
-    Load(cmd_demo::LoadArgs),
+    Load(cmd_load::LoadArgs),
     /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
     Simulator(cmd_simulator::SimulatorArgs),
 }
@@ -61,20 +63,16 @@ fn main() -> ExitCode {
         Command::Simulator(a) => cmd_simulator::simulator(a),
         Command::Demo(a) => cmd_demo::demo(a),
         Command::Serve(a) => cmd_demo::serve(a),
-        Command::Load(a) => cmd_demo::load(a),
+        Command::Load(a) => cmd_load::load(a),
     };
     match result {
         Ok(out) => {
             println!("{out}");
             ExitCode::SUCCESS
         }
-        Err(CliError::Failed(msg)) => {
-            eprintln!("verification failed: {msg}");
-            ExitCode::from(1)
-        }
-        Err(CliError::Input(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -134,19 +134,29 @@ fn verification_code_and_digest() {
 
 const RETURNED: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
 
-#[test]
-fn verify_callback_accepts_the_documented_callback() {
-    let out = smartid(&[
+const UC: &str = "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00";
+
+/// `smartid verify-callback` for `callback_url` against the documented session (its
+/// initialCallbackUrl, secret and userChallenge), with `extra` arguments.
+fn verify_callback(callback_url: &str, session_type: &str, extra: &[&str]) -> Out {
+    let mut args = vec![
         "verify-callback",
         "--callback-url",
-        RETURNED,
+        callback_url,
+        "--initial-callback-url",
+        CALLBACK,
+        "--session-type",
+        session_type,
         "--session-secret",
         SECRET,
-        "--expected-value",
-        "RrKjjT4aggzu27YBddX1bQ",
-        "--user-challenge",
-        "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    smartid(&args)
+}
+
+#[test]
+fn verify_callback_accepts_the_documented_callback() {
+    let out = verify_callback(RETURNED, "auth", &["--user-challenge", UC]);
     assert_eq!(
         (out.code, out.stdout.as_str()),
         (0, "valid\n"),
@@ -157,21 +167,8 @@ fn verify_callback_accepts_the_documented_callback() {
 
 #[test]
 fn verify_callback_names_the_failed_check() {
-    let base = |url: &'static str, value: &'static str, uc: &'static str| {
-        smartid(&[
-            "verify-callback",
-            "--callback-url",
-            url,
-            "--session-secret",
-            SECRET,
-            "--expected-value",
-            value,
-            "--user-challenge",
-            uc,
-        ])
-    };
-    let good_uc = "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00";
-    let out = base(RETURNED, "someOtherTokenValue12345", good_uc);
+    let other_token = RETURNED.replace("RrKjjT4aggzu27YBddX1bQ", "someOtherTokenValue12345");
+    let out = verify_callback(&other_token, "auth", &["--user-challenge", UC]);
     assert_eq!(out.code, 1);
     assert!(
         out.stderr.contains("token binding failed"),
@@ -180,10 +177,13 @@ fn verify_callback_names_the_failed_check() {
     );
     assert!(out.stdout.is_empty());
 
-    let out = base(
+    let out = verify_callback(
         RETURNED,
-        "RrKjjT4aggzu27YBddX1bQ",
-        "AAAAYRH2oYw8tW2bq0it0IUb7WIFkCLgF8NTc7-4Zq4",
+        "auth",
+        &[
+            "--user-challenge",
+            "AAAAYRH2oYw8tW2bq0it0IUb7WIFkCLgF8NTc7-4Zq4",
+        ],
     );
     assert_eq!(out.code, 1);
     assert!(
@@ -193,14 +193,89 @@ fn verify_callback_names_the_failed_check() {
     );
 
     let tampered = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=TIRImorSPPxBbNSJhTSPpY4GYM3ZXdHkXj2LFVUL2QI&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
-    let out = base(tampered, "RrKjjT4aggzu27YBddX1bQ", good_uc);
+    let out = verify_callback(tampered, "auth", &["--user-challenge", UC]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("sessionSecretDigest"), "{}", out.stderr);
 
     let replayed_param = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc";
-    let out = base(replayed_param, "RrKjjT4aggzu27YBddX1bQ", good_uc);
+    let out = verify_callback(replayed_param, "auth", &["--user-challenge", UC]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("appears twice"), "{}", out.stderr);
+}
+
+/// Issue 16 item 9: the base of the initialCallbackUrl is checked (a parameter it never had,
+/// another path or host fail), and the session type decides about the userChallengeVerifier.
+#[test]
+fn verify_callback_checks_the_base_and_the_session_type() {
+    let extra = format!("{RETURNED}&next=https%3A%2F%2Fevil.example%2F");
+    let out = verify_callback(&extra, "auth", &["--user-challenge", UC]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("next"), "{}", out.stderr);
+    for other in [
+        RETURNED.replace("/callback-url", "/other-url"),
+        RETURNED.replace("rp.example.com", "evil.example"),
+    ] {
+        let out = verify_callback(&other, "auth", &["--user-challenge", UC]);
+        assert_eq!(out.code, 1, "{other}: {}", out.stderr);
+        assert!(out.stderr.contains("initialCallbackUrl"), "{}", out.stderr);
+    }
+    // A signature callback carries no verifier; the documented one is an authentication's.
+    let out = verify_callback(RETURNED, "sign", &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("userChallengeVerifier"),
+        "{}",
+        out.stderr
+    );
+    let sign_url = RETURNED.split("&userChallengeVerifier").next().unwrap();
+    let out = verify_callback(sign_url, "sign", &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "valid\n"),
+        "{}",
+        out.stderr
+    );
+    let out = verify_callback(sign_url, "cert", &[]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "valid\n"),
+        "{}",
+        out.stderr
+    );
+    // Bad input: auth without --user-challenge, --user-challenge for sign, an unknown session
+    // type, an initialCallbackUrl without its token.
+    for (out, needle) in [
+        (verify_callback(RETURNED, "auth", &[]), "--user-challenge"),
+        (
+            verify_callback(sign_url, "sign", &["--user-challenge", UC]),
+            "--user-challenge",
+        ),
+        (verify_callback(RETURNED, "login", &[]), "sessionType"),
+        (
+            smartid(&[
+                "verify-callback",
+                "--callback-url",
+                RETURNED,
+                "--initial-callback-url",
+                "https://rp.example.com/callback-url",
+                "--session-type",
+                "auth",
+                "--session-secret",
+                SECRET,
+                "--user-challenge",
+                UC,
+            ]),
+            "--initial-callback-url",
+        ),
+    ] {
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "`{}` lacks {needle}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty());
+    }
 }
 
 /// Each bad input exits 2 with one clear line on stderr and nothing on stdout.
@@ -334,4 +409,131 @@ fn bad_input_exits_2() {
             out.stderr
         );
     }
+}
+
+// ---- verify-callback checks the base and the user challenge (issue 16 item 9) -------------------
+
+/// The invocation of before issue 16 (`--expected-value`, no base, no session type) accepted a
+/// return URL with a parameter the `initialCallbackUrl` never had, and an authentication
+/// callback without the userChallenge check. Neither may print `valid`.
+#[test]
+fn verify_callback_without_the_base_is_not_valid() {
+    let extra = format!("{RETURNED}&next=https%3A%2F%2Fevil.example%2F");
+    let out = smartid(&[
+        "verify-callback",
+        "--callback-url",
+        &extra,
+        "--session-secret",
+        SECRET,
+        "--expected-value",
+        "RrKjjT4aggzu27YBddX1bQ",
+        "--user-challenge",
+        "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00",
+    ]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(!out.stdout.contains("valid"), "{}", out.stdout);
+    let out = smartid(&[
+        "verify-callback",
+        "--callback-url",
+        RETURNED,
+        "--session-secret",
+        SECRET,
+        "--expected-value",
+        "RrKjjT4aggzu27YBddX1bQ",
+    ]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(!out.stdout.contains("valid"), "{}", out.stdout);
+}
+
+// ---- secrets from a file or stdin (issue 16 item 10) --------------------------------------------
+
+fn smartid_stdin(args: &[&str], stdin: &str) -> Out {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smartid"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run smartid");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// The session secret need not be on the command line (where `ps` shows it): it can come from
+/// a file or, with `-`, from stdin (one trailing newline is dropped).
+#[test]
+fn session_secret_from_a_file_or_stdin() {
+    const SECRET_DIGEST: &str = "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc\n";
+    let out = smartid_stdin(
+        &["session-secret-digest", "--session-secret-file", "-"],
+        &format!("{SECRET}\n"),
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, SECRET_DIGEST),
+        "{}",
+        out.stderr
+    );
+    // verify-callback, the command the issue names.
+    let out = smartid_stdin(
+        &[
+            "verify-callback",
+            "--callback-url",
+            RETURNED,
+            "--initial-callback-url",
+            CALLBACK,
+            "--session-type",
+            "auth",
+            "--session-secret-file",
+            "-",
+            "--user-challenge",
+            UC,
+        ],
+        &format!("{SECRET}\n"),
+    );
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "valid\n"),
+        "{}",
+        out.stderr
+    );
+    let path = std::env::temp_dir().join(format!("sidkit-cli-secret-{}", std::process::id()));
+    std::fs::write(&path, SECRET).unwrap();
+    let p = path.to_str().unwrap();
+    let out = smartid(&["session-secret-digest", "--session-secret-file", p]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, SECRET_DIGEST),
+        "{}",
+        out.stderr
+    );
+    // Both, or a missing file, are bad input.
+    let out = smartid(&[
+        "session-secret-digest",
+        "--session-secret",
+        SECRET,
+        "--session-secret-file",
+        p,
+    ]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    std::fs::remove_file(&path).unwrap();
+    let out = smartid(&["session-secret-digest", "--session-secret-file", p]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--session-secret-file"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(SECRET), "{}", out.stderr);
 }

@@ -51,9 +51,10 @@ fn demo_sign_and_qr() {
     assert!(out.contains("QR frame 2"), "{out}");
     assert!(out.contains('█'), "{out}");
     assert!(out.contains("verified identity:"), "{out}");
-    // A refusing user: exit 1 with the end result on stderr.
+    // A refusing user: the session ended without OK, exit 3 with the end result on stderr
+    // (1 is only for a failed verification).
     let (code, _, err) = demo(&["--account", "PNOEE-30403039917-MOCK-Q"]);
-    assert_eq!(code, 1, "{err}");
+    assert_eq!(code, 3, "{err}");
     assert!(err.contains("USER_REFUSED"), "{err}");
     let (code, _, err) = demo(&["--env", "demo"]);
     assert_eq!(code, 2, "{err}");

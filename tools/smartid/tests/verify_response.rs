@@ -286,11 +286,16 @@ fn qr_authentication_and_failed_checks() {
         "{}",
         out.stderr
     );
-    // The user refused.
+    // The user refused: the session ended without OK, nothing failed to verify (exit 3).
     status["result"]["endResult"] = "USER_REFUSED".into();
     dir.write("status.json", status.to_string());
     let out = run(&base_args(&dir));
-    assert_eq!(out.code, 1);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("verification failed"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("USER_REFUSED"), "{}", out.stderr);
     // Still running.
     status["state"] = "RUNNING".into();
@@ -368,10 +373,10 @@ fn signature_and_certificate_choice() {
         .unwrap();
     dir.write("request.json", serde_json::to_string(&request).unwrap());
     dir.write("status.json", serde_json::to_string(&status).unwrap());
-    let out = run(&with(
-        base_args(&dir),
-        &["--subject", &format!("document/{DOC}")],
-    ));
+    // A body without callback URL fits a QR-only device-link session and a notification
+    // session: the caller says which one it started.
+    let qr_args = || with(base_args(&dir), &["--offered-flows", "QR"]);
+    let out = run(&with(qr_args(), &["--subject", &format!("document/{DOC}")]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["sessionType"], "signature");
@@ -395,7 +400,7 @@ fn signature_and_certificate_choice() {
         )
         .unwrap();
     dir.write("status.json", serde_json::to_string(&legacy).unwrap());
-    let out = run(&base_args(&dir));
+    let out = run(&qr_args());
     assert_eq!(out.code, 1);
     assert!(
         out.stderr
@@ -411,7 +416,7 @@ fn signature_and_certificate_choice() {
     let status = signer.certificate_choice_status(FlowType::Qr, DOC, "QUALIFIED");
     dir.write("request.json", serde_json::to_string(&request).unwrap());
     dir.write("status.json", serde_json::to_string(&status).unwrap());
-    let out = run(&base_args(&dir));
+    let out = run(&qr_args());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(v["sessionType"], "certificateChoice");
@@ -419,7 +424,7 @@ fn signature_and_certificate_choice() {
     // An authentication certificate is not a signing certificate.
     let status = auth_user(&pki).certificate_choice_status(FlowType::Qr, DOC, "QUALIFIED");
     dir.write("status.json", serde_json::to_string(&status).unwrap());
-    let out = run(&base_args(&dir));
+    let out = run(&qr_args());
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("policy"), "{}", out.stderr);
 }
@@ -518,4 +523,49 @@ fn bad_input_exits_2() {
         ],
     ));
     assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+/// Issue 16 item 9: a request body that fits both a device-link (QR) session and a notification
+/// session is not classified by the unverified response's `flowType`: without `--offered-flows`
+/// the command refuses to guess (exit 2); with it, the caller's choice decides.
+#[test]
+fn the_response_does_not_choose_its_own_verifier() {
+    let dir = Dir::new("ambiguous");
+    let pki = pki(&dir);
+    let signer = user(&pki, UserCertSpec::signing(IDENTITY, "MARY", "TESTNUMBER"));
+    let digest = random_bytes(32).unwrap().to_vec();
+    // No initialCallbackUrl: the body fits S1/S2 (QR only) and S3/S4 alike.
+    let request = SignatureRequestBuilder::new(
+        &RelyingParty::demo(),
+        b64::encode_std(&digest),
+        HashAlgorithm::Sha256,
+    )
+    .interactions(interactions())
+    .build_device_link()
+    .unwrap();
+    let status = signer
+        .raw_digest_status(
+            &digest,
+            SignatureAlgorithm::RsassaPss,
+            HashAlgorithm::Sha256,
+            FlowType::Notification,
+            "displayTextAndPIN",
+            DOC,
+            "QUALIFIED",
+        )
+        .unwrap();
+    dir.write("request.json", serde_json::to_string(&request).unwrap());
+    dir.write("status.json", serde_json::to_string(&status).unwrap());
+    let subject = format!("document/{DOC}");
+    let args = with(base_args(&dir), &["--subject", &subject]);
+    let out = run(&args);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("--offered-flows"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    // The caller says what was started.
+    let out = run(&with(args.clone(), &["--offered-flows", "Notification"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(&with(args, &["--offered-flows", "QR"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("was not offered"), "{}", out.stderr);
 }

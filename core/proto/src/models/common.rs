@@ -234,7 +234,7 @@ pub(super) fn validate_sign_params(p: &RawDigestParameters) -> Result<()> {
     }
 }
 
-pub(super) fn validate_callback(url: &Option<String>) -> Result<()> {
+pub(super) fn validate_callback(url: &Option<crate::callback::InitialCallbackUrl>) -> Result<()> {
     if let Some(u) = url {
         crate::callback::validate_initial_callback_url(u)?;
     }

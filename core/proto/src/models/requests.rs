@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::*;
+use crate::callback::InitialCallbackUrl;
 use crate::error::{ProtoError, Result};
 use crate::ident::{DocumentNumber, SemanticsIdentifier};
 use crate::interactions::{InteractionFlow, Interactions};
@@ -17,9 +18,10 @@ pub struct DeviceLinkAuthenticationRequest {
     pub relying_party_uuid: String,
     /// `relyingPartyName`
     pub relying_party_name: String,
-    /// Required for Web2App/App2App, absent for QR-only sessions.
+    /// Required for Web2App/App2App, absent for QR-only sessions. Carries the callback token:
+    /// redacted in `Debug`, zeroized on drop.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_callback_url: Option<String>,
+    pub initial_callback_url: Option<InitialCallbackUrl>,
     /// `ADVANCED` or `QUALIFIED` (server default `QUALIFIED`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_level: Option<CertificateLevel>,
@@ -100,9 +102,10 @@ pub struct DeviceLinkSignatureRequest {
     pub relying_party_uuid: String,
     /// `relyingPartyName`
     pub relying_party_name: String,
-    /// Required for Web2App/App2App, absent for QR-only sessions.
+    /// Required for Web2App/App2App, absent for QR-only sessions. Carries the callback token:
+    /// redacted in `Debug`, zeroized on drop.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_callback_url: Option<String>,
+    pub initial_callback_url: Option<InitialCallbackUrl>,
     /// `ADVANCED`, `QUALIFIED` or `QSCD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_level: Option<CertificateLevel>,
@@ -245,9 +248,10 @@ pub struct DeviceLinkCertificateChoiceRequest {
     pub relying_party_uuid: String,
     /// `relyingPartyName`
     pub relying_party_name: String,
-    /// Required for Web2App/App2App, absent for QR-only sessions.
+    /// Required for Web2App/App2App, absent for QR-only sessions. Carries the callback token:
+    /// redacted in `Debug`, zeroized on drop.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_callback_url: Option<String>,
+    pub initial_callback_url: Option<InitialCallbackUrl>,
     /// `ADVANCED`, `QUALIFIED` or `QSCD`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certificate_level: Option<CertificateLevel>,

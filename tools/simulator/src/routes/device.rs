@@ -137,7 +137,7 @@ pub(crate) async fn mock_device(
                 .as_ref()
                 .map(|i| i.as_base64().to_owned())
                 .unwrap_or_default(),
-            initial_callback_url: s.data.initial_callback_url.clone(),
+            initial_callback_url: s.data.initial_callback_url.as_deref().map(Into::into),
             lang: parsed.lang.clone(),
         };
         if let Err(e) = verify_device_link(&req.device_link, &params, &device.secret) {

@@ -86,7 +86,7 @@ pub(super) fn parse_request(kind: Kind, v: Value) -> Result<Parsed, Rejection> {
                 share_ip: share(&r.request_properties),
                 level: r.certificate_level,
                 interactions: Some(r.interactions),
-                initial_callback_url: r.initial_callback_url,
+                initial_callback_url: r.initial_callback_url.map(|u| u.expose().to_owned()),
                 linked_session_id: None,
                 rp_uuid: r.relying_party_uuid,
                 rp_name: r.relying_party_name,
@@ -120,7 +120,7 @@ pub(super) fn parse_request(kind: Kind, v: Value) -> Result<Parsed, Rejection> {
                 share_ip: share(&r.request_properties),
                 level: r.certificate_level,
                 interactions: Some(r.interactions),
-                initial_callback_url: r.initial_callback_url,
+                initial_callback_url: r.initial_callback_url.map(|u| u.expose().to_owned()),
                 linked_session_id: None,
                 rp_uuid: r.relying_party_uuid,
                 rp_name: r.relying_party_name,
@@ -167,7 +167,7 @@ pub(super) fn parse_request(kind: Kind, v: Value) -> Result<Parsed, Rejection> {
                 r.relying_party_name,
                 r.certificate_level,
                 share(&r.request_properties),
-                r.initial_callback_url,
+                r.initial_callback_url.map(|u| u.expose().to_owned()),
             )
         }
         NotifCert => {
