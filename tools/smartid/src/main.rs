@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod cmd_demo;
 mod cmd_load;
 mod cmd_protocol;
+mod cmd_serve;
 mod cmd_simulator;
 mod cmd_verify;
 mod error;
@@ -44,7 +45,7 @@ enum Command {
     /// simulated phone running an App2App (or QR) flow through the mobile flow API.
     Demo(cmd_demo::DemoArgs),
     /// The reference backend and the simulator as a local server for app development.
-    Serve(cmd_demo::ServeArgs),
+    Serve(cmd_serve::ServeArgs),
     /// Load harness: N concurrent App2App flows against the reference backend on loopback;
     /// prints p50/p99 latencies and memory per pending flow.
     Load(cmd_load::LoadArgs),
@@ -62,7 +63,7 @@ fn main() -> ExitCode {
         Command::VerifyResponse(a) => cmd_verify::verify_response(*a),
         Command::Simulator(a) => cmd_simulator::simulator(a),
         Command::Demo(a) => cmd_demo::demo(a),
-        Command::Serve(a) => cmd_demo::serve(a),
+        Command::Serve(a) => cmd_serve::serve(a),
         Command::Load(a) => cmd_load::load(a),
     };
     match result {

@@ -1984,6 +1984,7 @@ public func FfiConverterTypeCancelFlowRequest_lower(_ value: CancelFlowRequest) 
 
 /**
  * Phone → backend: complete with the return URL (`POST /flows/{flowHandle}/complete`).
+ * `Debug` prints the return URL without its query (the callback token lives there).
  */
 public struct CompleteFlowRequest: Equatable, Hashable {
     /**

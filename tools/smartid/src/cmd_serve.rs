@@ -1,0 +1,213 @@
+//! `smartid serve`: the reference backend (embedded simulator, or SK DEMO) on loopback, with the
+//! server limits of [`sidkit_backend::serve`] and admission control.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use clap::Args;
+use sidkit_backend::SessionStore;
+use sidkit_cli::demo_env::{DemoEnvArgs, EnvName};
+use sidkit_cli::reference::{DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
+
+use crate::cmd_demo::fail;
+use crate::error::{CliError, CmdResult};
+
+/// Arguments of `smartid serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Port of the reference backend (the contract and the dev route).
+    #[arg(long, default_value_t = 8090)]
+    port: u16,
+    /// Port of the simulator's RP API.
+    #[arg(long, default_value_t = 8089)]
+    sim_port: u16,
+    /// Address to bind: loopback only (an Android emulator reaches the host's loopback as
+    /// 10.0.2.2; the iOS simulator shares it).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Share flows through Redis (`redis://127.0.0.1:6379/`; feature `redis-store`).
+    #[arg(long)]
+    redis: Option<String>,
+    /// Environment: `sim` (embedded simulator and the `/dev/smart-id-app` route, default) or
+    /// `demo` (SK DEMO, sid.demo.sk.ee: needs `--ca-dir`, `--tls-ca`, `--tls-pin`; no dev
+    /// route, a real phone with the Smart-ID DEMO app plays Smart-ID).
+    #[arg(long, value_enum, default_value = "sim")]
+    env: EnvName,
+    /// The App2App callback base: the App Link / Universal Link your app claims (its
+    /// `SidkitConfig` callback base). The default is the demo phone's.
+    #[arg(long, default_value = DEMO_CALLBACK_BASE)]
+    callback_base: String,
+    #[command(flatten)]
+    demo_env: DemoEnvArgs,
+    #[command(flatten)]
+    limits: ServeLimits,
+}
+
+/// The server limits of `smartid serve` ([`sidkit_backend::ServeConfig`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeLimits {
+    /// Close a connection that has not sent a complete request head this long after it began
+    /// waiting for one (new, half-sent or idle keep-alive connections), in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Fail a request whose body takes longer than this to arrive, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    body_timeout_ms: u64,
+    /// Serve at most this many connections at once; more are closed as they arrive.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Starts a client address may make per minute (`429 rate_limited` beyond, with bursts of
+    /// 10); 0, the default here, turns the limit off: the reference backend serves one
+    /// developer, the demo and load runs from loopback. The backend kit's default is 20.
+    #[arg(long, default_value_t = 0)]
+    starts_per_minute: u32,
+    /// The most flows kept pending at once (`429 rate_limited` beyond).
+    #[arg(long, default_value_t = 10_000)]
+    max_pending_flows: usize,
+}
+
+impl ServeLimits {
+    fn admission(&self) -> sidkit_backend::AdmissionConfig {
+        sidkit_backend::AdmissionConfig {
+            starts_per_minute: self.starts_per_minute,
+            max_pending_flows: self.max_pending_flows,
+            ..sidkit_backend::AdmissionConfig::default()
+        }
+    }
+
+    fn config(&self) -> Result<sidkit_backend::ServeConfig, CliError> {
+        if self.header_timeout_ms == 0 || self.body_timeout_ms == 0 || self.max_connections == 0 {
+            return Err(CliError::Input(
+                "--header-timeout-ms, --body-timeout-ms and --max-connections must be positive"
+                    .into(),
+            ));
+        }
+        Ok(sidkit_backend::ServeConfig {
+            header_read_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
+            max_connections: self.max_connections,
+            ..sidkit_backend::ServeConfig::default()
+        })
+    }
+}
+
+/// `smartid serve`: runs until Ctrl-C.
+pub fn serve(a: ServeArgs) -> CmdResult {
+    if !a.bind.is_loopback() {
+        return Err(CliError::Input(format!(
+            "--bind {} is not a loopback address; the reference backend is a development tool",
+            a.bind
+        )));
+    }
+    if a.env == EnvName::Demo {
+        return serve_demo_env(a);
+    } else if a.demo_env.check_config {
+        return Err(CliError::Input(
+            "--check-config checks the --env demo configuration; add --env demo".into(),
+        ));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    sidkit_app::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    let limits = a.limits.config()?;
+    rt.block_on(async move {
+        let store = open_store(a.redis.as_deref()).await?;
+        let sim = Arc::new(
+            sidkit_cli::reference::start_simulator(a.sim_port)
+                .await
+                .map_err(fail)?,
+        );
+        let backend = sidkit_cli::reference::backend_with(
+            &sim,
+            store,
+            &a.callback_base,
+            a.limits.admission(),
+        )
+        .map_err(fail)?;
+        let server = sidkit_cli::reference::Server::start_with(
+            sidkit_cli::reference::app(&backend, sim.clone()),
+            SocketAddr::new(a.bind, a.port),
+            limits,
+        )
+        .await
+        .map_err(fail)?;
+        println!("backend-url: {}", server.base_url());
+        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("dev-smart-id-app: POST {}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}", server.base_url().trim_end_matches('/'));
+        println!("callback-base: {}", a.callback_base);
+        println!("device-link-base: {}", sidkit_proto::env::DEMO_DEVICE_LINK_BASE);
+        println!("rp-api-base-url: {}", sim.base_url());
+        println!("default-account: {DEMO_ACCOUNT}");
+        println!("Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(fail)?;
+        server.shutdown().await;
+        Ok(String::new())
+    })
+}
+
+/// `smartid serve --env demo`: the contract router on SK DEMO, no development route.
+fn serve_demo_env(a: ServeArgs) -> CmdResult {
+    let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
+    sidkit_app::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    let limits = a.limits.config()?;
+    if a.demo_env.check_config {
+        // Builds the TLS client and the backend (reads the CA files); no request.
+        cfg.backend(&a.callback_base, None)
+            .map_err(CliError::Input)?;
+        return Ok(cfg.describe(&a.callback_base));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(async move {
+        let store = open_store(a.redis.as_deref()).await?;
+        let backend = cfg
+            .backend(&a.callback_base, store)
+            .map_err(CliError::Input)?;
+        let server = sidkit_cli::reference::Server::start_with(
+            backend.router(),
+            SocketAddr::new(a.bind, a.port),
+            limits,
+        )
+        .await
+        .map_err(fail)?;
+        println!("backend-url: {}", server.base_url());
+        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("{}", cfg.describe(&a.callback_base));
+        println!("Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).");
+        println!("Ctrl-C stops.");
+        tokio::signal::ctrl_c().await.map_err(fail)?;
+        server.shutdown().await;
+        Ok(String::new())
+    })
+}
+
+#[cfg(feature = "redis-store")]
+async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
+    match url {
+        Some(u) => {
+            let s = sidkit_backend::RedisStore::connect(u, "sidkit:")
+                .await
+                .map_err(fail)?;
+            Ok(Some(Arc::new(s)))
+        }
+        None => Ok(None),
+    }
+}
+
+#[cfg(not(feature = "redis-store"))]
+async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
+    match url {
+        Some(_) => Err(CliError::Input(
+            "--redis needs the `redis-store` feature (cargo run -p sidkit-cli --features redis-store)".into(),
+        )),
+        None => Ok(None),
+    }
+}
