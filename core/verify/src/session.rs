@@ -188,7 +188,7 @@ fn check_offered(kind: SessionKind, flows: OfferedFlows, callback: Option<&str>)
 }
 
 /// What is verified of an authentication session (ACSP_V2).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AuthenticationSession<'a> {
     /// How the session was started.
     pub kind: SessionKind,
@@ -299,7 +299,7 @@ impl<'a> AuthenticationSession<'a> {
 }
 
 /// What is verified of a signature session (RAW_DIGEST_SIGNATURE).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SignatureSession<'a> {
     /// How the session was started.
     pub kind: SessionKind,
@@ -471,7 +471,7 @@ impl<'a> SignatureSession<'a> {
 }
 
 /// What is verified of a certificate-choice session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct CertificateChoiceSession<'a> {
     /// How the session was started (device link C2 or notification C3).
     pub kind: SessionKind,
@@ -529,5 +529,72 @@ impl<'a> CertificateChoiceSession<'a> {
             sidkit_proto::callback::validate_initial_callback_url(u)?;
         }
         check_offered(self.kind, self.offered_flows, self.initial_callback_url)
+    }
+}
+
+/// `initialCallbackUrl` for `Debug`: the base, the query (which holds the callback token)
+/// redacted.
+fn callback_for_debug(url: Option<&str>) -> Option<String> {
+    url.map(|u| match u.split_once('?') {
+        Some((base, _)) => format!("{base}?{}", sidkit_proto::secret::REDACTED),
+        None => u.to_owned(),
+    })
+}
+
+/// Prints everything but the `rpChallenge` and the callback token.
+impl std::fmt::Debug for AuthenticationSession<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthenticationSession")
+            .field("kind", &self.kind)
+            .field("relying_party_name", &self.relying_party_name)
+            .field("brokered_rp_name", &self.brokered_rp_name)
+            .field("rp_challenge", &sidkit_proto::secret::REDACTED)
+            .field("signature_algorithm", &self.signature_algorithm)
+            .field("hash_algorithm", &self.hash_algorithm)
+            .field("interactions", &self.interactions)
+            .field(
+                "initial_callback_url",
+                &callback_for_debug(self.initial_callback_url),
+            )
+            .field("certificate_level", &self.certificate_level)
+            .field("subject", &self.subject)
+            .field("offered_flows", &self.offered_flows)
+            .finish()
+    }
+}
+
+/// Prints everything but the callback token.
+impl std::fmt::Debug for SignatureSession<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignatureSession")
+            .field("kind", &self.kind)
+            .field("digest", &self.digest)
+            .field("signature_algorithm", &self.signature_algorithm)
+            .field("hash_algorithm", &self.hash_algorithm)
+            .field("interactions", &self.interactions)
+            .field(
+                "initial_callback_url",
+                &callback_for_debug(self.initial_callback_url),
+            )
+            .field("certificate_level", &self.certificate_level)
+            .field("subject", &self.subject)
+            .field("offered_flows", &self.offered_flows)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Prints everything but the callback token.
+impl std::fmt::Debug for CertificateChoiceSession<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateChoiceSession")
+            .field("kind", &self.kind)
+            .field(
+                "initial_callback_url",
+                &callback_for_debug(self.initial_callback_url),
+            )
+            .field("certificate_level", &self.certificate_level)
+            .field("subject", &self.subject)
+            .field("offered_flows", &self.offered_flows)
+            .finish()
     }
 }
