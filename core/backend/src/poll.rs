@@ -217,9 +217,8 @@ impl Backend {
             };
             if let Some(id) = session_id {
                 match self
-                    .cfg
-                    .client
-                    .session_status(&id, sidkit_client::MIN_LONG_POLL)
+                    .status
+                    .get(&self.cfg.client, &id, sidkit_client::MIN_LONG_POLL)
                     .await
                 {
                     Ok(st) if st.state == SessionState::Complete => {

@@ -104,14 +104,14 @@ async fn stamp(mut r: Response) -> Response {
 
 /// The answer to a failed request: `e` as its problem.
 fn problem_response(e: FlowError) -> Response {
-    let e_wait = e.clone();
+    let wait = crate::admission::retry_after(&e);
     let p = Problem::from(e);
     let status = StatusCode::from_u16(p.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&p).unwrap_or_default();
     let mut r = (status, body).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    if let Some(wait) = crate::admission::retry_after(&e_wait) {
+    if let Some(wait) = wait {
         if let Ok(v) = HeaderValue::from_str(&wait.as_secs().to_string()) {
             r.headers_mut().insert(header::RETRY_AFTER, v);
         }

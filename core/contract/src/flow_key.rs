@@ -14,7 +14,9 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use sidkit_proto::secret::{ct_eq, random_bytes, REDACTED};
-use sidkit_proto::{b64, ProtoError, Result};
+use sidkit_proto::{b64, Result};
+
+use crate::validate::decode_b64url_32;
 
 /// The request header that carries the flow key (`Sidkit-Flow-Key: <BASE64URL(flowKey)>`).
 pub const FLOW_KEY_HEADER: &str = "Sidkit-Flow-Key";
@@ -25,21 +27,23 @@ pub const FLOW_KEY_LEN: usize = 43;
 /// A flow's key: 32 random bytes, zeroized on drop, printed as `[redacted]`.
 #[derive(Clone)]
 pub struct FlowKey {
-    bytes: Zeroizing<Vec<u8>>,
+    bytes: Zeroizing<[u8; 32]>,
     text: Zeroizing<String>,
 }
 
 impl FlowKey {
     /// A new key from the operating system's CSPRNG.
     pub fn generate() -> Result<Self> {
-        let bytes = random_bytes(32)?;
-        let text = Zeroizing::new(b64::encode_url(&bytes));
+        let random = random_bytes(32)?;
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        bytes.copy_from_slice(&random);
+        let text = Zeroizing::new(b64::encode_url(&bytes[..]));
         Ok(FlowKey { bytes, text })
     }
 
     /// Parses a key from its header form (43 characters of BASE64URL without padding).
     pub fn parse(text: &str) -> Result<Self> {
-        let bytes = decode_32(FLOW_KEY_HEADER, text)?;
+        let bytes = decode_b64url_32(FLOW_KEY_HEADER, text)?;
         Ok(FlowKey {
             bytes,
             text: Zeroizing::new(text.to_owned()),
@@ -67,7 +71,7 @@ impl FlowKey {
 /// Constant-time comparison of the keys.
 impl PartialEq for FlowKey {
     fn eq(&self, other: &Self) -> bool {
-        ct_eq(&self.bytes, &other.bytes)
+        ct_eq(&self.bytes[..], &other.bytes[..])
     }
 }
 
@@ -81,24 +85,7 @@ impl fmt::Debug for FlowKey {
 
 /// Checks a `flowKeyChallenge`: 43 characters of BASE64URL without padding (a SHA-256).
 pub fn validate_flow_key_challenge(challenge: &str) -> Result<()> {
-    decode_32("flowKeyChallenge", challenge).map(|_| ())
-}
-
-fn decode_32(field: &'static str, text: &str) -> Result<Zeroizing<Vec<u8>>> {
-    if text.len() != FLOW_KEY_LEN {
-        return Err(ProtoError::invalid(
-            field,
-            format!("must be {FLOW_KEY_LEN} characters of BASE64URL without padding"),
-        ));
-    }
-    let bytes = Zeroizing::new(
-        b64::decode_url(field, text)
-            .map_err(|_| ProtoError::invalid(field, "is not BASE64URL without padding"))?,
-    );
-    if bytes.len() != 32 || b64::encode_url(&bytes) != text {
-        return Err(ProtoError::invalid(field, "must encode exactly 32 bytes"));
-    }
-    Ok(bytes)
+    decode_b64url_32("flowKeyChallenge", challenge).map(|_| ())
 }
 
 #[cfg(test)]

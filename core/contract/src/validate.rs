@@ -3,6 +3,7 @@
 
 use sidkit_proto::b64;
 use sidkit_proto::{ProtoError, Result};
+use zeroize::Zeroizing;
 
 use crate::limits::*;
 
@@ -81,15 +82,25 @@ pub fn validate_flow_handle(h: &str) -> Result<()> {
 
 /// Checks a callback-token commitment: 43 Base64URL characters decoding to 32 bytes.
 pub fn decode_commitment(c: &str) -> Result<[u8; 32]> {
-    if c.len() != 43 {
+    decode_b64url_32("callbackCommitment", c).map(|b| *b)
+}
+
+/// Decodes `text`, 43 characters of canonical BASE64URL without padding, into 32 bytes (a
+/// SHA-256 or a key); the decoding buffer is zeroized.
+pub(crate) fn decode_b64url_32(field: &'static str, text: &str) -> Result<Zeroizing<[u8; 32]>> {
+    if text.len() != 43 {
         return Err(ProtoError::invalid(
-            "callbackCommitment",
-            "must be 43 Base64URL characters (SHA-256)",
+            field,
+            "must be 43 Base64URL characters without padding (32 bytes)",
         ));
     }
-    b64::decode_url("callbackCommitment", c)?
-        .try_into()
-        .map_err(|_| ProtoError::invalid("callbackCommitment", "must decode to 32 bytes"))
+    let bytes = Zeroizing::new(b64::decode_url(field, text)?);
+    let mut out = Zeroizing::new([0u8; 32]);
+    if bytes.len() != out.len() {
+        return Err(ProtoError::invalid(field, "must decode to 32 bytes"));
+    }
+    out.copy_from_slice(&bytes);
+    Ok(out)
 }
 
 pub(crate) fn validate_app_data(d: Option<&str>) -> Result<()> {
