@@ -174,6 +174,21 @@ impl Backend {
         self.streams.len()
     }
 
+    /// The QR link of this second for a pending QR flow, from the stored record alone (no
+    /// upstream call: the QR event stream sends one every second while its status check,
+    /// which may wait on a long poll, runs beside it); `None` once the flow is no longer
+    /// pending or its time is up (the status check then reports how it ended).
+    pub(crate) async fn qr_tick(&self, addr: &FlowAddr) -> Result<Option<String>, FlowError> {
+        let (_, rec) = self.load(addr).await?;
+        if !matches!(rec.stage, Stage::Pending)
+            || Self::expired(&rec)
+            || rec.presentation != Presentation::Qr
+        {
+            return Ok(None);
+        }
+        self.qr_link(&rec).map(Some)
+    }
+
     /// Checks that the request names a live flow with its key (for the QR event stream).
     pub(crate) async fn peek(
         &self,

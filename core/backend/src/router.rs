@@ -31,7 +31,7 @@ const MAX_BODY: usize = 64 * 1024;
 /// | `GET /flows/{flowHandle}` | [`Backend::poll_flow`] |
 /// | `DELETE /flows/{flowHandle}` | [`Backend::cancel_flow`] (`204`) |
 /// | `POST /flows/{flowHandle}/complete` | [`Backend::complete_flow`] |
-/// | `GET /flows/{flowHandle}/qr` | server-sent events: one [`Backend::poll_flow`] answer per second (`event: pending` with the QR link of that second, then `event: finished` or `event: problem`), for web and tablet pages |
+/// | `GET /flows/{flowHandle}/qr` | server-sent events for web and tablet pages: every second `event: pending` with the QR link of that second (from the stored flow, never held back by a slow upstream call), and, once a status check running beside the ticks sees the flow end, `event: finished` or `event: problem` |
 ///
 /// Every route but `POST /flows` needs the flow's key in the `Sidkit-Flow-Key` header
 /// ([`FLOW_KEY_HEADER`]); without it the flow is not found. Web pages read the QR stream with
@@ -229,16 +229,66 @@ async fn cancel(
 type PollFuture = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<PollFlowResponse, FlowError>> + Send>,
 >;
+type LinkFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<String>, FlowError>> + Send>>;
 
-/// The QR event stream: a poll per second until the flow is over.
+/// The QR event stream. Two things run side by side, so that a slow upstream status call
+/// (a long poll, a slow network) never holds the QR code back:
+///
+/// * every second a `pending` event with the link of that second, computed from the stored
+///   record without any upstream call ([`Backend::qr_tick`]);
+/// * at most one status check ([`Backend::poll_flow`]'s logic) at a time, started on a tick
+///   when none is running: when it sees the flow end, the stream sends `finished` or
+///   `problem` and ends.
 struct QrEvents {
     backend: Backend,
     addr: FlowAddr,
     /// This stream's registration: a newer stream of the same flow ends this one.
     ticket: crate::streams::StreamTicket,
     interval: tokio::time::Interval,
-    pending: Option<PollFuture>,
+    /// The status check in flight.
+    status: Option<PollFuture>,
+    /// The link of the current tick being computed.
+    link: Option<LinkFuture>,
     done: bool,
+}
+
+/// The event for a status check's answer; `None` while the flow is pending.
+fn status_event(r: Result<PollFlowResponse, FlowError>) -> Option<Event> {
+    match r {
+        Ok(PollFlowResponse::Pending { .. }) => None,
+        Ok(resp) => Some(
+            Event::default()
+                .event("finished")
+                .data(serde_json::to_string(&resp).unwrap_or_default()),
+        ),
+        Err(e) => Some(problem_event(e)),
+    }
+}
+
+fn problem_event(e: FlowError) -> Event {
+    Event::default()
+        .event("problem")
+        .data(serde_json::to_string(&Problem::from(e)).unwrap_or_default())
+}
+
+impl QrEvents {
+    /// Polls the status check in flight; the final event if it saw the flow end.
+    fn poll_status(&mut self, cx: &mut std::task::Context<'_>) -> Option<Event> {
+        let fut = self.status.as_mut()?;
+        let std::task::Poll::Ready(r) = fut.as_mut().poll(cx) else {
+            return None;
+        };
+        self.status = None;
+        status_event(r)
+    }
+
+    fn end_with(&mut self, event: Event) -> Option<Result<Event, std::convert::Infallible>> {
+        self.done = true;
+        self.status = None;
+        self.link = None;
+        Some(Ok(event))
+    }
 }
 
 impl futures_core::Stream for QrEvents {
@@ -252,7 +302,11 @@ impl futures_core::Stream for QrEvents {
         if self.done {
             return Poll::Ready(None);
         }
-        if self.pending.is_none() {
+        // The status check first: an ended flow ends the stream even if a tick is due.
+        if let Some(last) = self.poll_status(cx) {
+            return Poll::Ready(self.end_with(last));
+        }
+        if self.link.is_none() {
             if self.interval.poll_tick(cx).is_pending() {
                 return Poll::Pending;
             }
@@ -261,36 +315,42 @@ impl futures_core::Stream for QrEvents {
                 self.done = true;
                 return Poll::Ready(None);
             }
-            let b = self.backend.clone();
-            let a = self.addr.clone();
-            self.pending = Some(Box::pin(async move { b.poll_at(&a).await }));
+            if self.status.is_none() {
+                let (b, a) = (self.backend.clone(), self.addr.clone());
+                self.status = Some(Box::pin(async move { b.poll_at(&a).await }));
+                // Poll it now so that it registers its waker (it may also be done at once).
+                if let Some(last) = self.poll_status(cx) {
+                    return Poll::Ready(self.end_with(last));
+                }
+            }
+            let (b, a) = (self.backend.clone(), self.addr.clone());
+            self.link = Some(Box::pin(async move { b.qr_tick(&a).await }));
         }
-        let Some(fut) = self.pending.as_mut() else {
+        let Some(fut) = self.link.as_mut() else {
             return Poll::Pending;
         };
         let r = match fut.as_mut().poll(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(r) => r,
         };
-        self.pending = None;
-        let event = match r {
-            Ok(resp @ PollFlowResponse::Pending { .. }) => Event::default()
-                .event("pending")
-                .data(serde_json::to_string(&resp).unwrap_or_default()),
-            Ok(resp) => {
-                self.done = true;
-                Event::default()
-                    .event("finished")
-                    .data(serde_json::to_string(&resp).unwrap_or_default())
+        self.link = None;
+        match r {
+            Ok(Some(link)) => {
+                let resp = PollFlowResponse::Pending {
+                    device_link: Some(link),
+                };
+                let data = serde_json::to_string(&resp).unwrap_or_default();
+                Poll::Ready(Some(Ok(Event::default().event("pending").data(data))))
             }
-            Err(e) => {
-                self.done = true;
-                Event::default()
-                    .event("problem")
-                    .data(serde_json::to_string(&Problem::from(e)).unwrap_or_default())
+            // The flow is no longer pending: the status check (running, or started on the
+            // next tick) reports how it ended. Poll again so that the interval registers its
+            // waker (it was last seen ready).
+            Ok(None) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
             }
-        };
-        Poll::Ready(Some(Ok(event)))
+            Err(e) => Poll::Ready(self.end_with(problem_event(e))),
+        }
     }
 }
 
@@ -319,7 +379,8 @@ async fn qr_events(
         addr,
         ticket,
         interval,
-        pending: None,
+        status: None,
+        link: None,
         done: false,
     })
     .into_response()

@@ -156,3 +156,56 @@ async fn concurrent_polls_of_a_flow_share_one_upstream_call() {
         "{upstream} upstream calls for 20 concurrent polls"
     );
 }
+
+/// The QR link goes on changing every second while the upstream status call is slow (issue 16:
+/// the link tick is decoupled from the status long poll): with every status call delayed by
+/// 3 s, a stream still sends a `pending` event with a new link each second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qr_links_tick_every_second_while_status_calls_are_slow() {
+    use sidkit_simulator::{Fault, FaultScope};
+    let (server, sim) = server(16).await;
+    let base = server.base_url();
+    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
+    let (q, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    sim.inject_fault(
+        Fault::delay(Duration::from_secs(3))
+            .on(FaultScope::SessionStatus)
+            .times(100),
+    );
+    let mut r = http()
+        .get(format!("{base}flows/{}/qr", q.flow_handle().unwrap()))
+        .header(FLOW_KEY_HEADER, q.flow_key().expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let mut body = String::new();
+    let read = async {
+        while let Ok(Some(chunk)) = r.chunk().await {
+            body.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(4500), read).await;
+    let links: Vec<&str> = body
+        .split("\n\n")
+        .filter(|e| e.contains("event: pending"))
+        .filter_map(|e| e.split("\"deviceLink\":\"").nth(1))
+        .filter_map(|l| l.split('"').next())
+        .collect();
+    let mut distinct = links.clone();
+    distinct.dedup();
+    println!(
+        "{} pending events, {} distinct links in 4.5 s with 3 s status calls",
+        links.len(),
+        distinct.len()
+    );
+    assert!(
+        links.len() >= 4 && distinct.len() >= 4,
+        "the link must tick every second: {links:?}"
+    );
+    assert!(!body.contains("event: finished") && !body.contains("event: problem"));
+    sim.clear_faults();
+}
