@@ -9,7 +9,9 @@ use sidkit_proto::secret::RpChallenge;
 use sidkit_proto::vc;
 
 use crate::error::{CliError, CmdResult};
-use crate::secret_arg::SessionSecretArgs;
+use std::path::PathBuf;
+
+use crate::secret_arg::{read_inline_or_file, secret_arg, SecretArg, SessionSecretArgs};
 
 /// Arguments of `smartid device-link`.
 #[derive(Debug, Args)]
@@ -47,9 +49,12 @@ pub struct DeviceLinkArgs {
     #[arg(long)]
     interactions: Option<String>,
     /// initialCallbackUrl of the session (required for Web2App/App2App; accepted for QR and
-    /// left out of the QR payload).
-    #[arg(long)]
-    callback_url: Option<String>,
+    /// left out of the QR payload). It carries the callback token: prefer --callback-url-file.
+    #[arg(long, value_name = "URL", value_parser = secret_arg)]
+    callback_url: Option<SecretArg>,
+    /// Read the initialCallbackUrl from this file, or from stdin with `-`.
+    #[arg(long, value_name = "PATH|-", conflicts_with = "callback_url")]
+    callback_url_file: Option<PathBuf>,
     /// elapsedSeconds since the session response was received (QR only).
     #[arg(long)]
     elapsed_seconds: Option<u64>,
@@ -99,7 +104,12 @@ pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
         (_, Some(i)) => i,
         (t, None) => return Err(input(format!("{t} sessions need --interactions"))),
     };
-    match (link_type, a.elapsed_seconds, &a.callback_url) {
+    let callback_url = read_inline_or_file(
+        a.callback_url.as_ref(),
+        a.callback_url_file.as_deref(),
+        "--callback-url-file",
+    )?;
+    match (link_type, a.elapsed_seconds, &callback_url) {
         (DeviceLinkType::Qr, None, _) => return Err(input("QR links need --elapsed-seconds")),
         (t, Some(_), _) if t.is_same_device() => {
             return Err(input(format!(
@@ -120,7 +130,7 @@ pub fn device_link(a: DeviceLinkArgs) -> CmdResult {
         relying_party_name: a.rp_name,
         brokered_rp_name: a.brokered_rp_name,
         interactions,
-        initial_callback_url: a.callback_url.map(Into::into),
+        initial_callback_url: callback_url.as_deref().map(|u| u.as_str().into()),
         lang: a.lang,
     };
     let signer = DeviceLinkSigner::new(&params, &secret)?;
@@ -156,15 +166,24 @@ pub fn session_secret_digest(a: SessionSecretDigestArgs) -> CmdResult {
 
 /// Arguments of `smartid verify-callback`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("callback_source").required(true).args(["callback_url", "callback_url_file"])))]
+#[command(group(clap::ArgGroup::new("initial_source").required(true).args(["initial_callback_url", "initial_callback_url_file"])))]
 pub struct VerifyCallbackArgs {
-    /// The full callback URL the Smart-ID app opened.
-    #[arg(long)]
-    callback_url: String,
+    /// The full callback URL the Smart-ID app opened. It carries the callback token and shows
+    /// in the process list: prefer --callback-url-file.
+    #[arg(long, value_name = "URL", value_parser = secret_arg)]
+    callback_url: Option<SecretArg>,
+    /// Read the callback URL from this file, or from stdin with `-`.
+    #[arg(long, value_name = "PATH|-")]
+    callback_url_file: Option<PathBuf>,
     /// The session's initialCallbackUrl exactly as sent, with its `value` token: the callback
     /// must be on its base, with its parameters unchanged and nothing added but what the
-    /// Smart-ID app appends.
-    #[arg(long)]
-    initial_callback_url: String,
+    /// Smart-ID app appends. Prefer --initial-callback-url-file.
+    #[arg(long, value_name = "URL", value_parser = secret_arg)]
+    initial_callback_url: Option<SecretArg>,
+    /// Read the initialCallbackUrl from this file, or from stdin with `-`.
+    #[arg(long, value_name = "PATH|-")]
+    initial_callback_url_file: Option<PathBuf>,
     /// auth, sign or cert: only auth callbacks carry a userChallengeVerifier.
     #[arg(long)]
     session_type: String,
@@ -180,10 +199,23 @@ pub struct VerifyCallbackArgs {
 /// session's `initialCallbackUrl`, secret and, for authentication, `signature.userChallenge`.
 /// Prints `valid` or fails with exit 1 naming the check.
 pub fn verify_callback(a: VerifyCallbackArgs) -> CmdResult {
+    let given = "clap requires one of the two";
+    let callback_url = read_inline_or_file(
+        a.callback_url.as_ref(),
+        a.callback_url_file.as_deref(),
+        "--callback-url-file",
+    )?
+    .ok_or_else(|| input(format!("--callback-url: {given}")))?;
+    let initial_callback_url = read_inline_or_file(
+        a.initial_callback_url.as_ref(),
+        a.initial_callback_url_file.as_deref(),
+        "--initial-callback-url-file",
+    )?
+    .ok_or_else(|| input(format!("--initial-callback-url: {given}")))?;
     let secret = a.secret.read()?;
     let session_type: SessionType = a.session_type.parse()?;
     // A bad initialCallbackUrl is bad input, not a failed check.
-    CanonicalBase::from_initial_callback_url(&a.initial_callback_url, DEFAULT_TOKEN_PARAM)
+    CanonicalBase::from_initial_callback_url(&initial_callback_url, DEFAULT_TOKEN_PARAM)
         .map_err(|e| input(format!("--initial-callback-url: {e}")))?;
     let expected = match (session_type, a.user_challenge.as_deref()) {
         (SessionType::Auth, Some(uc)) => {
@@ -207,6 +239,6 @@ pub fn verify_callback(a: VerifyCallbackArgs) -> CmdResult {
         (SessionType::Sign, None) => ExpectedCallback::Signature,
         (SessionType::Cert, None) => ExpectedCallback::CertificateChoice,
     };
-    verify_callback_url(&a.callback_url, &a.initial_callback_url, &secret, expected)?;
+    verify_callback_url(&callback_url, &initial_callback_url, &secret, expected)?;
     Ok("valid".to_owned())
 }

@@ -22,7 +22,7 @@ use sidkit_verify::{
 };
 
 use crate::error::{CliError, CmdResult};
-use crate::secret_arg::SessionSecretArgs;
+use crate::secret_arg::{read_inline_or_file, secret_arg, SecretArg, SessionSecretArgs};
 
 /// A trust set bundled with sidkit: SK's published CA certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -60,9 +60,18 @@ pub struct VerifyResponseArgs {
     #[arg(long = "pin-sha256", value_name = "HEX")]
     pins: Vec<String>,
     /// The callback URL the Smart-ID app opened (same-device flows); needs the session's
-    /// secret (--session-secret or --session-secret-file) to check its digest.
-    #[arg(long, requires = "session_secret_source")]
-    callback_url: Option<String>,
+    /// secret (--session-secret or --session-secret-file) to check its digest. It carries the
+    /// callback token and shows in the process list: prefer --callback-url-file.
+    #[arg(long, value_name = "URL", value_parser = secret_arg, requires = "session_secret_source")]
+    callback_url: Option<SecretArg>,
+    /// Read the callback URL from this file, or from stdin with `-`.
+    #[arg(
+        long,
+        value_name = "PATH|-",
+        conflicts_with = "callback_url",
+        requires = "session_secret_source"
+    )]
+    callback_url_file: Option<PathBuf>,
     #[command(flatten)]
     secret: SessionSecretArgs,
     /// Verification instant (RFC 3339, e.g. 2026-05-01T12:00:00Z); default: now.
@@ -82,9 +91,13 @@ pub struct VerifyResponseArgs {
     #[arg(long)]
     brokered_rp_name: Option<String>,
     /// For a linked notification signature (S5): the initialCallbackUrl of the preceding
-    /// device-link certificate choice, whose callback completes it.
-    #[arg(long)]
-    linked_callback_url: Option<String>,
+    /// device-link certificate choice, whose callback completes it (it carries that session's
+    /// callback token: prefer --linked-callback-url-file).
+    #[arg(long, value_name = "URL", value_parser = secret_arg)]
+    linked_callback_url: Option<SecretArg>,
+    /// Read the linked initialCallbackUrl from this file, or from stdin with `-`.
+    #[arg(long, value_name = "PATH|-", conflicts_with = "linked_callback_url")]
+    linked_callback_url_file: Option<PathBuf>,
 }
 
 fn input(msg: impl Into<String>) -> CliError {
@@ -355,13 +368,23 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             .collect::<Result<Vec<_>, _>>()?;
         trust.require_fingerprints(&pins)?;
     }
-    if a.secret.is_given() && a.callback_url.is_none() {
+    let callback_url = read_inline_or_file(
+        a.callback_url.as_ref(),
+        a.callback_url_file.as_deref(),
+        "--callback-url-file",
+    )?;
+    let linked_callback_url = read_inline_or_file(
+        a.linked_callback_url.as_ref(),
+        a.linked_callback_url_file.as_deref(),
+        "--linked-callback-url-file",
+    )?;
+    if a.secret.is_given() && callback_url.is_none() {
         return Err(input(
             "the session secret is for checking a callback: add --callback-url",
         ));
     }
     let secret = a.secret.read_optional()?;
-    let callback = match (&a.callback_url, &secret) {
+    let callback = match (callback_url.as_deref(), &secret) {
         (Some(url), Some(s)) => CallbackCheck::Url {
             callback_url: url,
             session_secret: s,
@@ -373,7 +396,7 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     let status: SessionStatus = parse(&status_json, "status")?;
     let ctx = VerificationContext::new(scheme, &trust, at);
     let kind = classify(&request, offered)?;
-    if a.linked_callback_url.is_some() && !matches!(kind, Kind::LinkedSign(_)) {
+    if linked_callback_url.is_some() && !matches!(kind, Kind::LinkedSign(_)) {
         return Err(input(
             "--linked-callback-url is only for linked signature requests",
         ));
@@ -418,7 +441,11 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
                     "a linked signature request needs --subject document/<document number>",
                 ));
             };
-            let s = SignatureSession::linked(r, doc, a.linked_callback_url.as_deref());
+            let s = SignatureSession::linked(
+                r,
+                doc,
+                linked_callback_url.as_deref().map(String::as_str),
+            );
             let res = verify_signature(&ctx, &s, &status, callback).map_err(failed)?;
             ("signature", serde_json::to_value(res))
         }

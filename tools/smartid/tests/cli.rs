@@ -1,32 +1,8 @@
 //! The `smartid` binary, end to end: outputs, exit codes and error messages.
 
-use std::process::Command;
+mod cli_run;
 
-const SECRET: &str = "B98ODiVCebRedSwdTk51zFSaGYyHtY1H2A0ocAi3/Ps=";
-const RP_CHALLENGE: &str =
-    "GYS+yoah6emAcVDNIajwSs6UB/M95XrDxMzXBUkwQJ9YFDipXXzGpPc7raWcuc2+TEoRc7WvIZ/7dU/iRXenYg==";
-const DIGEST: &str =
-    "FNZFFya5wGLv9b27fZngaWrOBqle4tGwxZuDFRBdPl1RQvxJsfoqvTbjafd+8BcehMOQGvak6zlP+F8tga4bfQ==";
-const INTERACTIONS: &str = "W3sidHlwZSI6ImNvbmZpcm1hdGlvbk1lc3NhZ2UiLCJkaXNwbGF5VGV4dDIwMCI6IkxvbmdlciBkZXNjcmlwdGlvbiBvZiB0aGUgdHJhbnNhY3Rpb24gY29udGV4dCJ9LHsidHlwZSI6ImRpc3BsYXlUZXh0QW5kUElOIiwiZGlzcGxheVRleHQ2MCI6IlNob3J0IGRlc2NyaXB0aW9uIG9mIHRoZSB0cmFuc2FjdGlvbiBjb250ZXh0In1d";
-const CALLBACK: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn smartid(args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_smartid"))
-        .args(args)
-        .output()
-        .expect("run smartid");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
+use cli_run::*;
 
 fn link_args<'a>(link_type: &'a str, session_type: &'a str) -> Vec<&'a str> {
     vec![
@@ -131,10 +107,6 @@ fn verification_code_and_digest() {
         (0, "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc\n")
     );
 }
-
-const RETURNED: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
-
-const UC: &str = "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00";
 
 /// `smartid verify-callback` for `callback_url` against the documented session (its
 /// initialCallbackUrl, secret and userChallenge), with `extra` arguments.
@@ -443,97 +415,4 @@ fn verify_callback_without_the_base_is_not_valid() {
     ]);
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert!(!out.stdout.contains("valid"), "{}", out.stdout);
-}
-
-// ---- secrets from a file or stdin (issue 16 item 10) --------------------------------------------
-
-fn smartid_stdin(args: &[&str], stdin: &str) -> Out {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smartid"))
-        .args(args)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run smartid");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
-/// The session secret need not be on the command line (where `ps` shows it): it can come from
-/// a file or, with `-`, from stdin (one trailing newline is dropped).
-#[test]
-fn session_secret_from_a_file_or_stdin() {
-    const SECRET_DIGEST: &str = "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc\n";
-    let out = smartid_stdin(
-        &["session-secret-digest", "--session-secret-file", "-"],
-        &format!("{SECRET}\n"),
-    );
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (0, SECRET_DIGEST),
-        "{}",
-        out.stderr
-    );
-    // verify-callback, the command the issue names.
-    let out = smartid_stdin(
-        &[
-            "verify-callback",
-            "--callback-url",
-            RETURNED,
-            "--initial-callback-url",
-            CALLBACK,
-            "--session-type",
-            "auth",
-            "--session-secret-file",
-            "-",
-            "--user-challenge",
-            UC,
-        ],
-        &format!("{SECRET}\n"),
-    );
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (0, "valid\n"),
-        "{}",
-        out.stderr
-    );
-    let path = std::env::temp_dir().join(format!("sidkit-cli-secret-{}", std::process::id()));
-    std::fs::write(&path, SECRET).unwrap();
-    let p = path.to_str().unwrap();
-    let out = smartid(&["session-secret-digest", "--session-secret-file", p]);
-    assert_eq!(
-        (out.code, out.stdout.as_str()),
-        (0, SECRET_DIGEST),
-        "{}",
-        out.stderr
-    );
-    // Both, or a missing file, are bad input.
-    let out = smartid(&[
-        "session-secret-digest",
-        "--session-secret",
-        SECRET,
-        "--session-secret-file",
-        p,
-    ]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    std::fs::remove_file(&path).unwrap();
-    let out = smartid(&["session-secret-digest", "--session-secret-file", p]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(
-        out.stderr.contains("--session-secret-file"),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains(SECRET), "{}", out.stderr);
 }
