@@ -187,12 +187,10 @@ impl Backend {
                 done.stage = Stage::done(Some(fp.clone()), &result, true);
                 // Version v+1 is ours unless the lease ran out and another instance took the
                 // claim over: then its answer is the flow's.
-                if self.save(&addr, v.version + 1, &done).await? {
-                    // The session reference only once the result is recorded, so a flow never
-                    // has two.
-                    if let Ok(o) = &result {
-                        self.store_session_ref(o, &done).await;
-                    }
+                if self
+                    .record_done(&addr, v.version + 1, &done, &result)
+                    .await?
+                {
                     return result;
                 }
             }

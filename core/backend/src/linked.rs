@@ -114,13 +114,7 @@ impl Backend {
     ) -> Result<bool, FlowError> {
         let mut done = rec.clone();
         done.stage = Stage::done(None, &result, false);
-        let saved = self.save(addr, v.version, &done).await?;
-        if saved {
-            if let Ok(o) = &result {
-                self.store_session_ref(o, rec).await;
-            }
-        }
-        Ok(saved)
+        self.record_done(addr, v.version, &done, &result).await
     }
 
     /// One step of a `certificateChoiceAndSignature` flow: waits (at most `long_poll`) for the

@@ -1,7 +1,7 @@
 //! Verification of a finished Smart-ID session into a [`FlowOutcome`]: the full response check
 //! ([`sidkit_verify`], against the configured trust store, with the callback check the
 //! presentation requires), the fresh one-time session reference put in the outcome's `appData`,
-//! and storing that reference until it is redeemed.
+//! and recording the outcome with that reference until it is redeemed.
 
 use std::time::SystemTime;
 
@@ -16,7 +16,7 @@ use sidkit_verify::{
 };
 
 use crate::error::FlowError;
-use crate::record::{ref_key, FlowRecord, SESSION_REF_PREFIX};
+use crate::record::{ref_key, FlowAddr, FlowRecord, SESSION_REF_PREFIX};
 use crate::util::to_json;
 use crate::Backend;
 
@@ -105,21 +105,51 @@ impl Backend {
         Ok(outcome)
     }
 
-    /// Stores the session reference of `outcome` (if any) until the flow expires, so that
-    /// [`Backend::redeem_session_ref`] can redeem it once.
-    pub(crate) async fn store_session_ref(&self, outcome: &FlowOutcome, rec: &FlowRecord) {
-        let app_data = match outcome {
-            FlowOutcome::Authenticated { app_data, .. } | FlowOutcome::Signed { app_data, .. } => {
-                app_data.clone()
-            }
-            FlowOutcome::Failed { .. } => None,
+    /// Records `done` (a `Stage::Done` with `result`) over version `version` of the flow at
+    /// `addr`, and with it the session reference of a successful outcome, so that
+    /// [`Backend::redeem_session_ref`] can redeem it once. Whether the record was ours to write
+    /// (`false`: another instance or request recorded the flow first).
+    ///
+    /// The reference is stored first: an instance that dies between the two writes leaves an
+    /// unreferenced session reference (its value never left the instance; it expires with the
+    /// flow) and a flow that another instance finishes, never an outcome handed out whose
+    /// reference cannot be redeemed. A reference that cannot be stored fails the call with
+    /// [`FlowError::Store`] before the flow is recorded (a retry finishes it); one whose flow
+    /// was recorded by someone else first is removed again.
+    pub(crate) async fn record_done(
+        &self,
+        addr: &FlowAddr,
+        version: u64,
+        done: &FlowRecord,
+        result: &Result<FlowOutcome, FlowError>,
+    ) -> Result<bool, FlowError> {
+        let session_ref = match result {
+            Ok(
+                FlowOutcome::Authenticated { app_data, .. } | FlowOutcome::Signed { app_data, .. },
+            ) => app_data
+                .as_deref()
+                .filter(|r| r.starts_with(SESSION_REF_PREFIX)),
+            _ => None,
         };
-        if let (Some(r), Ok(json)) = (app_data, to_json(outcome)) {
-            let _ = self
+        let key = session_ref.map(ref_key);
+        if let (Some(key), Ok(o)) = (&key, result) {
+            let json = to_json(o)?;
+            if !self
                 .cfg
                 .store
-                .insert(&ref_key(&r), &json, self.ttl_left(rec))
-                .await;
+                .insert(key, &json, self.ttl_left(done))
+                .await?
+            {
+                return Err(FlowError::internal("a session reference is already in use"));
+            }
         }
+        let saved = self.save(addr, version, done).await?;
+        if !saved {
+            if let Some(key) = &key {
+                // Best effort: if this fails too, the reference expires with the flow.
+                let _ = self.cfg.store.remove(key).await;
+            }
+        }
+        Ok(saved)
     }
 }

@@ -135,10 +135,7 @@ impl Backend {
             };
             let mut done = rec.clone();
             done.stage = Stage::done(None, &result, true);
-            if self.save(addr, v.version, &done).await? {
-                if let Ok(o) = &result {
-                    self.store_session_ref(o, &rec).await;
-                }
+            if self.record_done(addr, v.version, &done, &result).await? {
                 return result.map(PollFlowResponse::finished);
             }
             // Another poll finished it first: answer as a later reader.

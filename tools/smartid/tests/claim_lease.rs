@@ -2,7 +2,8 @@
 //! records the result (its store write of the claim lands, then A never comes back); the app's
 //! retry reaches instance B, which shares the store. B waits out A's lease, takes the claim
 //! over, reads the Smart-ID status again and finishes: the flow completes exactly once, with
-//! one session reference.
+//! one session reference. And A dying right after it recorded the outcome: B's answer to the
+//! retry is that outcome, and its session reference can be redeemed.
 
 mod common;
 
@@ -21,10 +22,12 @@ use sidkit_cli::reference::{app, backend_config, start_simulator, Server, DEMO_C
 use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome, Presentation};
 use zeroize::Zeroizing;
 
-/// A store that "dies" right after it wrote a claim: the write lands in the shared store, the
-/// caller never hears back (as when the process is killed at that moment).
+/// A store that "dies" right after it wrote a flow record of the stage `dies_after` (e.g.
+/// `completing`, the claim): the write lands in the shared store, the caller never hears back
+/// (as when the process is killed at that moment).
 struct DiesAfterClaim {
     inner: Arc<MemoryStore>,
+    dies_after: &'static str,
     died: AtomicBool,
 }
 
@@ -44,7 +47,7 @@ impl SessionStore for DiesAfterClaim {
         ttl: Duration,
     ) -> Result<bool, StoreError> {
         let r = self.inner.replace(key, version, value, ttl).await?;
-        if r && value.contains(r#""s":"completing""#) {
+        if r && value.contains(&format!(r#""s":"{}""#, self.dies_after)) {
             self.died.store(true, Ordering::SeqCst);
             std::future::pending::<()>().await;
         }
@@ -83,6 +86,7 @@ async fn a_claim_whose_instance_died_is_taken_over_once() {
     let shared = Arc::new(MemoryStore::new());
     let dying = Arc::new(DiesAfterClaim {
         inner: shared.clone(),
+        dies_after: "completing",
         died: AtomicBool::new(false),
     });
     let (_a, server_a) = instance(&sim, dying.clone()).await;
@@ -135,5 +139,62 @@ async fn a_claim_whose_instance_died_is_taken_over_once() {
     assert_eq!(again, outcome);
     let r = app_data.as_deref().unwrap();
     assert!(b.redeem_session_ref(r).await.unwrap().is_some());
+    assert!(b.redeem_session_ref(r).await.unwrap().is_none());
+}
+
+/// A records the outcome and dies before answering: the retry on B gets the recorded outcome
+/// (the same one, not a second verification), and its session reference was stored before the
+/// outcome was, so the RP's login can redeem it (before, the reference was written after the
+/// record, and a crash in between handed out an outcome whose reference was unknown).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outcome_recorded_by_an_instance_that_died_is_redeemable() {
+    let sim = Arc::new(start_simulator(0).await.unwrap());
+    let shared = Arc::new(MemoryStore::new());
+    let dying = Arc::new(DiesAfterClaim {
+        inner: shared.clone(),
+        dies_after: "done",
+        died: AtomicBool::new(false),
+    });
+    let (_a, server_a) = instance(&sim, dying.clone()).await;
+    let (b, server_b) = instance(&sim, shared.clone()).await;
+    let account = "PNOEE-40404040009-MOCK-Q";
+    let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
+    let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
+    let (mut flow, next) = phone_b
+        .start(FlowKind::Authentication, Presentation::App2App, None)
+        .await
+        .unwrap();
+    let NextStep::LaunchApp { device_link } = next else {
+        panic!()
+    };
+    flow.mark_launched(now_ms()).unwrap();
+    let url = phone_b
+        .smart_id_app(&device_link)
+        .await
+        .unwrap()
+        .return_url
+        .unwrap();
+    let req = CompleteFlowRequest {
+        flow_handle: flow.flow_handle().unwrap().to_owned(),
+        return_url: url.clone(),
+    };
+    let on_a = tokio::time::timeout(
+        Duration::from_secs(3),
+        phone_a.transport.complete_flow(&req, flow.flow_key()),
+    )
+    .await;
+    assert!(on_a.is_err(), "instance A answered: {on_a:?}");
+    assert!(dying.died.load(Ordering::SeqCst), "A recorded the outcome");
+    let outcome = within(10, phone_b.deliver_return_url(&mut flow, &url))
+        .await
+        .unwrap();
+    let FlowOutcome::Authenticated { app_data, .. } = &outcome else {
+        panic!("{outcome:?}")
+    };
+    let r = app_data.as_deref().unwrap();
+    assert!(
+        b.redeem_session_ref(r).await.unwrap().is_some(),
+        "the outcome's session reference must be redeemable"
+    );
     assert!(b.redeem_session_ref(r).await.unwrap().is_none());
 }
