@@ -159,7 +159,11 @@ pub struct BackendConfig {
     /// How long a completion's claim holds (default 15 s). The claim is taken after the Smart-ID
     /// status is fetched, so the claimer only verifies and records; if it has not recorded a
     /// result when the lease runs out (the instance died after the claim), the identical
-    /// completion on any instance takes the claim over and finishes the verification.
+    /// completion on any instance takes the claim over and finishes the verification. Starts
+    /// hold their `Idempotency-Key` for as long: a retry of a start whose instance died takes
+    /// it over after the lease (a start still running then loses it and answers
+    /// `unavailable`, so that its client's retry gets the one flow). Keep it above the RP API
+    /// client's request timeout.
     pub claim_lease: Duration,
 }
 

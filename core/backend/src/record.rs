@@ -148,11 +148,16 @@ pub(crate) struct LinkedStage {
 }
 
 /// Idempotency-key entry: the request's fingerprint (over the body and its
-/// `flowKeyChallenge`) and, once created, the flow's handle.
+/// `flowKeyChallenge`) and, once created, the flow's handle. While the flow is being created,
+/// the creating instance holds it until `lease_until_ms`: a retry after that (the instance
+/// died) takes the start over.
 #[derive(Serialize, Deserialize)]
 pub(crate) struct IdemEntry {
     pub(crate) fp: String,
     pub(crate) handle: Option<String>,
+    /// Unix milliseconds; absent in entries written before leases (never taken over).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) lease_until_ms: Option<u64>,
 }
 
 /// Where a flow is stored: `flow:` + `SHA-256` of its handle and its flow-key challenge. A

@@ -55,11 +55,16 @@ impl Backend {
         let fp = request_fp(&request, &challenge);
         let store = &self.cfg.store;
         let ikey = idem_key(&request.idempotency_key);
+        let lease = self.cfg.claim_lease.as_millis() as u64;
         let entry = to_json(&IdemEntry {
             fp: fp.clone(),
             handle: None,
+            lease_until_ms: Some(now_ms() + lease),
         })?;
-        if !store.insert(&ikey, &entry, self.cfg.flow_ttl).await? {
+        // The version of the idempotency entry this request holds while it creates the flow.
+        let held = if store.insert(&ikey, &entry, self.cfg.flow_ttl).await? {
+            1
+        } else {
             // A retry: answer as the first time.
             let Some(v) = store.get(&ikey).await? else {
                 return Err(FlowError::EarlierStartExpired);
@@ -68,17 +73,29 @@ impl Backend {
             if !ct_eq(e.fp.as_bytes(), fp.as_bytes()) {
                 return Err(FlowError::IdempotencyConflict);
             }
-            let Some(handle) = e.handle else {
-                return Err(FlowError::StartInProgress);
-            };
-            let (_, rec) = self.load(&FlowAddr::new(&handle, &challenge)).await?;
-            let mut resp = rec.start_response.clone();
-            resp.expires_in_ms = rec.expires_at_ms.saturating_sub(now_ms()).max(1);
-            if rec.presentation == Presentation::Qr {
-                resp.device_link = self.qr_link(&rec)?;
+            match e.handle {
+                Some(handle) => {
+                    let (_, rec) = self.load(&FlowAddr::new(&handle, &challenge)).await?;
+                    let mut resp = rec.start_response.clone();
+                    resp.expires_in_ms = rec.expires_at_ms.saturating_sub(now_ms()).max(1);
+                    if rec.presentation == Presentation::Qr {
+                        resp.device_link = self.qr_link(&rec)?;
+                    }
+                    return Ok(resp);
+                }
+                // The instance creating it died (its lease ran out): take the start over.
+                None if e.lease_until_ms.is_some_and(|l| now_ms() >= l) => {
+                    if !store
+                        .replace(&ikey, v.version, &entry, self.cfg.flow_ttl)
+                        .await?
+                    {
+                        return Err(FlowError::StartInProgress);
+                    }
+                    v.version + 1
+                }
+                None => return Err(FlowError::StartInProgress),
             }
-            return Ok(resp);
-        }
+        };
         // The instance's cap on pending flows (admission control), then the new flow.
         let now = now_ms();
         let result = match self
@@ -99,13 +116,24 @@ impl Backend {
                 let e = to_json(&IdemEntry {
                     fp,
                     handle: Some(handle),
+                    lease_until_ms: None,
                 })?;
-                // Version 1 is ours (we inserted it above).
-                let _ = store.replace(&ikey, 1, &e, self.cfg.flow_ttl).await;
-                Ok(resp)
+                match store.replace(&ikey, held, &e, self.cfg.flow_ttl).await {
+                    // (A store failure here: the flow exists and this answer is good; only a
+                    // retry of a lost answer would find the entry without its handle.)
+                    Ok(true) | Err(_) => Ok(resp),
+                    // This start took longer than its lease and a retry took it over: the
+                    // retry's flow is the one; this one's Smart-ID session is never used and
+                    // expires. The client retries and gets the other's answer.
+                    Ok(false) => Err(FlowError::StartInProgress),
+                }
             }
             Err(e) => {
-                let _ = store.remove(&ikey).await;
+                if let Ok(Some(v)) = store.get(&ikey).await {
+                    if v.version == held {
+                        let _ = store.remove(&ikey).await;
+                    }
+                }
                 Err(e)
             }
         }

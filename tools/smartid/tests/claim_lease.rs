@@ -34,7 +34,13 @@ struct DiesAfterClaim {
 #[async_trait]
 impl SessionStore for DiesAfterClaim {
     async fn insert(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
-        self.inner.insert(key, value, ttl).await
+        let r = self.inner.insert(key, value, ttl).await?;
+        // The idempotency entry of a start in progress (no handle yet).
+        if r && self.dies_after == "start" && value.contains(r#""handle":null"#) {
+            self.died.store(true, Ordering::SeqCst);
+            std::future::pending::<()>().await;
+        }
+        Ok(r)
     }
     async fn get(&self, key: &str) -> Result<Option<Versioned>, StoreError> {
         self.inner.get(key).await
@@ -197,4 +203,70 @@ async fn an_outcome_recorded_by_an_instance_that_died_is_redeemable() {
         "the outcome's session reference must be redeemable"
     );
     assert!(b.redeem_session_ref(r).await.unwrap().is_none());
+}
+
+/// A dies while it creates a flow, holding the start's `Idempotency-Key`: the app's retry of the
+/// same start on B waits out A's lease and takes the start over (before, B answered
+/// `unavailable` until the entry expired with the flow time, 5 minutes), and the flow completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_whose_instance_died_is_taken_over() {
+    let sim = Arc::new(start_simulator(0).await.unwrap());
+    let shared = Arc::new(MemoryStore::new());
+    let dying = Arc::new(DiesAfterClaim {
+        inner: shared.clone(),
+        dies_after: "start",
+        died: AtomicBool::new(false),
+    });
+    let (_a, server_a) = instance(&sim, dying.clone()).await;
+    let (_b, server_b) = instance(&sim, shared.clone()).await;
+    let account = "PNOEE-40404040009-MOCK-Q";
+    let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
+    let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
+    let mut flow = sidkit_app::Flow::new(
+        phone_b.config.clone(),
+        sidkit_app::FlowSpec::new(FlowKind::Authentication, Presentation::App2App),
+        now_ms(),
+    )
+    .unwrap();
+    let req = flow.begin_start(now_ms()).unwrap();
+    let on_a = tokio::time::timeout(
+        Duration::from_millis(200),
+        phone_a.transport.start_flow(&req),
+    )
+    .await;
+    assert!(on_a.is_err(), "instance A answered: {on_a:?}");
+    assert!(dying.died.load(Ordering::SeqCst), "A held the start");
+    // The retry (same idempotency key) on B: unavailable while A's lease holds, then B's flow.
+    let first = phone_b.transport.start_flow(&req).await;
+    let Err(e) = &first else {
+        panic!("B took the start over within A's lease: {first:?}")
+    };
+    assert!(e.is_retryable(), "{e}");
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let resp = phone_b.transport.start_flow(&req).await.unwrap();
+    flow.on_start_error(true, "retry");
+    let req2 = flow.begin_start(now_ms()).unwrap();
+    assert_eq!(req2.idempotency_key, req.idempotency_key);
+    let NextStep::LaunchApp { device_link } =
+        flow.on_start_response(resp.clone(), now_ms()).unwrap()
+    else {
+        panic!()
+    };
+    // Another retry gets the same flow.
+    let again = phone_b.transport.start_flow(&req).await.unwrap();
+    assert_eq!(again.flow_handle, resp.flow_handle);
+    flow.mark_launched(now_ms()).unwrap();
+    let url = phone_b
+        .smart_id_app(&device_link)
+        .await
+        .unwrap()
+        .return_url
+        .unwrap();
+    let outcome = within(10, phone_b.deliver_return_url(&mut flow, &url))
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, FlowOutcome::Authenticated { .. }),
+        "{outcome:?}"
+    );
 }
