@@ -36,3 +36,54 @@ pub fn load(a: LoadArgs) -> CmdResult {
     }
     Ok(report.to_string())
 }
+
+/// Arguments of `smartid soak` (feature `redis-store`).
+#[cfg(feature = "redis-store")]
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Flows in all.
+    #[arg(long, default_value_t = 2000)]
+    flows: usize,
+    /// Flows running at once.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// The redis-server binary (started on a free loopback port, with its data in a
+    /// temporary directory).
+    #[arg(long, default_value = "redis-server")]
+    redis_server: std::path::PathBuf,
+    /// Kill and restart Redis this many milliseconds into the run (0: never).
+    #[arg(long, default_value_t = 3000)]
+    redis_restart_ms: u64,
+    /// Kill backend instance A this many milliseconds into the run (0: never).
+    #[arg(long, default_value_t = 6000)]
+    kill_ms: u64,
+}
+
+/// `smartid soak`: exit 0 if every flow ended exactly once, 3 otherwise.
+#[cfg(feature = "redis-store")]
+pub fn soak(a: SoakArgs) -> CmdResult {
+    if a.flows == 0 || a.concurrency == 0 || a.concurrency > 1000 {
+        return Err(CliError::Input(
+            "--flows must be positive and --concurrency 1 to 1000".into(),
+        ));
+    }
+    let at = |ms: u64| (ms > 0).then(|| std::time::Duration::from_millis(ms));
+    let config = sidkit_cli::soak::SoakConfig {
+        flows: a.flows,
+        concurrency: a.concurrency,
+        redis_server: a.redis_server,
+        redis_restart_at: at(a.redis_restart_ms),
+        kill_at: at(a.kill_ms),
+        ..sidkit_cli::soak::SoakConfig::short()
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    let report = rt.block_on(sidkit_cli::soak::run(config)).map_err(fail)?;
+    if !report.holds() {
+        return Err(fail(report));
+    }
+    Ok(report.to_string())
+}

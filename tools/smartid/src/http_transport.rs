@@ -184,7 +184,11 @@ impl HttpTransport {
             .send()
             .await
             .map_err(|e| TransportError::Network {
-                retryable: e.is_timeout() || e.is_connect(),
+                // Every contract call is idempotent (a start by its Idempotency-Key, a
+                // completion by its return URL), so a connection lost after the request went
+                // out is retryable like one that never connected (the Android and iOS
+                // transports agree). Only a request that cannot be built or redirects is not.
+                retryable: !e.is_builder() && !e.is_redirect(),
                 reason: e.without_url().to_string(),
             })?;
         let status = resp.status().as_u16();

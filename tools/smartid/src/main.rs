@@ -49,6 +49,10 @@ enum Command {
     /// Load harness: N concurrent App2App flows against the reference backend on loopback;
     /// prints p50/p99 latencies and memory per pending flow.
     Load(cmd_load::LoadArgs),
+    /// Soak (feature `redis-store`): two backend instances on one redis-server under load,
+    /// Redis restarted and one instance killed mid-run; checks that every flow ends once.
+    #[cfg(feature = "redis-store")]
+    Soak(cmd_load::SoakArgs),
     /// Run the offline Smart-ID simulator (RP API v3 + mock device) on a loopback port.
     Simulator(cmd_simulator::SimulatorArgs),
 }
@@ -65,6 +69,8 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd_demo::demo(a),
         Command::Serve(a) => cmd_serve::serve(a),
         Command::Load(a) => cmd_load::load(a),
+        #[cfg(feature = "redis-store")]
+        Command::Soak(a) => cmd_load::soak(a),
     };
     match result {
         Ok(out) => {
