@@ -8,13 +8,14 @@ use std::time::{Duration, SystemTime};
 
 use sidkit_contract::{FlowOutcome, Presentation};
 use sidkit_proto::ident::DocumentNumber;
-use sidkit_proto::models::{EndResult, FlowType, SessionState};
+use sidkit_proto::models::{FlowType, SessionState};
 use sidkit_verify::{
     verify_certificate_choice, CallbackCheck, CertificateChoiceSession, OfferedFlows,
     VerificationContext, VerifyError,
 };
 
 use crate::error::FlowError;
+use crate::outcome::failed_outcome;
 use crate::record::{FlowAddr, FlowRecord, LinkedStage, Stage};
 use crate::store::Versioned;
 use crate::Backend;
@@ -32,27 +33,6 @@ pub(crate) enum LinkedProgress {
 
 /// How long the background driver of a `certificateChoiceAndSignature` flow long-polls.
 const LINKED_LONG_POLL: Duration = Duration::from_secs(10);
-
-/// `Failed` for a completed session whose `endResult` is not `OK`.
-fn failed_outcome(status: &sidkit_proto::models::SessionStatus) -> Option<FlowOutcome> {
-    let end = status
-        .result
-        .as_ref()
-        .map(|r| r.end_result.clone())
-        .unwrap_or(EndResult::ServerError);
-    if end == EndResult::Ok {
-        return None;
-    }
-    let interaction = status
-        .result
-        .as_ref()
-        .and_then(|r| r.details.as_ref())
-        .and_then(|d| d.interaction.clone());
-    Some(FlowOutcome::Failed {
-        end_result: end,
-        interaction,
-    })
-}
 
 impl Backend {
     /// Drives a `certificateChoiceAndSignature` flow in the background until its linked

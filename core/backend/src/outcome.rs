@@ -20,6 +20,28 @@ use crate::record::{ref_key, FlowAddr, FlowRecord, SESSION_REF_PREFIX};
 use crate::util::to_json;
 use crate::Backend;
 
+/// `Failed` for a completed session whose `endResult` is not `OK` (a missing result counts as
+/// `SERVER_ERROR`); `None` for `OK`.
+pub(crate) fn failed_outcome(status: &sidkit_proto::models::SessionStatus) -> Option<FlowOutcome> {
+    let end = status
+        .result
+        .as_ref()
+        .map(|r| r.end_result.clone())
+        .unwrap_or(sidkit_proto::models::EndResult::ServerError);
+    if end == sidkit_proto::models::EndResult::Ok {
+        return None;
+    }
+    let interaction = status
+        .result
+        .as_ref()
+        .and_then(|r| r.details.as_ref())
+        .and_then(|d| d.interaction.clone());
+    Some(FlowOutcome::Failed {
+        end_result: end,
+        interaction,
+    })
+}
+
 /// A fresh one-time session reference for `appData`: `sr1.` + 256 random bits, Base64URL.
 pub(crate) fn new_session_ref() -> Result<String, FlowError> {
     Ok(format!(

@@ -4,11 +4,12 @@
 //! (`DELETE /flows/{flowHandle}`), and redeeming the one-time session reference of an outcome.
 
 use sidkit_contract::{FlowKind, FlowOutcome, PollFlowResponse, Presentation};
-use sidkit_proto::models::{EndResult, FlowType, SessionState};
+use sidkit_proto::models::{FlowType, SessionState};
 use sidkit_verify::CallbackCheck;
 
 use crate::error::{FlowError, StoreError};
 use crate::linked::LinkedProgress;
+use crate::outcome::failed_outcome;
 use crate::record::{recorded, ref_key, FlowAddr, Stage, SESSION_REF_PREFIX};
 use crate::Backend;
 
@@ -111,21 +112,8 @@ impl Backend {
             )
             .await?;
         if status.state == SessionState::Complete {
-            let end = status
-                .result
-                .as_ref()
-                .map(|r| r.end_result.clone())
-                .unwrap_or(EndResult::ServerError);
-            let result = if end != EndResult::Ok {
-                let interaction = status
-                    .result
-                    .as_ref()
-                    .and_then(|r| r.details.as_ref())
-                    .and_then(|d| d.interaction.clone());
-                Ok(FlowOutcome::Failed {
-                    end_result: end,
-                    interaction,
-                })
+            let result = if let Some(failed) = failed_outcome(&status) {
+                Ok(failed)
             } else if rec.presentation == Presentation::App2App {
                 // Needs the callback: wait for the app's completion.
                 return Ok(PollFlowResponse::Pending { device_link: None });

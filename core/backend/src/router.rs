@@ -2,8 +2,9 @@
 //! [`FlowError`] becomes the [`Problem`] a request is answered with.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, PathRejection};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::response::{IntoResponse, Response};
@@ -73,11 +74,34 @@ fn flow_key(headers: &HeaderMap) -> Option<&str> {
     headers.get(FLOW_KEY_HEADER).and_then(|v| v.to_str().ok())
 }
 
-/// The flow handle of the path, or the problem of a path that does not decode (`400`).
-fn path_handle(path: Result<Path<String>, PathRejection>) -> Result<String, FlowError> {
-    path.map(|Path(h)| h).map_err(|_| {
-        FlowError::bad_request("the path's flow handle is not valid percent-encoded UTF-8")
-    })
+/// What names the flow of a flow-scoped request: the handle of the path and the
+/// `Sidkit-Flow-Key` header. A path that does not decode is rejected with a `400` problem.
+struct FlowRef {
+    handle: String,
+    key: Option<zeroize::Zeroizing<String>>,
+}
+
+impl FlowRef {
+    fn key(&self) -> Option<&str> {
+        self.key.as_deref().map(String::as_str)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FlowRef {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let handle = match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(h)) => h,
+            Err(_) => {
+                return Err(problem_response(FlowError::bad_request(
+                    "the path's flow handle is not valid percent-encoded UTF-8",
+                )))
+            }
+        };
+        let key = flow_key(&parts.headers).map(|k| zeroize::Zeroizing::new(k.to_owned()));
+        Ok(FlowRef { handle, key })
+    }
 }
 
 /// The request body, or the problem of one that could not be read (too large: `413`).
@@ -178,49 +202,29 @@ async fn start(
 
 async fn complete(
     State(b): State<Backend>,
-    path: Result<Path<String>, PathRejection>,
+    flow: FlowRef,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let handle = match path_handle(path) {
-        Ok(h) => h,
-        Err(e) => return problem_response(e),
-    };
     let req: CompleteFlowRequest = match parse(&headers, body) {
         Ok(r) => r,
         Err(e) => return problem_response(e),
     };
-    match b.complete_flow(&handle, flow_key(&headers), req).await {
+    match b.complete_flow(&flow.handle, flow.key(), req).await {
         Ok(o) => json_response(StatusCode::OK, &o),
         Err(e) => problem_response(e),
     }
 }
 
-async fn poll(
-    State(b): State<Backend>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-) -> Response {
-    let handle = match path_handle(path) {
-        Ok(h) => h,
-        Err(e) => return problem_response(e),
-    };
-    match b.poll_flow(&handle, flow_key(&headers)).await {
+async fn poll(State(b): State<Backend>, flow: FlowRef) -> Response {
+    match b.poll_flow(&flow.handle, flow.key()).await {
         Ok(r) => json_response(StatusCode::OK, &r),
         Err(e) => problem_response(e),
     }
 }
 
-async fn cancel(
-    State(b): State<Backend>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-) -> Response {
-    let handle = match path_handle(path) {
-        Ok(h) => h,
-        Err(e) => return problem_response(e),
-    };
-    match b.cancel_flow(&handle, flow_key(&headers)).await {
+async fn cancel(State(b): State<Backend>, flow: FlowRef) -> Response {
+    match b.cancel_flow(&flow.handle, flow.key()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => problem_response(e),
     }
@@ -354,17 +358,9 @@ impl futures_core::Stream for QrEvents {
     }
 }
 
-async fn qr_events(
-    State(b): State<Backend>,
-    path: Result<Path<String>, PathRejection>,
-    headers: HeaderMap,
-) -> Response {
-    let handle = match path_handle(path) {
-        Ok(h) => h,
-        Err(e) => return problem_response(e),
-    };
+async fn qr_events(State(b): State<Backend>, flow: FlowRef) -> Response {
     // Check the handle and key first so that an unknown flow is a plain problem response.
-    let addr = match b.peek(&handle, flow_key(&headers)).await {
+    let addr = match b.peek(&flow.handle, flow.key()).await {
         Ok(a) => a,
         Err(e) => return problem_response(e),
     };
