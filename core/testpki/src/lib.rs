@@ -40,6 +40,8 @@ use sidkit_proto::models::{
 };
 use sidkit_proto::{ProtoError, Result};
 
+pub mod redis_server;
+
 fn err(what: &str, e: impl std::fmt::Display) -> ProtoError {
     ProtoError::invalid("testPki", format!("{what}: {e}"))
 }
