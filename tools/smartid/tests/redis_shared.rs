@@ -2,6 +2,7 @@
 //! URL may reach another instance than the one that started the flow). The test starts its own
 //! `redis-server` on a random loopback port (`sidkit_testpki::redis_server`); a missing
 //! `redis-server` is a failure, not a skip (`scripts/bootstrap.sh` installs it).
+//! `smartid serve`'s own store flags (rediss://, --store-key-file): `tests/serve_store.rs`.
 #![cfg(feature = "redis-store")]
 
 mod common;
@@ -254,6 +255,16 @@ fn dump(redis: &RedisServer) -> Vec<String> {
         .collect()
 }
 
+/// What a flow record holds in clear: the session secret, the callback token, the flow-key
+/// challenge, the identity.
+const CLEAR: [&str; 5] = [
+    "sessionSecret",
+    "callbackToken",
+    "TESTNUMBER",
+    "40404040009",
+    "flowKeyChallenge",
+];
+
 /// Encryption at rest (issue 16, item 5): with `EncryptedStore` over Redis a dump holds no
 /// session secret, callback token, flow record or identity in clear; the same flows on a plain
 /// `RedisStore` do (the control).
@@ -288,18 +299,11 @@ async fn a_redis_dump_of_an_encrypted_store_holds_nothing_in_clear() {
         let values = dump(&redis);
         assert!(values.len() >= 3, "{values:?}");
         let all = values.join("\n");
-        let clear = [
-            "sessionSecret",
-            "callbackToken",
-            "TESTNUMBER",
-            "40404040009",
-            "flowKeyChallenge",
-        ];
         if encrypted {
             for v in &values {
                 assert!(v.starts_with("sidkit-enc1:2026-12:"), "{v}");
             }
-            for c in clear {
+            for c in CLEAR {
                 assert!(!all.contains(c), "{c} in clear in the dump");
             }
         } else {
