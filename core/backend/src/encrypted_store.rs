@@ -115,8 +115,9 @@ impl fmt::Debug for EncryptionKey {
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// # #[cfg(feature = "redis-store")] {
 /// use std::sync::Arc;
-/// use sidkit_backend::{EncryptedStore, EncryptionKey, RedisStore};
-/// let redis = Arc::new(RedisStore::connect("redis://10.0.0.5/", "mybank:").await?);
+/// use sidkit_backend::{EncryptedStore, EncryptionKey, RedisStore, RedisTls};
+/// let tls = RedisTls::new(&std::fs::read("/etc/mybank/redis-ca.pem")?)?;
+/// let redis = Arc::new(RedisStore::connect_with("rediss://redis.internal:6380/", "mybank:", &tls).await?);
 /// let store = EncryptedStore::new(redis, EncryptionKey::from_base64("2026-12", &std::env::var("SIDKIT_STORE_KEY")?)?)
 ///     .with_previous(EncryptionKey::from_base64("2026-06", &std::env::var("SIDKIT_STORE_KEY_OLD")?)?);
 /// # let _ = store; }

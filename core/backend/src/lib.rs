@@ -54,7 +54,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 // The modules, along the trust boundaries. Leaves: `error` (the error types and their one
-// conversion into a contract problem), `util`, `store` (and `redis_store`), `config`; `record`
+// conversion into a contract problem), `util`, `store` (and `redis_tls`, `redis_store`), `config`; `record`
 // (the stored flow state and its keys); then `outcome` (verification into outcomes), `linked`
 // (the certificate-choice -> signature driver), and the handlers `start`, `complete` and `poll` (declared after
 // `Backend`, below); `router` on top. Each may use the ones before it, and the crate root
@@ -74,6 +74,8 @@ mod util;
 
 #[cfg(feature = "redis-store")]
 mod redis_store;
+#[cfg(feature = "redis-store")]
+mod redis_tls;
 
 use std::sync::Arc;
 
@@ -88,6 +90,8 @@ pub use store::{MemoryStore, SessionStore, Versioned, MAX_TTL};
 
 #[cfg(feature = "redis-store")]
 pub use redis_store::RedisStore;
+#[cfg(feature = "redis-store")]
+pub use redis_tls::RedisTls;
 
 use sidkit_contract::MAX_EXPIRES_IN_MS;
 

@@ -4,6 +4,9 @@
 //!
 //! Each entry is a hash `{v: version, d: value}` with a millisecond expiry. Insert-if-absent,
 //! compare-and-set and read-and-delete are Lua scripts, so each is atomic on the server.
+//!
+//! How it connects (plain on loopback, `rediss://` with explicit roots, the opt-in for plain
+//! elsewhere) is decided in `redis_tls`.
 
 use std::time::Duration;
 
@@ -12,7 +15,8 @@ use redis::Script;
 use zeroize::Zeroizing;
 
 use super::store::{SessionStore, Versioned};
-use crate::error::StoreError;
+use crate::error::{BackendError, StoreError};
+use crate::redis_tls::{self, RedisTls, Transport};
 use crate::store::bounded_ttl;
 
 type Result<T> = std::result::Result<T, StoreError>;
@@ -63,10 +67,51 @@ fn ms(ttl: Duration) -> Result<u64> {
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://host:port/db`; `rediss://` is not enabled) and prefixes
-    /// every key with `prefix` (e.g. `myapp:`), so several apps can share a server.
-    pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
-        let client = redis::Client::open(url).map_err(redis_err)?;
+    /// Connects to `url` over plain TCP (`redis://[:password@]host[:port][/db]`) or a Unix
+    /// socket (`unix:///path`), and prefixes every key with `prefix` (e.g. `myapp:`), so several
+    /// apps can share a server.
+    ///
+    /// Only a loopback host (`127.0.0.0/8`, `::1`, `localhost`) or a Unix socket is accepted:
+    /// the store holds session secrets and the password would cross the network in clear. A
+    /// Redis elsewhere takes `rediss://` and [`connect_with`](Self::connect_with) (or, on a
+    /// network you protect otherwise, [`connect_plaintext_any_host`](Self::connect_plaintext_any_host)).
+    /// `rediss://` is refused here: it needs explicit roots.
+    ///
+    /// Fails with [`BackendError::InvalidInput`] (field `redisUrl`) for a refused URL, with
+    /// [`BackendError::Store`] if the server cannot be reached.
+    pub async fn connect(url: &str, prefix: &str) -> std::result::Result<Self, BackendError> {
+        Self::open(redis_tls::client(url, Transport::PlainLoopback)?, prefix).await
+    }
+
+    /// Connects to `url` over TLS (`rediss://[:password@]host[:port][/db]`), trusting exactly
+    /// the roots of `tls` and presenting its client certificate if it has one; prefixes every
+    /// key with `prefix`. The server's certificate must be valid for the URL's host name or IP
+    /// address.
+    ///
+    /// Refused with [`BackendError::InvalidInput`]: a plain `redis://` URL (which would not use
+    /// `tls`), `#insecure` (certificate verification off). A failed connection or TLS
+    /// handshake (an untrusted server certificate, a client certificate the server does not
+    /// accept) is [`BackendError::Store`].
+    pub async fn connect_with(
+        url: &str,
+        prefix: &str,
+        tls: &RedisTls,
+    ) -> std::result::Result<Self, BackendError> {
+        Self::open(redis_tls::client(url, Transport::Tls(tls))?, prefix).await
+    }
+
+    /// Like [`connect`](Self::connect), but accepts a plain `redis://` URL to any host: the
+    /// explicit opt-in for a Redis on a network that you protect otherwise (a private link, a
+    /// TLS tunnel you run). Session state and the password cross it in clear; wrap the store in
+    /// an [`EncryptedStore`](crate::EncryptedStore) at least. `rediss://` is refused here too.
+    pub async fn connect_plaintext_any_host(
+        url: &str,
+        prefix: &str,
+    ) -> std::result::Result<Self, BackendError> {
+        Self::open(redis_tls::client(url, Transport::PlainAnyHost)?, prefix).await
+    }
+
+    async fn open(client: redis::Client, prefix: &str) -> std::result::Result<Self, BackendError> {
         let conn = ConnectionManager::new(client).await.map_err(redis_err)?;
         Ok(RedisStore {
             conn,

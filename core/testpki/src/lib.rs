@@ -14,6 +14,9 @@
 //!
 //! RSA keys are generated with the `rsa` crate and cached per `(bits, slot)` for the whole
 //! process, because RSA key generation dominates the cost.
+//!
+//! [`redis_server`] starts a private `redis-server` (plain, or TLS with a CA generated for the
+//! test) for the tests of the Redis session store.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -39,6 +42,8 @@ use sidkit_proto::models::{
     SessionState, SessionStatus, SignatureAlgorithm,
 };
 use sidkit_proto::{ProtoError, Result};
+
+pub mod redis_server;
 
 fn err(what: &str, e: impl std::fmt::Display) -> ProtoError {
     ProtoError::invalid("testPki", format!("{what}: {e}"))

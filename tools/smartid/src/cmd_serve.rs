@@ -5,12 +5,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use clap::Args;
-use sidkit_backend::SessionStore;
 use sidkit_cli::demo_env::{DemoEnvArgs, EnvName};
 use sidkit_cli::reference::{DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
 
 use crate::cmd_demo::fail;
 use crate::error::{CliError, CmdResult};
+use crate::serve_store::StoreArgs;
 
 /// Arguments of `smartid serve`.
 #[derive(Debug, Args)]
@@ -25,9 +25,6 @@ pub struct ServeArgs {
     /// 10.0.2.2; the iOS simulator shares it).
     #[arg(long, default_value = "127.0.0.1")]
     bind: IpAddr,
-    /// Share flows through Redis (`redis://127.0.0.1:6379/`; feature `redis-store`).
-    #[arg(long)]
-    redis: Option<String>,
     /// Environment: `sim` (embedded simulator and the `/dev/smart-id-app` route, default) or
     /// `demo` (SK DEMO, sid.demo.sk.ee: needs `--ca-dir`, `--tls-ca`, `--tls-pin`; no dev
     /// route, a real phone with the Smart-ID DEMO app plays Smart-ID).
@@ -37,6 +34,8 @@ pub struct ServeArgs {
     /// `SidkitConfig` callback base). The default is the demo phone's.
     #[arg(long, default_value = DEMO_CALLBACK_BASE)]
     callback_base: String,
+    #[command(flatten)]
+    store: StoreArgs,
     #[command(flatten)]
     demo_env: DemoEnvArgs,
     #[command(flatten)]
@@ -106,16 +105,18 @@ pub fn serve(a: ServeArgs) -> CmdResult {
             "--check-config checks the --env demo configuration; add --env demo".into(),
         ));
     }
+    sidkit_app::CallbackBase::new(&a.callback_base)
+        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
+    let limits = a.limits.config()?;
+    let store = a.store.resolve()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(fail)?;
-    sidkit_app::CallbackBase::new(&a.callback_base)
-        .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
-    let limits = a.limits.config()?;
     rt.block_on(async move {
-        let store = open_store(a.redis.as_deref()).await?;
+        let store_line = store.describe();
+        let store = store.open().await?;
         let sim = Arc::new(
             sidkit_cli::reference::start_simulator(a.sim_port)
                 .await
@@ -142,6 +143,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         println!("device-link-base: {}", sidkit_proto::env::DEMO_DEVICE_LINK_BASE);
         println!("rp-api-base-url: {}", sim.base_url());
         println!("default-account: {DEMO_ACCOUNT}");
+        println!("{store_line}");
         println!("Ctrl-C stops.");
         tokio::signal::ctrl_c().await.map_err(fail)?;
         server.shutdown().await;
@@ -155,6 +157,7 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
     sidkit_app::CallbackBase::new(&a.callback_base)
         .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
     let limits = a.limits.config()?;
+    let store = a.store.resolve()?;
     if a.demo_env.check_config {
         // Builds the TLS client and the backend (reads the CA files); no request.
         cfg.backend(&a.callback_base, None)
@@ -167,7 +170,8 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
         .build()
         .map_err(fail)?;
     rt.block_on(async move {
-        let store = open_store(a.redis.as_deref()).await?;
+        let store_line = store.describe();
+        let store = store.open().await?;
         let backend = cfg
             .backend(&a.callback_base, store)
             .map_err(CliError::Input)?;
@@ -182,32 +186,10 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
         println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
         println!("{}", cfg.describe(&a.callback_base));
         println!("Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).");
+        println!("{store_line}");
         println!("Ctrl-C stops.");
         tokio::signal::ctrl_c().await.map_err(fail)?;
         server.shutdown().await;
         Ok(String::new())
     })
-}
-
-#[cfg(feature = "redis-store")]
-async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
-    match url {
-        Some(u) => {
-            let s = sidkit_backend::RedisStore::connect(u, "sidkit:")
-                .await
-                .map_err(fail)?;
-            Ok(Some(Arc::new(s)))
-        }
-        None => Ok(None),
-    }
-}
-
-#[cfg(not(feature = "redis-store"))]
-async fn open_store(url: Option<&str>) -> Result<Option<Arc<dyn SessionStore>>, CliError> {
-    match url {
-        Some(_) => Err(CliError::Input(
-            "--redis needs the `redis-store` feature (cargo run -p sidkit-cli --features redis-store)".into(),
-        )),
-        None => Ok(None),
-    }
 }

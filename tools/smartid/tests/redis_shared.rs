@@ -1,13 +1,12 @@
 //! Two backend instances sharing a Redis `SessionStore` complete each other's flows (the return
 //! URL may reach another instance than the one that started the flow). The test starts its own
-//! `redis-server` on a random loopback port; a missing `redis-server` is a failure, not a skip
-//! (`scripts/bootstrap.sh` installs it).
+//! `redis-server` on a random loopback port (`sidkit_testpki::redis_server`); a missing
+//! `redis-server` is a failure, not a skip (`scripts/bootstrap.sh` installs it).
+//! `smartid serve`'s own store flags (rediss://, --store-key-file): `tests/serve_store.rs`.
 #![cfg(feature = "redis-store")]
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,60 +18,9 @@ use sidkit_cli::reference::Stack;
 use sidkit_contract::{
     CompleteFlowRequest, FlowKind, FlowOutcome, PollFlowRequest, PollFlowResponse, Presentation,
 };
+use sidkit_testpki::redis_server::RedisServer;
 
 const OK: &str = "PNOEE-40404040009-MOCK-Q";
-
-/// A private redis-server on a free loopback port, killed on drop.
-struct RedisServer {
-    child: Child,
-    port: u16,
-}
-
-impl RedisServer {
-    fn start() -> RedisServer {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "yes",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (scripts/bootstrap.sh installs it)");
-        let server = RedisServer { child, port };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 async fn store(redis: &RedisServer) -> Arc<dyn SessionStore> {
     Arc::new(RedisStore::connect(&redis.url(), "test:").await.unwrap())
@@ -297,25 +245,25 @@ async fn two_instances_drive_a_certificate_choice_and_signature_once() {
     b.server.shutdown().await;
 }
 
-/// Every value stored under the server's keys (`HGET key d`), through `redis-cli`.
+/// Every value stored under the server's keys (the field `d` of each entry), through
+/// `redis-cli`.
 fn dump(redis: &RedisServer) -> Vec<String> {
-    let port = redis.port.to_string();
-    let keys = Command::new("redis-cli")
-        .args(["-p", &port, "--scan"])
-        .output()
-        .expect("redis-cli");
-    String::from_utf8_lossy(&keys.stdout)
-        .lines()
-        .filter(|k| !k.is_empty())
-        .map(|k| {
-            let v = Command::new("redis-cli")
-                .args(["-p", &port, "HGET", k, "d"])
-                .output()
-                .expect("redis-cli");
-            String::from_utf8_lossy(&v.stdout).trim().to_owned()
-        })
+    redis
+        .dump()
+        .into_iter()
+        .flat_map(|(_, fields)| fields.into_iter().filter(|(f, _)| f == "d").map(|(_, v)| v))
         .collect()
 }
+
+/// What a flow record holds in clear: the session secret, the callback token, the flow-key
+/// challenge, the identity.
+const CLEAR: [&str; 5] = [
+    "sessionSecret",
+    "callbackToken",
+    "TESTNUMBER",
+    "40404040009",
+    "flowKeyChallenge",
+];
 
 /// Encryption at rest (issue 16, item 5): with `EncryptedStore` over Redis a dump holds no
 /// session secret, callback token, flow record or identity in clear; the same flows on a plain
@@ -351,18 +299,11 @@ async fn a_redis_dump_of_an_encrypted_store_holds_nothing_in_clear() {
         let values = dump(&redis);
         assert!(values.len() >= 3, "{values:?}");
         let all = values.join("\n");
-        let clear = [
-            "sessionSecret",
-            "callbackToken",
-            "TESTNUMBER",
-            "40404040009",
-            "flowKeyChallenge",
-        ];
         if encrypted {
             for v in &values {
                 assert!(v.starts_with("sidkit-enc1:2026-12:"), "{v}");
             }
-            for c in clear {
+            for c in CLEAR {
                 assert!(!all.contains(c), "{c} in clear in the dump");
             }
         } else {
