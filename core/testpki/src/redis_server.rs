@@ -4,7 +4,10 @@
 //! [`RedisTestPki`] (a CA generated for the test, a server certificate for `localhost`,
 //! `127.0.0.1` and `::1`, a client certificate), with or without required client certificates.
 //! The server keeps nothing on disk and is killed on drop; its log and the PEM files live in a
-//! temporary directory that is removed on drop.
+//! temporary directory that is removed on drop. [`RedisServer::start_durable`] keeps an
+//! append-only file fsynced on every write instead, so that [`RedisServer::kill`] (`SIGKILL`)
+//! and [`RedisServer::restart`] (same port, same data) lose no acknowledged write: the soak's
+//! Redis restart.
 //!
 //! `redis-server` and `redis-cli` (Debian's, built with TLS) must be installed:
 //! `scripts/bootstrap.sh` installs them. A missing binary fails the test, it does not skip it.
@@ -180,9 +183,11 @@ struct CliTls {
 /// [module](self)).
 #[derive(Debug)]
 pub struct RedisServer {
-    child: Child,
+    child: Option<Child>,
     port: u16,
     tls: Option<CliTls>,
+    /// The listen and persistence arguments, for a restart.
+    args: Vec<String>,
     dir: TempDir,
 }
 
@@ -201,6 +206,45 @@ impl RedisServer {
     pub fn start() -> RedisServer {
         let port = free_port();
         Self::spawn(port, vec!["--port".into(), port.to_string()], None)
+    }
+
+    /// A server over plain TCP whose data survives [`kill`](Self::kill) and
+    /// [`restart`](Self::restart): an append-only file, fsynced on every write.
+    ///
+    /// # Panics
+    /// If `redis-server` is not installed or does not start.
+    pub fn start_durable() -> RedisServer {
+        let port = free_port();
+        let args = [
+            "--port",
+            &port.to_string(),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        Self::spawn(port, args, None)
+    }
+
+    /// Kills the server at once (`SIGKILL`, as a crash); [`restart`](Self::restart) brings it
+    /// back. No effect if it is not running.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the server again on the same port with the same data directory (after
+    /// [`kill`](Self::kill); a running server is killed first).
+    ///
+    /// # Panics
+    /// If it does not start.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = Some(Self::launch(self.port, &self.args, &self.dir));
     }
 
     /// A server over TLS only (no plain port) on `127.0.0.1` with the server certificate of
@@ -241,13 +285,31 @@ impl RedisServer {
         Self::spawn(port, args, Some(tls))
     }
 
-    fn spawn(port: u16, listen: Vec<String>, tls: Option<CliTls>) -> RedisServer {
+    fn spawn(port: u16, args: Vec<String>, tls: Option<CliTls>) -> RedisServer {
         let dir = TempDir::new("redis");
+        let child = Self::launch(port, &args, &dir);
+        RedisServer {
+            child: Some(child),
+            port,
+            tls,
+            args,
+            dir,
+        }
+    }
+
+    /// Runs `redis-server` with `args` (persistence off unless they turn it on) and waits
+    /// until it accepts connections on `port`.
+    fn launch(port: u16, args: &[String], dir: &TempDir) -> Child {
         let log = dir.0.join("redis.log");
-        let mut child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--protected-mode", "yes"])
-            .args(listen)
-            .args(["--save", "", "--appendonly", "no"])
+        let durable = args.iter().any(|a| a == "--appendonly");
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--bind", "127.0.0.1", "--protected-mode", "yes"])
+            .args(args)
+            .args(["--save", ""]);
+        if !durable {
+            cmd.args(["--appendonly", "no"]);
+        }
+        let mut child = cmd
             .arg("--dir")
             .arg(&dir.0)
             .arg("--logfile")
@@ -263,12 +325,7 @@ impl RedisServer {
                 panic!("redis-server exited ({status}) on port {port}:\n{log}");
             }
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return RedisServer {
-                    child,
-                    port,
-                    tls,
-                    dir,
-                };
+                return child;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -359,7 +416,6 @@ impl RedisServer {
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }

@@ -47,10 +47,6 @@ pub struct SoakArgs {
     /// Flows running at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// The redis-server binary (started on a free loopback port, with its data in a
-    /// temporary directory).
-    #[arg(long, default_value = "redis-server")]
-    redis_server: std::path::PathBuf,
     /// Kill and restart Redis this many milliseconds into the run (0: never).
     #[arg(long, default_value_t = 3000)]
     redis_restart_ms: u64,
@@ -71,7 +67,6 @@ pub fn soak(a: SoakArgs) -> CmdResult {
     let config = sidkit_cli::soak::SoakConfig {
         flows: a.flows,
         concurrency: a.concurrency,
-        redis_server: a.redis_server,
         redis_restart_at: at(a.redis_restart_ms),
         kill_at: at(a.kill_ms),
         ..sidkit_cli::soak::SoakConfig::short()

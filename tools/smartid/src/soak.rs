@@ -1,6 +1,7 @@
 //! The multi-instance soak (`smartid soak`, feature `redis-store`; the short version runs in the
 //! tests, `tests/soak/soak.sh` runs a long one): two backend instances sharing a real
-//! `redis-server` (append-only file, fsync on every write) serve App2App authentications from
+//! `redis-server` (append-only file, fsync on every write:
+//! [`RedisServer::start_durable`]) serve App2App authentications from
 //! phones that fail over to the other instance on retryable errors, as behind a load balancer.
 //! Mid-run Redis is killed (`SIGKILL`) and restarted on the same port and data directory, and
 //! one instance is killed for good.
@@ -18,8 +19,6 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,6 +27,7 @@ use sidkit_app::{Flow, FlowConfig, FlowSpec, NextStep, ReturnDisposition, Return
 use sidkit_backend::{Backend, EncryptedStore, EncryptionKey, RedisStore, ServeConfig};
 use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_simulator::Simulator;
+use sidkit_testpki::redis_server::RedisServer;
 use tokio::sync::Semaphore;
 
 use crate::http_transport::{BackendTransport, HttpTransport, HttpTransportConfig, TransportError};
@@ -44,8 +44,6 @@ pub struct SoakConfig {
     pub flows: usize,
     /// Flows running at once.
     pub concurrency: usize,
-    /// The `redis-server` binary.
-    pub redis_server: PathBuf,
     /// When (from the start of the run) Redis is killed and restarted; `None`: never.
     pub redis_restart_at: Option<Duration>,
     /// How long Redis stays down.
@@ -65,7 +63,6 @@ impl SoakConfig {
         SoakConfig {
             flows: 120,
             concurrency: 24,
-            redis_server: PathBuf::from("redis-server"),
             redis_restart_at: Some(Duration::from_millis(1000)),
             redis_down_for: Duration::from_millis(500),
             kill_at: Some(Duration::from_millis(2000)),
@@ -157,80 +154,6 @@ impl std::fmt::Display for SoakReport {
             self.unreferenced_refs,
             if self.holds() { "holds" } else { "VIOLATED" }
         )
-    }
-}
-
-/// A `redis-server` child on loopback with an append-only file fsynced on every write, so that
-/// a kill loses no acknowledged write.
-struct RedisProcess {
-    binary: PathBuf,
-    port: u16,
-    dir: PathBuf,
-    child: Option<Child>,
-}
-
-impl RedisProcess {
-    fn start(binary: PathBuf) -> Result<Self, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| format!("no free port: {e}"))?
-            .port();
-        let dir = std::env::temp_dir().join(format!("sidkit-soak-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let mut r = RedisProcess {
-            binary,
-            port,
-            dir,
-            child: None,
-        };
-        r.spawn()?;
-        Ok(r)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn spawn(&mut self) -> Result<(), String> {
-        let child = Command::new(&self.binary)
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args([
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-                "--save",
-                "",
-            ])
-            .arg("--dir")
-            .arg(&self.dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", self.binary.display()))?;
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if Instant::now() > deadline {
-                return Err("redis-server did not start".into());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(())
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for RedisProcess {
-    fn drop(&mut self) {
-        self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -429,10 +352,10 @@ pub async fn run(config: SoakConfig) -> Result<SoakReport, String> {
     if config.flows == 0 || config.concurrency == 0 {
         return Err("flows and concurrency must be positive".into());
     }
-    let redis_binary = config.redis_server.clone();
-    let mut redis = tokio::task::spawn_blocking(move || RedisProcess::start(redis_binary))
+    // (The helper panics if redis-server is missing or does not start: an error here.)
+    let mut redis = tokio::task::spawn_blocking(RedisServer::start_durable)
         .await
-        .map_err(|e| e.to_string())??;
+        .map_err(|_| "redis-server did not start (is it installed? scripts/bootstrap.sh)")?;
     let sim = Arc::new(start_simulator(0).await?);
     let key = EncryptionKey::generate("soak").map_err(|e| e.to_string())?;
     let max_connections = 4 * config.concurrency + 64;
@@ -508,10 +431,11 @@ pub async fn run(config: SoakConfig) -> Result<SoakReport, String> {
             tokio::time::sleep(config.redis_down_for).await;
             redis = tokio::task::spawn_blocking(move || {
                 let mut r = redis;
-                r.spawn().map(|()| r)
+                r.restart();
+                r
             })
             .await
-            .map_err(|e| e.to_string())??;
+            .map_err(|_| "redis-server did not restart")?;
             report.redis_restarts += 1;
         } else {
             a.kill();
