@@ -113,14 +113,9 @@ pub async fn run(flows: usize) -> Result<LoadReport, String> {
         let phone = phone.clone();
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let (mut flow, next) = phone
-                .start(FlowKind::Authentication, Presentation::App2App, None)
+            let (mut flow, device_link) = phone
+                .launch(FlowKind::Authentication, None)
                 .await
-                .map_err(|e| e.to_string())?;
-            let sidkit_app::NextStep::LaunchApp { device_link } = next else {
-                return Err("no App2App link".to_owned());
-            };
-            flow.mark_launched(crate::phone::now_ms())
                 .map_err(|e| e.to_string())?;
             let app = phone
                 .smart_id_app(&device_link)

@@ -139,6 +139,23 @@ impl Phone {
         }
     }
 
+    /// Starts an App2App flow and opens its checked device link: the flow, now waiting for
+    /// its return URL, and the link (to give to [`Phone::smart_id_app`]).
+    pub async fn launch(
+        &self,
+        kind: FlowKind,
+        context: Option<&str>,
+    ) -> Result<(Flow, String), PhoneError> {
+        let (mut flow, next) = self.start(kind, Presentation::App2App, context).await?;
+        let NextStep::LaunchApp { device_link } = next else {
+            return Err(PhoneError::App(format!(
+                "expected an App2App link, got {next:?}"
+            )));
+        };
+        flow.mark_launched(now_ms())?;
+        Ok((flow, device_link))
+    }
+
     /// The Smart-ID app on this phone opens (App2App) or scans (QR) `link`.
     pub async fn smart_id_app(&self, link: &str) -> Result<DevAppResponse, PhoneError> {
         let body = serde_json::to_vec(&DevAppRequest {
@@ -233,10 +250,7 @@ impl Phone {
         log(&format!(
             "phone    POST /flows  {{kind: {kind}, presentation: app2app}}"
         ));
-        let (mut flow, next) = self.start(kind, Presentation::App2App, context).await?;
-        let NextStep::LaunchApp { device_link } = next else {
-            return Err(PhoneError::App("expected an App2App link".into()));
-        };
+        let (mut flow, device_link) = self.launch(kind, context).await?;
         let handle = flow.flow_handle().unwrap_or_default().to_owned();
         log(&format!(
             "backend  201 flowHandle {handle} (opaque), sessionType {}, callbackCommitment {}",
@@ -248,7 +262,6 @@ impl Phone {
         log(&format!(
             "phone    device link checked (allow-listed base, App2App, session type): {device_link}"
         ));
-        flow.mark_launched(now_ms())?;
         log(&format!(
             "phone    opens the Smart-ID app (simulated user {})",
             self.account

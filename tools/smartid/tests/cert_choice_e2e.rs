@@ -117,14 +117,7 @@ async fn refusal_in_linked_signature_is_failed() {
         .set_user_delay(account, Duration::from_millis(1500))
         .unwrap();
     let phone = phone(&stack, account);
-    let (mut flow, next) = phone
-        .start(KIND, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(sidkit_cli::phone::now_ms()).unwrap();
+    let (mut flow, device_link) = phone.launch(KIND, None).await.unwrap();
     // The user picks the certificate, then refuses the linked signature.
     let (r, url) = stack
         .sim
@@ -159,14 +152,7 @@ async fn refusal_in_linked_signature_is_failed() {
 async fn forged_and_replayed_cert_choice_completions_are_rejected() {
     let stack = stack().await;
     let phone = phone(&stack, OK);
-    let (mut flow, next) = phone
-        .start(KIND, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(sidkit_cli::phone::now_ms()).unwrap();
+    let (flow, device_link) = phone.launch(KIND, None).await.unwrap();
     let handle = flow.flow_handle().unwrap().to_owned();
     let app = within(40, phone.smart_id_app(&device_link)).await.unwrap();
     assert_eq!(app.callback, "delivered");

@@ -101,14 +101,10 @@ async fn a_claim_whose_instance_died_is_taken_over_once() {
     let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
     let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
 
-    let (mut flow, next) = phone_b
-        .start(FlowKind::Authentication, Presentation::App2App, None)
+    let (mut flow, device_link) = phone_b
+        .launch(FlowKind::Authentication, None)
         .await
         .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(now_ms()).unwrap();
     let url = phone_b
         .smart_id_app(&device_link)
         .await
@@ -166,14 +162,10 @@ async fn an_outcome_recorded_by_an_instance_that_died_is_redeemable() {
     let account = "PNOEE-40404040009-MOCK-Q";
     let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
     let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
-    let (mut flow, next) = phone_b
-        .start(FlowKind::Authentication, Presentation::App2App, None)
+    let (mut flow, device_link) = phone_b
+        .launch(FlowKind::Authentication, None)
         .await
         .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(now_ms()).unwrap();
     let url = phone_b
         .smart_id_app(&device_link)
         .await

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use sidkit_app::{Flow, FlowSnapshot, NextStep};
+use sidkit_app::{Flow, FlowSnapshot};
 use sidkit_cli::http_transport::{BackendTransport, TransportError};
 use sidkit_cli::phone::now_ms;
 use sidkit_contract::{
@@ -29,14 +29,7 @@ async fn a_handle_without_the_flow_key_is_worth_nothing() {
     let base = stack.server.base_url();
     let http = http();
     let phone = phone(&stack, OK);
-    let (mut flow, next) = phone
-        .start(FlowKind::Authentication, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(now_ms()).unwrap();
+    let (mut flow, device_link) = phone.launch(FlowKind::Authentication, None).await.unwrap();
     let handle = flow.flow_handle().unwrap().to_owned();
     let key = flow.flow_key().clone();
     let stranger = FlowKey::generate().unwrap();
@@ -78,13 +71,7 @@ async fn a_handle_without_the_flow_key_is_worth_nothing() {
     }
     // A wrong `userChallengeVerifier` (with the genuine value and digest, and even the key)
     // cannot burn the flow either.
-    let forged_verifier = {
-        let i = url.find("userChallengeVerifier=").unwrap() + "userChallengeVerifier=".len();
-        let mut u = url.clone();
-        let c = if &u[i..i + 1] == "A" { "B" } else { "A" };
-        u.replace_range(i..i + 1, c);
-        u
-    };
+    let forged_verifier = with_other_verifier(&url);
     let t = &phone.transport;
     let refused = t
         .complete_flow(
@@ -171,14 +158,7 @@ async fn a_pending_flow_is_cancelled_only_with_its_key_and_only_while_the_sessio
     let phone = phone(&stack, OK);
     // The user confirmed in the Smart-ID app; the app's own (late) cancel must not turn the
     // genuine completion into a refusal.
-    let (mut flow, next) = phone
-        .start(FlowKind::Authentication, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(now_ms()).unwrap();
+    let (mut flow, device_link) = phone.launch(FlowKind::Authentication, None).await.unwrap();
     let handle = flow.flow_handle().unwrap().to_owned();
     let url = phone
         .smart_id_app(&device_link)
@@ -267,14 +247,7 @@ async fn a_planted_idempotency_key_never_returns_the_victims_handle() {
 async fn a_flow_restored_after_process_death_completes_with_its_key() {
     let stack = stack().await;
     let phone = phone(&stack, OK);
-    let (mut flow, next) = phone
-        .start(FlowKind::Signature, Presentation::App2App, Some(OK))
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(now_ms()).unwrap();
+    let (flow, device_link) = phone.launch(FlowKind::Signature, Some(OK)).await.unwrap();
     let snapshot = flow.snapshot().unwrap().encode();
     assert!(snapshot.contains(&format!(r#""flowKey":"{}""#, flow.flow_key().expose())));
     drop(flow);
@@ -379,14 +352,7 @@ async fn every_error_of_the_router_is_a_problem() {
 async fn a_refused_return_url_does_not_end_the_apps_flow_either() {
     let stack = stack().await;
     let phone = phone(&stack, OK);
-    let (mut flow, next) = phone
-        .start(FlowKind::Authentication, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(now_ms()).unwrap();
+    let (mut flow, device_link) = phone.launch(FlowKind::Authentication, None).await.unwrap();
     let url = phone
         .smart_id_app(&device_link)
         .await
@@ -395,10 +361,7 @@ async fn a_refused_return_url_does_not_end_the_apps_flow_either() {
         .unwrap();
     // A crafted URL with the genuine token but another verifier reaches the app first (the
     // router only checks its shape): the backend refuses it before the claim ...
-    let i = url.find("userChallengeVerifier=").unwrap() + "userChallengeVerifier=".len();
-    let mut forged = url.clone();
-    let c = if &forged[i..i + 1] == "A" { "B" } else { "A" };
-    forged.replace_range(i..i + 1, c);
+    let forged = with_other_verifier(&url);
     let e = phone
         .deliver_return_url(&mut flow, &forged)
         .await

@@ -170,14 +170,7 @@ async fn signature_app2app_and_qr_flows() {
 async fn replayed_and_forged_completions_are_rejected() {
     let stack = stack().await;
     let phone = phone(&stack, OK);
-    let (mut flow, next) = phone
-        .start(FlowKind::Authentication, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!()
-    };
-    flow.mark_launched(sidkit_cli::phone::now_ms()).unwrap();
+    let (mut flow, device_link) = phone.launch(FlowKind::Authentication, None).await.unwrap();
     let handle = flow.flow_handle().unwrap().to_owned();
     let app = phone.smart_id_app(&device_link).await.unwrap();
     let url = app.return_url.unwrap();
@@ -204,13 +197,7 @@ async fn replayed_and_forged_completions_are_rejected() {
     let foreign = url.replace("app.sidkit.example", "evil.example");
     // The genuine `value` and digest with a wrong (well-formed) verifier: refused before the
     // claim, by SHA-256(verifier) against the session's userChallenge.
-    let forged_verifier = {
-        let i = url.find("userChallengeVerifier=").unwrap() + "userChallengeVerifier=".len();
-        let mut u = url.clone();
-        let c = if &u[i..i + 1] == "A" { "B" } else { "A" };
-        u.replace_range(i..i + 1, c);
-        u
-    };
+    let forged_verifier = with_other_verifier(&url);
     for f in [
         &forged_token,
         &forged_digest,

@@ -7,10 +7,10 @@
 mod common;
 
 use common::*;
-use sidkit_app::NextStep;
+
 use sidkit_cli::http_transport::{BackendTransport, TransportError};
 use sidkit_cli::reference::DEMO_CALLBACK_BASE;
-use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome, Presentation};
+use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome};
 
 const OK: &str = "PNOEE-40404040009-MOCK-Q";
 
@@ -18,14 +18,7 @@ const OK: &str = "PNOEE-40404040009-MOCK-Q";
 async fn re_spellings_are_the_genuine_url_or_refused_before_the_claim() {
     let stack = stack().await;
     let phone = phone(&stack, OK);
-    let (mut flow, next) = phone
-        .start(FlowKind::Authentication, Presentation::App2App, None)
-        .await
-        .unwrap();
-    let NextStep::LaunchApp { device_link } = next else {
-        panic!("{next:?}")
-    };
-    flow.mark_launched(sidkit_cli::phone::now_ms()).unwrap();
+    let (mut flow, device_link) = phone.launch(FlowKind::Authentication, None).await.unwrap();
     let handle = flow.flow_handle().unwrap().to_owned();
     let url = phone
         .smart_id_app(&device_link)
@@ -96,13 +89,7 @@ async fn re_spellings_are_the_genuine_url_or_refused_before_the_claim() {
         );
     }
     // Another URL (a different, well-formed verifier) is still another URL.
-    let other_verifier = {
-        let i = url.find("userChallengeVerifier=").unwrap() + "userChallengeVerifier=".len();
-        let mut u = url.clone();
-        let c = if &u[i..i + 1] == "A" { "B" } else { "A" };
-        u.replace_range(i..i + 1, c);
-        u
-    };
+    let other_verifier = with_other_verifier(&url);
     assert_eq!(
         code(t.complete_flow(&complete(&other_verifier), &key).await),
         "callback_rejected"

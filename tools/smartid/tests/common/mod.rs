@@ -39,3 +39,16 @@ pub async fn json<T: serde::de::DeserializeOwned>(r: reqwest::Response) -> T {
     let bytes = r.bytes().await.expect("body");
     serde_json::from_slice(&bytes).expect("JSON body")
 }
+
+/// `url` with the first character of its `userChallengeVerifier` changed: a well-formed
+/// verifier that is not the genuine one (the genuine `value` and digest stay).
+pub fn with_other_verifier(url: &str) -> String {
+    let i = url
+        .find("userChallengeVerifier=")
+        .expect("an auth return URL")
+        + "userChallengeVerifier=".len();
+    let mut u = url.to_owned();
+    let c = if &u[i..i + 1] == "A" { "B" } else { "A" };
+    u.replace_range(i..i + 1, c);
+    u
+}
