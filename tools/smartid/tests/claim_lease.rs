@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use common::*;
-use sidkit_app::NextStep;
+use sidkit_app::{Flow, NextStep};
 use sidkit_backend::{Backend, MemoryStore, ServeConfig, SessionStore, StoreError, Versioned};
 use sidkit_cli::http_transport::BackendTransport;
 use sidkit_cli::phone::{now_ms, Phone};
@@ -86,26 +86,47 @@ async fn instance(
     (backend, server)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_claim_whose_instance_died_is_taken_over_once() {
+/// Two instances on one store: A's store dies after its first write of `dies_after`. Keep the
+/// servers alive for the test.
+struct Pair {
+    dying: Arc<DiesAfterClaim>,
+    b: Backend,
+    phone_a: Phone,
+    phone_b: Phone,
+    _servers: (Server, Server),
+}
+
+const ACCOUNT: &str = "PNOEE-40404040009-MOCK-Q";
+
+async fn pair(dies_after: &'static str) -> Pair {
     let sim = Arc::new(start_simulator(0).await.unwrap());
     let shared = Arc::new(MemoryStore::new());
     let dying = Arc::new(DiesAfterClaim {
         inner: shared.clone(),
-        dies_after: "completing",
+        dies_after,
         died: AtomicBool::new(false),
     });
-    let (_a, server_a) = instance(&sim, dying.clone()).await;
-    let (b, server_b) = instance(&sim, shared.clone()).await;
-    let account = "PNOEE-40404040009-MOCK-Q";
-    let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
-    let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
+    let (_, server_a) = instance(&sim, dying.clone()).await;
+    let (b, server_b) = instance(&sim, shared).await;
+    Pair {
+        dying,
+        b,
+        phone_a: Phone::new(&server_a.base_url(), ACCOUNT).unwrap(),
+        phone_b: Phone::new(&server_b.base_url(), ACCOUNT).unwrap(),
+        _servers: (server_a, server_b),
+    }
+}
 
-    let (mut flow, device_link) = phone_b
+/// An App2App authentication started on B, confirmed by the user: the flow, its return URL,
+/// and the completion request, whose answer from A never comes (A dies on the way).
+async fn completion_lost_on_a(p: &Pair) -> (Flow, String, CompleteFlowRequest) {
+    let (flow, device_link) = p
+        .phone_b
         .launch(FlowKind::Authentication, None)
         .await
         .unwrap();
-    let url = phone_b
+    let url = p
+        .phone_b
         .smart_id_app(&device_link)
         .await
         .unwrap()
@@ -115,33 +136,41 @@ async fn a_claim_whose_instance_died_is_taken_over_once() {
         flow_handle: flow.flow_handle().unwrap().to_owned(),
         return_url: url.clone(),
     };
-    // A claims and dies: its answer never comes.
     let on_a = tokio::time::timeout(
         Duration::from_secs(3),
-        phone_a.transport.complete_flow(&req, flow.flow_key()),
+        p.phone_a.transport.complete_flow(&req, flow.flow_key()),
     )
     .await;
     assert!(on_a.is_err(), "instance A answered: {on_a:?}");
-    assert!(dying.died.load(Ordering::SeqCst), "A claimed the flow");
+    assert!(p.dying.died.load(Ordering::SeqCst), "A wrote and died");
+    (flow, url, req)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_whose_instance_died_is_taken_over_once() {
+    let p = pair("completing").await;
+    // A claims and dies: its answer never comes.
+    let (mut flow, url, req) = completion_lost_on_a(&p).await;
     // The app retries (through the router, on B): B takes over after A's lease.
-    let outcome = within(20, phone_b.deliver_return_url(&mut flow, &url))
+    let outcome = within(20, p.phone_b.deliver_return_url(&mut flow, &url))
         .await
         .unwrap();
     let FlowOutcome::Authenticated { identity, app_data } = &outcome else {
         panic!("{outcome:?}")
     };
-    assert_eq!(identity.document_number, account);
+    assert_eq!(identity.document_number, ACCOUNT);
     // Once: the identical completion again gets the same outcome, and there is one session
     // reference, redeemable once.
-    let again = phone_b
+    let again = p
+        .phone_b
         .transport
         .complete_flow(&req, flow.flow_key())
         .await
         .unwrap();
     assert_eq!(again, outcome);
     let r = app_data.as_deref().unwrap();
-    assert!(b.redeem_session_ref(r).await.unwrap().is_some());
-    assert!(b.redeem_session_ref(r).await.unwrap().is_none());
+    assert!(p.b.redeem_session_ref(r).await.unwrap().is_some());
+    assert!(p.b.redeem_session_ref(r).await.unwrap().is_none());
 }
 
 /// A records the outcome and dies before answering: the retry on B gets the recorded outcome
@@ -150,40 +179,9 @@ async fn a_claim_whose_instance_died_is_taken_over_once() {
 /// record, and a crash in between handed out an outcome whose reference was unknown).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_outcome_recorded_by_an_instance_that_died_is_redeemable() {
-    let sim = Arc::new(start_simulator(0).await.unwrap());
-    let shared = Arc::new(MemoryStore::new());
-    let dying = Arc::new(DiesAfterClaim {
-        inner: shared.clone(),
-        dies_after: "done",
-        died: AtomicBool::new(false),
-    });
-    let (_a, server_a) = instance(&sim, dying.clone()).await;
-    let (b, server_b) = instance(&sim, shared.clone()).await;
-    let account = "PNOEE-40404040009-MOCK-Q";
-    let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
-    let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
-    let (mut flow, device_link) = phone_b
-        .launch(FlowKind::Authentication, None)
-        .await
-        .unwrap();
-    let url = phone_b
-        .smart_id_app(&device_link)
-        .await
-        .unwrap()
-        .return_url
-        .unwrap();
-    let req = CompleteFlowRequest {
-        flow_handle: flow.flow_handle().unwrap().to_owned(),
-        return_url: url.clone(),
-    };
-    let on_a = tokio::time::timeout(
-        Duration::from_secs(3),
-        phone_a.transport.complete_flow(&req, flow.flow_key()),
-    )
-    .await;
-    assert!(on_a.is_err(), "instance A answered: {on_a:?}");
-    assert!(dying.died.load(Ordering::SeqCst), "A recorded the outcome");
-    let outcome = within(10, phone_b.deliver_return_url(&mut flow, &url))
+    let p = pair("done").await;
+    let (mut flow, url, _) = completion_lost_on_a(&p).await;
+    let outcome = within(10, p.phone_b.deliver_return_url(&mut flow, &url))
         .await
         .unwrap();
     let FlowOutcome::Authenticated { app_data, .. } = &outcome else {
@@ -191,10 +189,10 @@ async fn an_outcome_recorded_by_an_instance_that_died_is_redeemable() {
     };
     let r = app_data.as_deref().unwrap();
     assert!(
-        b.redeem_session_ref(r).await.unwrap().is_some(),
+        p.b.redeem_session_ref(r).await.unwrap().is_some(),
         "the outcome's session reference must be redeemable"
     );
-    assert!(b.redeem_session_ref(r).await.unwrap().is_none());
+    assert!(p.b.redeem_session_ref(r).await.unwrap().is_none());
 }
 
 /// A dies while it creates a flow, holding the start's `Idempotency-Key`: the app's retry of the
@@ -202,19 +200,9 @@ async fn an_outcome_recorded_by_an_instance_that_died_is_redeemable() {
 /// `unavailable` until the entry expired with the flow time, 5 minutes), and the flow completes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_whose_instance_died_is_taken_over() {
-    let sim = Arc::new(start_simulator(0).await.unwrap());
-    let shared = Arc::new(MemoryStore::new());
-    let dying = Arc::new(DiesAfterClaim {
-        inner: shared.clone(),
-        dies_after: "start",
-        died: AtomicBool::new(false),
-    });
-    let (_a, server_a) = instance(&sim, dying.clone()).await;
-    let (_b, server_b) = instance(&sim, shared.clone()).await;
-    let account = "PNOEE-40404040009-MOCK-Q";
-    let phone_a = Phone::new(&server_a.base_url(), account).unwrap();
-    let phone_b = Phone::new(&server_b.base_url(), account).unwrap();
-    let mut flow = sidkit_app::Flow::new(
+    let p = pair("start").await;
+    let (phone_a, phone_b, dying) = (&p.phone_a, &p.phone_b, &p.dying);
+    let mut flow = Flow::new(
         phone_b.config.clone(),
         sidkit_app::FlowSpec::new(FlowKind::Authentication, Presentation::App2App),
         now_ms(),

@@ -2,30 +2,11 @@
 //! verification (and only that), `2` bad input or usage, `3` the environment (a port in use, an
 //! unreachable backend, a Smart-ID session that ended without OK). The binary runs for real.
 
+mod cli_run;
+
 use std::process::Command;
 
-const SECRET: &str = "B98ODiVCebRedSwdTk51zFSaGYyHtY1H2A0ocAi3/Ps=";
-const CALLBACK: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ";
-const RETURNED: &str = "https://rp.example.com/callback-url?value=RrKjjT4aggzu27YBddX1bQ&sessionSecretDigest=U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc&userChallengeVerifier=XtPfaGa8JnGtYrJjboooUf0KfY9sMEHrWFpSQrsUv9c";
-const UC: &str = "GnsWXXEjTCKR89fj9uo5u5ReBZ9JR7_pezLAI5jMS00";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn smartid(args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_smartid"))
-        .args(args)
-        .output()
-        .expect("run smartid");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
+use cli_run::*;
 
 /// Runs `smartid args` with a deadline (a server that starts instead of failing is killed and
 /// the test fails).

@@ -1,8 +1,11 @@
 //! `smartid verify-response` end to end: fixtures (a generated CA hierarchy, request bodies,
 //! signed session statuses) are written to a temporary directory at test time.
 
+mod cli_run;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use cli_run::{smartid, Out};
 
 use sidkit_proto::acsp::AcspV2Payload;
 use sidkit_proto::b64;
@@ -18,24 +21,6 @@ use sidkit_testpki::{TestPki, TestUser, UserCertSpec};
 
 const IDENTITY: &str = "PNOEE-30001010004";
 const DOC: &str = "PNOEE-30001010004-MOCK-Q";
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn smartid(args: &[&str]) -> Out {
-    let o = Command::new(env!("CARGO_BIN_EXE_smartid"))
-        .args(args)
-        .output()
-        .expect("run smartid");
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
 
 struct Dir(PathBuf);
 
