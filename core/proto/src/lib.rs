@@ -22,7 +22,8 @@
 //! | [`ident`] | semantics identifiers (with national check digits) and document numbers |
 //! | [`secret`] | zeroizing, redacted secrets and constant-time comparison |
 //! | [`session_end`] | [`EndResult`](session_end::EndResult) and [`SessionEnded`] |
-//! | `qr` | QR module matrix and SVG of a device link (feature `qr`) |
+//! | `qr` | QR module matrix, SVG and PNG of a device link (feature `qr`) |
+//! | `signable` | the digest of the data to be signed, for signature requests (feature `signable`) |
 //!
 //! Errors: [`ProtoError`] for input that breaks a protocol rule, [`CallbackFailure`] for a
 //! callback URL that fails a check of spec §7.3.
@@ -48,6 +49,9 @@ pub mod request;
 pub mod return_url;
 pub mod secret;
 pub mod session_end;
+#[cfg(feature = "signable")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signable")))]
+pub mod signable;
 pub mod vc;
 
 // Helpers shared by sidkit's own crates. Not part of the public API: hidden from the

@@ -1,4 +1,5 @@
-//! QR codes of device links (spec §6): a module matrix with the quiet zone, and SVG.
+//! QR codes of device links (spec §6): a module matrix with the quiet zone, SVG, and (feature
+//! `qr-png`) PNG bytes or a `data:image/png;base64,...` URI of a given size and quiet zone.
 //!
 //! Smart-ID asks for error correction `L` or `M` (`H` cannot hold a typical link) and a
 //! sufficient quiet zone; this module always adds 4 modules of quiet zone on every side, the
@@ -134,6 +135,95 @@ impl QrMatrix {
         }
         s.push_str(r#""/></svg>"#);
         Ok(s)
+    }
+}
+
+/// How [`QrMatrix::to_png`] draws a QR code (feature `qr-png`).
+#[cfg(feature = "qr-png")]
+#[cfg_attr(docsrs, doc(cfg(feature = "qr-png")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QrImageOptions {
+    /// Width and height of the image in pixels (the official Java client draws 610 px). Each
+    /// module gets `size_px / modules` whole pixels (at least 1); what is left over widens the
+    /// white margin, so the code stays sharp.
+    pub size_px: u32,
+    /// Modules of white quiet zone on each side: at least 4 (the QR standard's minimum, which
+    /// scanners need), at most 16.
+    pub quiet_zone: u32,
+}
+
+#[cfg(feature = "qr-png")]
+impl Default for QrImageOptions {
+    /// 610 px with the standard quiet zone of 4 modules.
+    fn default() -> Self {
+        QrImageOptions {
+            size_px: 610,
+            quiet_zone: QUIET_ZONE as u32,
+        }
+    }
+}
+
+/// Largest image [`QrMatrix::to_png`] draws, in pixels per side.
+#[cfg(feature = "qr-png")]
+pub const MAX_IMAGE_PX: u32 = 4096;
+
+#[cfg(feature = "qr-png")]
+impl QrMatrix {
+    /// A PNG (1-bit greyscale, black on white) of `options.size_px` square.
+    pub fn to_png(&self, options: &QrImageOptions) -> Result<Vec<u8>> {
+        if !(QUIET_ZONE as u32..=16).contains(&options.quiet_zone) {
+            return Err(ProtoError::invalid(
+                "quietZone",
+                format!("must be {QUIET_ZONE} to 16 modules"),
+            ));
+        }
+        let inner = (self.width - 2 * QUIET_ZONE) as u32;
+        let modules = inner + 2 * options.quiet_zone;
+        if options.size_px < modules || options.size_px > MAX_IMAGE_PX {
+            return Err(ProtoError::invalid(
+                "sizePx",
+                format!("must be {modules} (one pixel per module) to {MAX_IMAGE_PX}"),
+            ));
+        }
+        let module = options.size_px / modules;
+        // The white margin before the first inner module (quiet zone plus the left-over pixels).
+        let offset = options.quiet_zone * module + (options.size_px - module * modules) / 2;
+        let size = options.size_px as usize;
+        let stride = size.div_ceil(8);
+        // 1 = white in a greyscale PNG of bit depth 1.
+        let mut pixels = vec![0xffu8; stride * size];
+        for y in 0..size {
+            let my = (y as u32).checked_sub(offset).map(|v| v / module);
+            for x in 0..size {
+                let mx = (x as u32).checked_sub(offset).map(|v| v / module);
+                let dark = match (mx, my) {
+                    (Some(mx), Some(my)) if mx < inner && my < inner => {
+                        self.is_dark(mx as usize + QUIET_ZONE, my as usize + QUIET_ZONE)
+                    }
+                    _ => false,
+                };
+                if dark {
+                    pixels[y * stride + x / 8] &= !(0x80 >> (x % 8));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(pixels.len() / 4 + 128);
+        let mut encoder = png::Encoder::new(&mut out, options.size_px, options.size_px);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        let write = |e: png::EncodingError| ProtoError::invalid("png", e.to_string());
+        let mut writer = encoder.write_header().map_err(write)?;
+        writer.write_image_data(&pixels).map_err(write)?;
+        writer.finish().map_err(write)?;
+        Ok(out)
+    }
+
+    /// [`to_png`](Self::to_png) as a `data:image/png;base64,...` URI, for an `<img src>`.
+    pub fn to_png_data_uri(&self, options: &QrImageOptions) -> Result<String> {
+        Ok(format!(
+            "data:image/png;base64,{}",
+            crate::b64::encode_std(&self.to_png(options)?)
+        ))
     }
 }
 

@@ -211,6 +211,14 @@ impl SignatureRequestBuilder {
         }
     }
 
+    /// Starts a request to sign `hash` ([`SignableHash`](crate::signable::SignableHash): the
+    /// digest and its algorithm together, so they cannot disagree), with RSASSA-PSS.
+    #[cfg(feature = "signable")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "signable")))]
+    pub fn for_hash(rp: &RelyingParty, hash: &crate::signable::SignableHash) -> Self {
+        Self::new(rp, hash.to_base64(), hash.algorithm())
+    }
+
     /// Uses a deprecated PKCS#1 v1.5 algorithm (`sha…WithRSAEncryption`) instead of PSS; only
     /// for signature formats that cannot use PSS.
     pub fn legacy_pkcs1(mut self, algorithm: SignatureAlgorithm) -> Self {

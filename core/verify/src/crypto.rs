@@ -274,14 +274,7 @@ pub(crate) fn verify_certificate_signature(
 
 /// `HASH(data)` for the Smart-ID hash algorithms.
 pub(crate) fn digest(alg: HashAlgorithm, data: &[u8]) -> Vec<u8> {
-    match alg {
-        HashAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
-        HashAlgorithm::Sha384 => sha2::Sha384::digest(data).to_vec(),
-        HashAlgorithm::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        HashAlgorithm::Sha3_256 => sha3::Sha3_256::digest(data).to_vec(),
-        HashAlgorithm::Sha3_384 => sha3::Sha3_384::digest(data).to_vec(),
-        HashAlgorithm::Sha3_512 => sha3::Sha3_512::digest(data).to_vec(),
-    }
+    sidkit_proto::signable::digest(alg, data)
 }
 
 /// Verifies RSASSA-PSS over an already computed `hash` (`alg` for the message hash and MGF1,
