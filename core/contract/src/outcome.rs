@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use sidkit_proto::models::{CertificateLevel, EndResult};
+use sidkit_proto::session_end::RefusedInteraction;
 use sidkit_proto::{ProtoError, Result};
 
 use crate::kinds::*;
@@ -45,6 +46,18 @@ pub enum FlowOutcome {
 }
 
 impl FlowOutcome {
+    /// For a flow that failed with `USER_REFUSED_INTERACTION`, what the user refused (typed;
+    /// [`RefusedInteraction::code`] for the app's message); `None` otherwise.
+    pub fn refused_interaction(&self) -> Option<RefusedInteraction> {
+        match self {
+            FlowOutcome::Failed {
+                end_result: EndResult::UserRefusedInteraction,
+                interaction,
+            } => Some(RefusedInteraction::from_detail(interaction.as_deref())),
+            _ => None,
+        }
+    }
+
     /// Checks the fields.
     pub fn validate(&self) -> Result<()> {
         match self {

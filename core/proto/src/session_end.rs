@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::interactions::InteractionType;
+
 /// `result.endResult` of a completed session.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EndResult {
@@ -139,10 +141,72 @@ pub struct SessionEnded {
     pub interaction: Option<String>,
 }
 
+/// What the user refused in a `USER_REFUSED_INTERACTION` session, from
+/// `result.details.interaction` (unsigned, like every end result: tell the user, never decide
+/// on it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefusedInteraction {
+    /// `displayTextAndPIN`: refused on the PIN screen with the short text.
+    DisplayTextAndPin,
+    /// `confirmationMessage`: refused the long confirmation text.
+    ConfirmationMessage,
+    /// `confirmationMessageAndVerificationCodeChoice`: refused the confirmation with the
+    /// verification-code choice (notification flows).
+    ConfirmationMessageAndVerificationCodeChoice,
+    /// `details.interaction` missing, or a value this version does not know (kept as sent).
+    Unreported(Option<String>),
+}
+
+impl RefusedInteraction {
+    /// Classifies `details.interaction`.
+    pub fn from_detail(detail: Option<&str>) -> Self {
+        match detail.and_then(InteractionType::parse) {
+            Some(InteractionType::DisplayTextAndPin) => RefusedInteraction::DisplayTextAndPin,
+            Some(InteractionType::ConfirmationMessage) => RefusedInteraction::ConfirmationMessage,
+            Some(InteractionType::ConfirmationMessageAndVerificationCodeChoice) => {
+                RefusedInteraction::ConfirmationMessageAndVerificationCodeChoice
+            }
+            None => RefusedInteraction::Unreported(detail.map(str::to_owned)),
+        }
+    }
+
+    /// The interaction type, when known.
+    pub fn interaction_type(&self) -> Option<InteractionType> {
+        match self {
+            RefusedInteraction::DisplayTextAndPin => Some(InteractionType::DisplayTextAndPin),
+            RefusedInteraction::ConfirmationMessage => Some(InteractionType::ConfirmationMessage),
+            RefusedInteraction::ConfirmationMessageAndVerificationCodeChoice => {
+                Some(InteractionType::ConfirmationMessageAndVerificationCodeChoice)
+            }
+            RefusedInteraction::Unreported(_) => None,
+        }
+    }
+
+    /// A stable code: `user_refused_display_text_and_pin`, `user_refused_confirmation_message`,
+    /// `user_refused_confirmation_message_and_verification_code_choice`, or
+    /// `user_refused_interaction` when unreported.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RefusedInteraction::DisplayTextAndPin => "user_refused_display_text_and_pin",
+            RefusedInteraction::ConfirmationMessage => "user_refused_confirmation_message",
+            RefusedInteraction::ConfirmationMessageAndVerificationCodeChoice => {
+                "user_refused_confirmation_message_and_verification_code_choice"
+            }
+            RefusedInteraction::Unreported(_) => "user_refused_interaction",
+        }
+    }
+}
+
 impl SessionEnded {
     /// The stable code of the end result ([`EndResult::code`]).
     pub fn code(&self) -> &'static str {
         self.end_result.code()
+    }
+
+    /// For `USER_REFUSED_INTERACTION`, what was refused; `None` for any other end result.
+    pub fn refused_interaction(&self) -> Option<RefusedInteraction> {
+        (self.end_result == EndResult::UserRefusedInteraction)
+            .then(|| RefusedInteraction::from_detail(self.interaction.as_deref()))
     }
 
     /// Only `SERVER_ERROR` may go away on a retry; a refused or timed-out session needs a new

@@ -118,6 +118,7 @@ pub fn verify_authentication(
         flow_type: completed.flow,
         interaction_type_used: interaction_used.to_owned(),
         device_ip_address: status.device_ip_address.clone(),
+        ignored_properties: status.ignored_properties.clone().unwrap_or_default(),
         certificate: verified_cert,
     })
 }
@@ -223,6 +224,8 @@ pub fn verify_signature(
         signature_algorithm: session.signature_algorithm,
         hash_algorithm: hash,
         salt_length,
+        device_ip_address: status.device_ip_address.clone(),
+        ignored_properties: status.ignored_properties.clone().unwrap_or_default(),
         certificate: verified_cert,
     })
 }
@@ -265,6 +268,8 @@ pub fn verify_certificate_choice(
         document_number: completed.document_number.to_owned(),
         certificate_level,
         flow_type: completed.flow,
+        device_ip_address: status.device_ip_address.clone(),
+        ignored_properties: status.ignored_properties.clone().unwrap_or_default(),
         certificate: verified_cert,
     })
 }

@@ -52,9 +52,14 @@ pub struct VerifiedAuthentication {
     pub flow_type: FlowType,
     /// The interaction the app showed.
     pub interaction_type_used: String,
-    /// `deviceIpAddress`, when shared.
+    /// `deviceIpAddress`, when shared (`shareMdClientIpAddress`). Unsigned, reported by
+    /// Smart-ID: information, not proof.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_ip_address: Option<String>,
+    /// `ignoredProperties`: request properties Smart-ID ignored (e.g. a capability it does not
+    /// know). Unsigned; worth logging, since an ignored property was not applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_properties: Vec<String>,
     /// The verified certificate.
     pub certificate: VerifiedCertificate,
 }
@@ -86,6 +91,14 @@ pub struct VerifiedSignature {
     /// The PSS salt length (`None` for PKCS#1 v1.5).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub salt_length: Option<usize>,
+    /// `deviceIpAddress`, when shared (`shareMdClientIpAddress`). Unsigned, reported by
+    /// Smart-ID: information, not proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_ip_address: Option<String>,
+    /// `ignoredProperties`: request properties Smart-ID ignored (e.g. a capability it does not
+    /// know). Unsigned; worth logging, since an ignored property was not applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_properties: Vec<String>,
     /// The verified certificate (embed it in the signature container).
     pub certificate: VerifiedCertificate,
 }
@@ -105,6 +118,14 @@ pub struct VerifiedCertificateChoice {
     pub certificate_level: CertificateLevel,
     /// How the user completed the session.
     pub flow_type: FlowType,
+    /// `deviceIpAddress`, when shared (`shareMdClientIpAddress`). Unsigned, reported by
+    /// Smart-ID: information, not proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_ip_address: Option<String>,
+    /// `ignoredProperties`: request properties Smart-ID ignored (e.g. a capability it does not
+    /// know). Unsigned; worth logging, since an ignored property was not applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_properties: Vec<String>,
     /// The verified signing certificate.
     pub certificate: VerifiedCertificate,
 }

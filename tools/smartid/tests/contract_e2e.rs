@@ -13,6 +13,7 @@ use sidkit_contract::{
     StartFlowRequest, StartFlowResponse, CONTRACT_VERSION_HEADER, FLOW_KEY_HEADER, PROBLEM_JSON,
 };
 use sidkit_proto::models::EndResult;
+use sidkit_proto::session_end::RefusedInteraction;
 
 const OK: &str = "PNOEE-40404040009-MOCK-Q";
 
@@ -60,6 +61,14 @@ async fn every_simulator_outcome_app2app() {
             }
             (Some(e), FlowOutcome::Failed { end_result, .. }) => {
                 assert_eq!(end_result, e, "{account}");
+                // The interaction refusal reaches the app typed (the simulator's account
+                // refuses the PIN screen: the only interaction of a device-link login).
+                assert_eq!(
+                    run.outcome.refused_interaction(),
+                    (*e == EndResult::UserRefusedInteraction)
+                        .then_some(RefusedInteraction::DisplayTextAndPin),
+                    "{account}"
+                );
                 assert!(
                     run.return_url.is_none(),
                     "{account}: no callback after a failure"

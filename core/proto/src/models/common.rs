@@ -262,7 +262,25 @@ pub(super) fn validate_nonce(n: &Option<String>) -> Result<()> {
 
 pub(super) fn validate_capabilities(c: &Option<Vec<String>>) -> Result<()> {
     if let Some(list) = c {
-        for cap in list {
+        if list.is_empty() {
+            return Err(ProtoError::invalid(
+                "capabilities",
+                "an empty list: leave capabilities out instead",
+            ));
+        }
+        if list.len() > 32 {
+            return Err(ProtoError::invalid(
+                "capabilities",
+                "at most 32 capabilities",
+            ));
+        }
+        for (i, cap) in list.iter().enumerate() {
+            if list[..i].contains(cap) {
+                return Err(ProtoError::invalid(
+                    "capabilities",
+                    format!("`{cap}` is listed twice"),
+                ));
+            }
             if cap.is_empty() || cap.len() > 100 || cap.chars().any(char::is_control) {
                 return Err(ProtoError::invalid(
                     "capabilities",
