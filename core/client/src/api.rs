@@ -31,6 +31,8 @@ pub enum Endpoint {
     CertificateByDocumentNumber,
     /// `GET session/{sessionID}`.
     SessionStatus,
+    /// `POST /mock/device-link` (the DEMO Mock Service).
+    MockDevice,
 }
 
 /// What the server said about a failed request: the HTTP status and the RFC 9457 fields

@@ -46,6 +46,7 @@
 pub mod api;
 mod config;
 mod error;
+pub mod mock;
 mod poll;
 pub(crate) mod tls;
 
