@@ -122,6 +122,8 @@ impl Backend {
                     }
                     // The lease ran out without a result: the claimer died. Take the claim
                     // over (below, by compare-and-set, so one instance wins).
+                    tracing::warn!(flow = %rec.log_tag(), "completion claim expired: taking it over");
+                    metrics::counter!("sidkit_claim_takeovers_total").increment(1);
                 }
                 Stage::Pending => {
                     if Self::expired(&rec) {
@@ -182,6 +184,7 @@ impl Backend {
                 lease_until_ms: now_ms() + self.cfg.claim_lease.as_millis() as u64,
             };
             if self.save(&addr, v.version, &claimed).await? {
+                tracing::debug!(flow = %rec.log_tag(), "completion claimed");
                 let result = self.finish_app2app(&claimed, &verified, fetched).await;
                 let mut done = claimed.clone();
                 done.stage = Stage::done(Some(fp.clone()), &result, true);

@@ -70,10 +70,27 @@ impl Backend {
         );
         let offered = OfferedFlows::of(&[flow]);
         let subject = rec.subject()?;
-        let vf = |e: VerifyError| match e {
-            VerifyError::SessionEnded(_) => FlowError::internal(e),
-            VerifyError::InvalidInput { .. } | VerifyError::Verification(_) => {
-                FlowError::VerificationFailed(e)
+        let vf = |e: VerifyError| {
+            // The failed step and check only: never the response's personal data.
+            let (step, code) = match &e {
+                VerifyError::Verification(f) => (f.step().as_str(), f.code()),
+                VerifyError::InvalidInput { field, .. } => ("input", *field),
+                VerifyError::SessionEnded(_) => ("response", "session_ended"),
+            };
+            tracing::warn!(
+                flow = %rec.log_tag(),
+                kind = rec.kind.as_str(),
+                step,
+                code,
+                "verification failed"
+            );
+            metrics::counter!("sidkit_verification_failures_total", "step" => step, "code" => code)
+                .increment(1);
+            match e {
+                VerifyError::SessionEnded(_) => FlowError::internal(e),
+                VerifyError::InvalidInput { .. } | VerifyError::Verification(_) => {
+                    FlowError::VerificationFailed(e)
+                }
             }
         };
         let app_data = Some(new_session_ref()?);
@@ -166,6 +183,27 @@ impl Backend {
             }
         }
         let saved = self.save(addr, version, done).await?;
+        if saved {
+            let result_label = match result {
+                Ok(FlowOutcome::Authenticated { .. }) => "authenticated".to_owned(),
+                Ok(FlowOutcome::Signed { .. }) => "signed".to_owned(),
+                Ok(FlowOutcome::Failed { end_result, .. }) => end_result.code().to_owned(),
+                Err(e) => e.code().to_owned(),
+            };
+            tracing::info!(
+                flow = %done.log_tag(),
+                kind = done.kind.as_str(),
+                presentation = done.presentation.as_str(),
+                result = %result_label,
+                "flow finished"
+            );
+            metrics::counter!(
+                "sidkit_flows_finished_total",
+                "kind" => done.kind.as_str(),
+                "result" => result_label
+            )
+            .increment(1);
+        }
         if !saved {
             if let Some(key) = &key {
                 // Best effort: if this fails too, the reference expires with the flow.

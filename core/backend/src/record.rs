@@ -224,6 +224,12 @@ pub(crate) fn request_fp(r: &StartFlowRequest, challenge: &str) -> String {
 }
 
 impl FlowRecord {
+    /// The flow's tag in logs: [`log_tag`](sidkit_proto::secret::log_tag) of its Smart-ID
+    /// session (the RP API client tags the session's span alike).
+    pub(crate) fn log_tag(&self) -> String {
+        sidkit_proto::secret::log_tag(&self.session_id)
+    }
+
     pub(crate) fn secret(&self) -> Result<SessionSecret, FlowError> {
         SessionSecret::from_base64(&self.session_secret).map_err(FlowError::internal)
     }

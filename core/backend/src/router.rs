@@ -130,6 +130,13 @@ async fn stamp(mut r: Response) -> Response {
 fn problem_response(e: FlowError) -> Response {
     let wait = crate::admission::retry_after(&e);
     let p = Problem::from(e);
+    // The problem's code and status: its detail may quote the request.
+    if p.http_status() >= 500 {
+        tracing::warn!(code = %p.code, status = p.http_status(), "request failed");
+    } else {
+        tracing::debug!(code = %p.code, status = p.http_status(), "request refused");
+    }
+    metrics::counter!("sidkit_problems_total", "code" => p.code.clone()).increment(1);
     let status = StatusCode::from_u16(p.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&p).unwrap_or_default();
     let mut r = (status, body).into_response();

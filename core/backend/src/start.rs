@@ -292,6 +292,18 @@ impl Backend {
         if rec.kind == FlowKind::CertificateChoiceAndSignature {
             self.spawn_linked_driver(addr);
         }
+        tracing::info!(
+            flow = %rec.log_tag(),
+            kind = rec.kind.as_str(),
+            presentation = rec.presentation.as_str(),
+            "flow started"
+        );
+        metrics::counter!(
+            "sidkit_flows_started_total",
+            "kind" => rec.kind.as_str(),
+            "presentation" => rec.presentation.as_str()
+        )
+        .increment(1);
         Ok((handle, rec.start_response.clone()))
     }
 }

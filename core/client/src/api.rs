@@ -35,6 +35,19 @@ pub enum Endpoint {
     MockDevice,
 }
 
+impl Endpoint {
+    /// A label for logs and metrics: `create_session`, `certificate`, `session_status`,
+    /// `mock_device`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Endpoint::CreateSession => "create_session",
+            Endpoint::CertificateByDocumentNumber => "certificate",
+            Endpoint::SessionStatus => "session_status",
+            Endpoint::MockDevice => "mock_device",
+        }
+    }
+}
+
 /// What the server said about a failed request: the HTTP status and the RFC 9457 fields
 /// that help in logs. Never contains request secrets; `detail` is the server's own text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -426,6 +426,11 @@ impl SmartIdClient {
         let received_at = std::time::Instant::now();
         r.validate()
             .map_err(|e| malformed(200, format!("session response: {}", reason_of(&e))))?;
+        tracing::info!(
+            session = %sidkit_proto::secret::log_tag(&r.session_id),
+            kind = session_kind(path),
+            "Smart-ID device-link session created"
+        );
         Ok((r, received_at))
     }
 
@@ -437,6 +442,11 @@ impl SmartIdClient {
         let r: NotificationSessionResponse = self.post(path, body, Endpoint::CreateSession).await?;
         sidkit_proto::validate::uuid("sessionID", &r.session_id)
             .map_err(|e| malformed(200, reason_of(&e)))?;
+        tracing::info!(
+            session = %sidkit_proto::secret::log_tag(&r.session_id),
+            kind = session_kind(path),
+            "Smart-ID notification session created"
+        );
         Ok(r)
     }
 
@@ -463,8 +473,32 @@ impl SmartIdClient {
         req: reqwest::RequestBuilder,
         endpoint: Endpoint,
     ) -> Result<T> {
-        let mut resp = req.send().await.map_err(tls::classify)?;
+        let started = std::time::Instant::now();
+        let mut resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let e = tls::classify(e);
+                // The code only: a transport error's text may hold the URL (a sessionID).
+                tracing::warn!(
+                    endpoint = endpoint.as_str(),
+                    error = e.code(),
+                    "Smart-ID RP API request failed"
+                );
+                metrics::counter!("sidkit_smartid_requests_total", "endpoint" => endpoint.as_str(), "status" => "error").increment(1);
+                return Err(e.into());
+            }
+        };
         let status = resp.status().as_u16();
+        let elapsed = started.elapsed();
+        tracing::debug!(
+            endpoint = endpoint.as_str(),
+            status,
+            elapsed_ms = elapsed.as_millis() as u64,
+            "Smart-ID RP API response"
+        );
+        metrics::counter!("sidkit_smartid_requests_total", "endpoint" => endpoint.as_str(), "status" => status_class(status)).increment(1);
+        metrics::histogram!("sidkit_smartid_request_seconds", "endpoint" => endpoint.as_str())
+            .record(elapsed.as_secs_f64());
         let max = self.max_response_bytes;
         if resp.content_length().is_some_and(|n| n > max as u64) {
             return Err(malformed(status, format!("body larger than {max} bytes")));
@@ -480,6 +514,35 @@ impl SmartIdClient {
             return Err(ApiFailure::from_response(endpoint, status, &body).into());
         }
         serde_json::from_slice(&body).map_err(|e| malformed(status, format!("invalid JSON: {e}")))
+    }
+}
+
+/// The endpoint family of a session-creating path without its subject (which names a person):
+/// `authentication/device-link`, `signature/notification`, ...
+fn session_kind(path: &str) -> &'static str {
+    const KINDS: [&str; 7] = [
+        "authentication/device-link",
+        "authentication/notification",
+        "signature/device-link",
+        "signature/notification/linked",
+        "signature/notification",
+        "signature/certificate-choice/device-link",
+        "signature/certificate-choice/notification",
+    ];
+    KINDS
+        .iter()
+        .find(|k| path.starts_with(*k))
+        .copied()
+        .unwrap_or("other")
+}
+
+/// `2xx`, `4xx`, ... for metrics labels (bounded cardinality).
+fn status_class(status: u16) -> &'static str {
+    match status {
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
     }
 }
 

@@ -211,18 +211,41 @@ impl<'c> Poller<'c> {
     /// * The deadline → [`ApiFailure::DeadlineExceeded`]; the cancel handle →
     ///   [`ApiFailure::Cancelled`].
     pub async fn run(&mut self) -> Result<SessionStatus> {
+        use tracing::Instrument as _;
         self.options.validate()?;
         sidkit_proto::validate::uuid("sessionID", &self.session_id)?;
-        let deadline = Instant::now() + self.options.deadline;
+        let span = tracing::info_span!(
+            "smartid_session",
+            session = %sidkit_proto::secret::log_tag(&self.session_id)
+        );
+        let started = Instant::now();
+        let deadline = started + self.options.deadline;
         let cancel = self.cancel.clone();
-        tokio::select! {
+        let r = tokio::select! {
             biased;
             _ = cancel.cancelled() => Err(ApiFailure::Cancelled.into()),
-            r = tokio::time::timeout_at(deadline, self.run_loop(deadline)) => match r {
+            r = tokio::time::timeout_at(deadline, self.run_loop(deadline)).instrument(span.clone()) => match r {
                 Ok(r) => r,
                 Err(_) => Err(ApiFailure::DeadlineExceeded.into()),
             },
+        };
+        let _enter = span.enter();
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &r {
+            Ok(_) => tracing::info!(
+                end_result = "OK",
+                polls = self.requests,
+                elapsed_ms,
+                "Smart-ID session ended"
+            ),
+            Err(e) => tracing::info!(
+                end_result = e.code(),
+                polls = self.requests,
+                elapsed_ms,
+                "Smart-ID session ended without OK"
+            ),
         }
+        r
     }
 
     async fn run_loop(&mut self, deadline: Instant) -> Result<SessionStatus> {
@@ -240,6 +263,7 @@ impl<'c> Poller<'c> {
             self.requests += 1;
             match self.client.session_status(&self.session_id, timeout).await {
                 Ok(status) => {
+                    tracing::debug!(state = ?status.state, "Smart-ID session status");
                     failures = 0;
                     match status.state {
                         SessionState::Running => last_start = Some(start),

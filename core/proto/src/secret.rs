@@ -336,6 +336,21 @@ impl fmt::Debug for InitialCallbackUrl {
     }
 }
 
+/// A short, stable tag of an identifier for logs: the first 8 bytes of
+/// `SHA-256("sidkit log tag" ‖ 0 ‖ value)` in hex. Logs correlate a session or flow by it
+/// without holding the identifier itself (a `sessionID` lets anyone who can reach the RP API
+/// read the session's status; a flow handle names a flow).
+pub fn log_tag(value: &str) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"sidkit log tag\0");
+    h.update(value.as_bytes());
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,5 +423,14 @@ mod tests {
         let text = "GYS+yoah6emAcVDNIajwSs6UB/M95XrDxMzXBUkwQJ9YFDipXXzGpPc7raWcuc2+TEoRc7WvIZ/7dU/iRXenYg==";
         let c: RpChallenge = serde_json::from_str(&format!("\"{text}\"")).unwrap();
         assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{text}\""));
+    }
+
+    #[test]
+    fn log_tags_are_short_stable_and_distinct() {
+        let a = log_tag("ce1b8838-e9ee-493f-9201-7d0f1bceb4e2");
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, log_tag("ce1b8838-e9ee-493f-9201-7d0f1bceb4e2"));
+        assert_ne!(a, log_tag("ce1b8838-e9ee-493f-9201-7d0f1bceb4e3"));
+        assert!(!a.contains("ce1b8838"));
     }
 }

@@ -10,6 +10,7 @@ use sidkit_cli::reference::{DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
 
 use crate::cmd_demo::fail;
 use crate::error::{CliError, CmdResult};
+use crate::serve_obs::{with_metrics, METRICS_PATH};
 use crate::serve_store::StoreArgs;
 
 /// Arguments of `smartid serve`.
@@ -40,6 +41,8 @@ pub struct ServeArgs {
     demo_env: DemoEnvArgs,
     #[command(flatten)]
     limits: ServeLimits,
+    #[command(flatten)]
+    log: crate::serve_obs::LogArgs,
 }
 
 /// The server limits of `smartid serve` ([`sidkit_backend::ServeConfig`]).
@@ -109,6 +112,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
     let limits = a.limits.config()?;
     let store = a.store.resolve()?;
+    let metrics = a.log.install()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -130,7 +134,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         )
         .map_err(fail)?;
         let server = sidkit_cli::reference::Server::start_with(
-            sidkit_cli::reference::app(&backend, sim.clone()),
+            with_metrics(sidkit_cli::reference::app(&backend, sim.clone()), metrics),
             SocketAddr::new(a.bind, a.port),
             limits,
         )
@@ -138,6 +142,7 @@ pub fn serve(a: ServeArgs) -> CmdResult {
         .map_err(fail)?;
         println!("backend-url: {}", server.base_url());
         println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("metrics: GET {}{METRICS_PATH} (Prometheus text)", server.base_url().trim_end_matches('/'));
         println!("dev-smart-id-app: POST {}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}", server.base_url().trim_end_matches('/'));
         println!("callback-base: {}", a.callback_base);
         println!("device-link-base: {}", sidkit_proto::env::DEMO_DEVICE_LINK_BASE);
@@ -164,6 +169,7 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
             .map_err(CliError::Input)?;
         return Ok(cfg.describe(&a.callback_base));
     }
+    let metrics = a.log.install()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -176,7 +182,7 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
             .backend(&a.callback_base, store)
             .map_err(CliError::Input)?;
         let server = sidkit_cli::reference::Server::start_with(
-            backend.router(),
+            with_metrics(backend.router(), metrics),
             SocketAddr::new(a.bind, a.port),
             limits,
         )
@@ -184,6 +190,7 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
         .map_err(fail)?;
         println!("backend-url: {}", server.base_url());
         println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
+        println!("metrics: GET {}{METRICS_PATH} (Prometheus text)", server.base_url().trim_end_matches('/'));
         println!("{}", cfg.describe(&a.callback_base));
         println!("Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).");
         println!("{store_line}");

@@ -19,6 +19,7 @@ mod cmd_simulator;
 mod cmd_verify;
 mod error;
 mod secret_arg;
+mod serve_obs;
 mod serve_store;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
