@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::within;
+use common::{stderr_of, within, Serve};
 use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_testpki::redis_server::{RedisServer, RedisTestPki};
 
@@ -25,74 +25,6 @@ const CLEAR: [&str; 5] = [
     "40404040009",
     "flowKeyChallenge",
 ];
-
-/// `smartid serve` as a process, killed on drop; `banner` holds what it printed up to
-/// `Ctrl-C stops.`.
-struct Serve {
-    child: std::process::Child,
-    banner: Vec<String>,
-}
-
-impl Serve {
-    fn start(args: &[&str]) -> Serve {
-        use std::io::BufRead as _;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smartid"))
-            .args(["serve", "--port", "0", "--sim-port", "0"])
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("smartid runs");
-        let (tx, rx) = std::sync::mpsc::channel();
-        let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut serve = Serve {
-            child,
-            banner: Vec::new(),
-        };
-        loop {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) if line == "Ctrl-C stops." => return serve,
-                Ok(line) => serve.banner.push(line),
-                Err(e) => {
-                    let _ = serve.child.kill();
-                    let out = stderr_of(&mut serve.child);
-                    panic!("serve did not start ({e}): {:?}\n{out}", serve.banner);
-                }
-            }
-        }
-    }
-
-    fn line(&self, prefix: &str) -> &str {
-        self.banner
-            .iter()
-            .find_map(|l| l.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("no {prefix} in {:?}", self.banner))
-    }
-}
-
-/// Waits for the (killed or exited) process `child` and returns its stderr.
-fn stderr_of(child: &mut std::process::Child) -> String {
-    let _ = child.wait();
-    let mut s = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut s);
-    }
-    s
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Runs `smartid serve args`, which must fail within a minute: its exit code and stderr.
 fn serve_fails(args: &[&str]) -> (i32, String) {

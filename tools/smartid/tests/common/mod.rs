@@ -52,3 +52,75 @@ pub fn with_other_verifier(url: &str) -> String {
     u.replace_range(i..i + 1, c);
     u
 }
+
+/// `smartid serve` as a process, killed on drop; `banner` holds what it printed up to
+/// `Ctrl-C stops.`.
+pub struct Serve {
+    /// The process.
+    pub child: std::process::Child,
+    /// The banner lines before `Ctrl-C stops.`.
+    pub banner: Vec<String>,
+}
+
+impl Serve {
+    /// Runs `smartid serve --port 0 --sim-port 0 args` and waits for its banner.
+    pub fn start(args: &[&str]) -> Serve {
+        use std::io::BufRead as _;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smartid"))
+            .args(["serve", "--port", "0", "--sim-port", "0"])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("smartid runs");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut serve = Serve {
+            child,
+            banner: Vec::new(),
+        };
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(line) if line == "Ctrl-C stops." => return serve,
+                Ok(line) => serve.banner.push(line),
+                Err(e) => {
+                    let _ = serve.child.kill();
+                    let out = stderr_of(&mut serve.child);
+                    panic!("serve did not start ({e}): {:?}\n{out}", serve.banner);
+                }
+            }
+        }
+    }
+
+    /// The banner line starting with `prefix`, without it.
+    pub fn line(&self, prefix: &str) -> &str {
+        self.banner
+            .iter()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {:?}", self.banner))
+    }
+}
+
+/// Waits for the (killed or exited) process `child` and returns its stderr.
+pub fn stderr_of(child: &mut std::process::Child) -> String {
+    let _ = child.wait();
+    let mut s = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut s);
+    }
+    s
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
