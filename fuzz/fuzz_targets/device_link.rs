@@ -5,8 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sidkit_proto::device_link::{parse_device_link, DeviceLinkType, SessionType};
 use sidkit_app::{DeviceLinkPolicy, FlowSnapshot};
+use sidkit_proto::device_link::{parse_device_link, DeviceLinkType, SessionType};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {

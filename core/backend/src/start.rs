@@ -181,7 +181,8 @@ impl Backend {
                     b64::encode_std(&sign.digest),
                     sign.hash_algorithm,
                 )
-                .interactions(plan.interactions);
+                .interactions(plan.interactions)
+                .nonce(session_nonce()?);
                 if let Some(l) = plan.certificate_level {
                     b = b.certificate_level(l);
                 }
@@ -204,7 +205,7 @@ impl Backend {
                         "a certificate choice is anonymous: the user picks the signer",
                     ));
                 }
-                let mut b = CertificateChoiceRequestBuilder::new(rp);
+                let mut b = CertificateChoiceRequestBuilder::new(rp).nonce(session_nonce()?);
                 if let Some(l) = plan.certificate_level {
                     b = b.certificate_level(l);
                 }
@@ -306,4 +307,14 @@ impl Backend {
         .increment(1);
         Ok((handle, rec.start_response.clone()))
     }
+}
+
+/// A fresh `nonce` for a flow's signature or certificate-choice request. Smart-ID answers an
+/// identical request within 15 s with the same session (RP API §2.1); a QR flow's request has
+/// no callback token to set it apart, so without a nonce two users' QR certificate choices (or
+/// two QR signatures of one document) started together would share one session.
+fn session_nonce() -> Result<String, FlowError> {
+    Ok(b64::encode_url(
+        &random_bytes(15).map_err(FlowError::internal)?,
+    ))
 }

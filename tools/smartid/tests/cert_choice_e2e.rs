@@ -201,3 +201,36 @@ async fn forged_and_replayed_cert_choice_completions_are_rejected() {
         "callback_rejected"
     );
 }
+
+/// Found by the `backend_routes` fuzz target: Smart-ID answers an identical signature or
+/// certificate-choice request within 15 s with the same session (RP API §2.1, which the
+/// simulator emulates). A QR flow's request has no callback token to tell it apart, so two
+/// users' QR certificate choices (or two QR signatures of one document) started together must
+/// still get two sessions: otherwise the second user is shown the first user's session, and
+/// whoever scans first picks the certificate for both flows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_qr_flows_never_share_a_smart_id_session() {
+    let stack = stack().await;
+    let token = |l: &str| {
+        sidkit_proto::device_link::parse_device_link(l)
+            .unwrap()
+            .session_token
+    };
+    for (kind, context) in [(KIND, None), (FlowKind::Signature, Some(OK))] {
+        let mut tokens = Vec::new();
+        for _ in 0..2 {
+            let (_, next) = phone(&stack, OK)
+                .start(kind, Presentation::Qr, context)
+                .await
+                .unwrap();
+            let NextStep::ShowQr { device_link } = next else {
+                panic!()
+            };
+            tokens.push(token(&device_link));
+        }
+        assert_ne!(
+            tokens[0], tokens[1],
+            "two {kind} flows share one Smart-ID session"
+        );
+    }
+}

@@ -47,7 +47,8 @@ pub type Problem = ErrorBody;
 ///
 /// The problem's `detail` is the error's [`Display`](fmt::Display) text: a fixed sentence, the
 /// cause's text (prefixed for [`SmartId`](Self::SmartId)), or a [`Policy`](Self::Policy) or
-/// [`Recorded`](Self::Recorded) problem's own `detail`. The backend never builds one from a
+/// [`Recorded`](Self::Recorded) problem's own `detail`; a text over the contract's 4096 bytes
+/// is cut, ending in `…`. The backend never builds one from a
 /// session secret, a callback token or a flow handle.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FlowError {
@@ -239,14 +240,32 @@ impl FlowError {
 
     /// The problem the router answers with: `code` as [`FlowError::code`], `type`, `title`,
     /// `status` and `retryable` as [`ErrorBody::new`] gives them for the code, the error's
-    /// text as `detail`; a [`Policy`](Self::Policy) or [`Recorded`](Self::Recorded) problem
-    /// as it is.
+    /// text as `detail` (cut to the contract's 4096 bytes, ending in `…`, if longer); a
+    /// [`Policy`](Self::Policy) or [`Recorded`](Self::Recorded) problem as it is.
     pub fn problem(&self) -> Problem {
         match self {
             FlowError::Policy(p) | FlowError::Recorded(p) => p.clone(),
-            other => ErrorBody::new(other.code(), other.to_string()),
+            other => ErrorBody::new(other.code(), clip_detail(other.to_string())),
         }
     }
+}
+
+/// The longest `detail` of a contract problem, in bytes (`ErrorBody::validate`).
+const MAX_DETAIL_LEN: usize = 4096;
+
+/// `detail` cut to [`MAX_DETAIL_LEN`] bytes on a character boundary, ending in `…` when cut: a
+/// long cause (an upstream error body, a refused field echoed in its reason) must not make the
+/// problem one the contract, and so the app, refuses.
+fn clip_detail(mut detail: String) -> String {
+    if detail.len() > MAX_DETAIL_LEN {
+        let mut end = MAX_DETAIL_LEN - '…'.len_utf8();
+        while !detail.is_char_boundary(end) {
+            end -= 1;
+        }
+        detail.truncate(end);
+        detail.push('…');
+    }
+    detail
 }
 
 /// The one conversion of a flow error into the contract's answer ([`FlowError::problem`]).

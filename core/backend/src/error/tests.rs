@@ -319,3 +319,43 @@ fn conversions_keep_the_cause() {
     let c = ClientError::Api(ApiFailure::Cancelled);
     assert_eq!(FlowError::from(c.clone()), FlowError::SmartId(c));
 }
+
+/// Found by the `api_error_body` fuzz target: the contract limits a problem's `detail` to 4096
+/// bytes (`ErrorBody::validate`, `docs/openapi.yaml`), and the app drops a problem body that
+/// breaks it. An upstream error body with many long field errors (the RP API client keeps 16 of
+/// up to 512 characters each), or a long refused field echoed in the detail, must still give
+/// a valid problem, clipped on a character boundary.
+#[test]
+fn long_details_are_clipped_to_the_contract_limit() {
+    let errors: Vec<String> = (0..16)
+        .map(|i| format!(r#"{{"code":"{}","paramName":"é{}"}}"#, "C".repeat(512), i))
+        .collect();
+    let body = format!(
+        r#"{{"title":"Bad Request","errors":[{}]}}"#,
+        errors.join(",")
+    );
+    let api = ApiFailure::from_response(
+        sidkit_client::api::Endpoint::CreateSession,
+        400,
+        body.as_bytes(),
+    );
+    let long_lang = ProtoError::invalid("lang", format!("got `{}`", "é".repeat(5000)));
+    for e in [
+        FlowError::SmartId(ClientError::Api(api)),
+        FlowError::Invalid(long_lang),
+    ] {
+        let full = e.to_string();
+        assert!(full.len() > 4096);
+        let p = e.problem();
+        assert!(p.validate().is_ok(), "{} bytes", p.detail.len());
+        assert!(p.detail.len() <= 4096);
+        let kept = p.detail.strip_suffix('…').expect("marked as clipped");
+        assert!(full.starts_with(kept));
+        assert_eq!(Problem::from(e), p);
+    }
+    // Short details are kept as they are.
+    assert_eq!(
+        FlowError::NotFound.problem().detail,
+        "no flow has this handle"
+    );
+}
