@@ -18,6 +18,7 @@ use sidkit_proto::ProtoError;
 use sidkit_verify::TrustStore;
 
 use crate::error::{FlowError, Problem};
+use crate::revocation::RevocationService;
 use crate::store::{MemoryStore, SessionStore};
 
 /// What the backend asks Smart-ID for, decided by the RP's [`FlowPolicy`] for each start.
@@ -165,6 +166,10 @@ pub struct BackendConfig {
     /// `unavailable`, so that its client's retry gets the one flow). Keep it above the RP API
     /// client's request timeout.
     pub claim_lease: Duration,
+    /// Revocation checking of the user certificate's chain (OCSP / CRL), done after the rest
+    /// of the response verified. `None` (the default): not checked, outcomes are verified
+    /// without it (see [`RevocationService`]).
+    pub revocation: Option<Arc<RevocationService>>,
 }
 
 impl std::fmt::Debug for BackendConfig {
@@ -197,6 +202,7 @@ impl BackendConfig {
             completion_timeout: Duration::from_secs(30),
             admission: AdmissionConfig::default(),
             claim_lease: Duration::from_secs(15),
+            revocation: None,
         }
     }
 
@@ -209,6 +215,13 @@ impl BackendConfig {
     /// Uses the admission limits `admission`.
     pub fn with_admission(mut self, admission: AdmissionConfig) -> Self {
         self.admission = admission;
+        self
+    }
+
+    /// Checks revocation with `service` (a [`RevocationService`] with a policy whose mode is
+    /// [`RevocationMode::Off`](crate::RevocationMode::Off) checks nothing).
+    pub fn with_revocation(mut self, service: Arc<RevocationService>) -> Self {
+        self.revocation = Some(service);
         self
     }
 

@@ -55,7 +55,8 @@
 
 // The modules, along the trust boundaries. Leaves: `error` (the error types and their one
 // conversion into a contract problem), `util`, `store` (and `redis_tls`, `redis_store`), `config`; `record`
-// (the stored flow state and its keys); then `outcome` (verification into outcomes), `linked`
+// (the stored flow state and its keys), `revocation_http` and `revocation` (fetching and
+// checking OCSP / CRLs); then `outcome` (verification into outcomes), `linked`
 // (the certificate-choice -> signature driver), and the handlers `start`, `complete` and `poll` (declared after
 // `Backend`, below); `router` on top. Each may use the ones before it, and the crate root
 // only for `Backend` and the re-exports.
@@ -66,6 +67,8 @@ mod error;
 mod linked;
 mod outcome;
 mod record;
+mod revocation;
+mod revocation_http;
 mod router;
 mod serve;
 mod store;
@@ -84,6 +87,10 @@ pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
 pub use encrypted_store::{EncryptedStore, EncryptionKey};
 pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
+pub use revocation::{
+    RevocationMode, RevocationPolicy, RevocationService, SK_DEMO_OCSP_URL, SK_LIVE_OCSP_URL,
+};
+pub use revocation_http::{HttpTransport, RevocationTransport, TransportError};
 pub use router::router;
 pub use serve::{serve, ServeConfig, ServeStats};
 pub use store::{MemoryStore, SessionStore, Versioned, MAX_TTL};

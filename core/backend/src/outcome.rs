@@ -11,8 +11,8 @@ use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::models::FlowType;
 use sidkit_proto::secret::random_bytes;
 use sidkit_verify::{
-    verify_authentication, verify_signature, AuthenticationSession, CallbackCheck, OfferedFlows,
-    SignatureSession, VerificationContext, VerifyError,
+    verify_authentication, verify_signature, AuthenticationSession, CallbackCheck, Certificate,
+    OfferedFlows, SignatureSession, VerificationContext, VerifyError,
 };
 
 use crate::error::FlowError;
@@ -68,6 +68,38 @@ impl Backend {
             trust,
             SystemTime::now(),
         );
+        let app_data = Some(new_session_ref()?);
+        // Everything but revocation first: a response that fails any other check causes no
+        // OCSP or CRL fetch.
+        let outcome = self.verify_with(&ctx, rec, status, callback, flow, app_data.clone())?;
+        let Some(service) = self.cfg.revocation.as_ref().filter(|s| s.is_enabled()) else {
+            return Ok(outcome);
+        };
+        let cert = status
+            .cert
+            .as_ref()
+            .ok_or_else(|| FlowError::internal("a verified response without a certificate"))
+            .and_then(|c| Certificate::from_base64(&c.value).map_err(FlowError::internal))?;
+        let answers = service
+            .answers(trust, &cert, ctx.at)
+            .await
+            .map_err(FlowError::VerificationFailed)?;
+        // Again with the fetched, already checked answers: revocation decides now.
+        let ctx = ctx.with_revocation_checker(&answers);
+        self.verify_with(&ctx, rec, status, callback, flow, app_data)
+    }
+
+    /// The synchronous verification of `verify` in `ctx`.
+    fn verify_with(
+        &self,
+        ctx: &VerificationContext<'_>,
+        rec: &FlowRecord,
+        status: &sidkit_proto::models::SessionStatus,
+        callback: CallbackCheck<'_>,
+        flow: FlowType,
+        app_data: Option<String>,
+    ) -> Result<FlowOutcome, FlowError> {
+        let ctx = *ctx;
         let offered = OfferedFlows::of(&[flow]);
         let subject = rec.subject()?;
         let vf = |e: VerifyError| {
@@ -93,7 +125,6 @@ impl Backend {
                 }
             }
         };
-        let app_data = Some(new_session_ref()?);
         let outcome = if let (Some(req), Some(l)) = (&rec.linked_request, &rec.linked) {
             let document = DocumentNumber::new(l.document.as_str()).map_err(FlowError::internal)?;
             let session = SignatureSession::linked(req, document, rec.initial_callback_url())

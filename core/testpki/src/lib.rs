@@ -43,6 +43,7 @@ use sidkit_proto::models::{
 };
 use sidkit_proto::{ProtoError, Result};
 
+pub mod openssl_pki;
 pub mod redis_server;
 
 fn err(what: &str, e: impl std::fmt::Display) -> ProtoError {

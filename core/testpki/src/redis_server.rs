@@ -25,10 +25,10 @@ use rcgen::{
 
 /// A directory under the system's temporary directory, removed (with its files) on drop.
 #[derive(Debug)]
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    fn new(what: &str) -> TempDir {
+    pub(crate) fn new(what: &str) -> TempDir {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let tag: String = sidkit_proto::secret::random_bytes(6)
             .expect("random bytes")
@@ -44,7 +44,7 @@ impl TempDir {
         TempDir(dir)
     }
 
-    fn write(&self, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, text).expect("write a test file");
         path
@@ -191,7 +191,7 @@ pub struct RedisServer {
     dir: TempDir,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")

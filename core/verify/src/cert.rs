@@ -7,9 +7,10 @@ use std::time::SystemTime;
 use sha2::{Digest as _, Sha256};
 use x509_cert::der::oid::ObjectIdentifier;
 use x509_cert::der::{Decode, Encode};
-use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::ext::pkix::{
-    AuthorityInfoAccessSyntax, BasicConstraints, CertificatePolicies, ExtendedKeyUsage, KeyUsage,
+    AuthorityInfoAccessSyntax, BasicConstraints, CertificatePolicies, CrlDistributionPoints,
+    ExtendedKeyUsage, KeyUsage,
 };
 
 use super::asn1::{self, tag};
@@ -217,7 +218,42 @@ impl Certificate {
             .collect()
     }
 
+    /// The CRL URLs (`http://…` and other URIs) of the CRL distribution points extension,
+    /// in the certificate's order. Distribution points named relative to the issuer, or
+    /// limited to some reasons or to another CRL issuer, are left out.
+    pub fn crl_urls(&self) -> Vec<String> {
+        let Ok(Some((_, cdp))) = self.tbs().get_extension::<CrlDistributionPoints>() else {
+            return Vec::new();
+        };
+        cdp.0
+            .iter()
+            .filter(|dp| dp.reasons.is_none() && dp.crl_issuer.is_none())
+            .filter_map(|dp| match &dp.distribution_point {
+                Some(DistributionPointName::FullName(names)) => Some(names),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|n| match n {
+                GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
     // ---- crate-internal accessors -------------------------------------------------------
+
+    /// The contents of the subjectPublicKey BIT STRING (what OCSP key hashes cover).
+    pub(crate) fn spki_bits(&self) -> &[u8] {
+        self.tbs()
+            .subject_public_key_info()
+            .subject_public_key
+            .raw_bytes()
+    }
+
+    /// The DER of the subject name (what OCSP name hashes cover).
+    pub(crate) fn subject_der(&self) -> Result<Vec<u8>, String> {
+        self.tbs().subject().to_der().map_err(|e| e.to_string())
+    }
 
     pub(crate) fn tbs(&self) -> &x509_cert::TbsCertificate {
         self.parsed.tbs_certificate()

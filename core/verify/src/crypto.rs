@@ -210,12 +210,30 @@ pub(crate) fn verify_certificate_signature(
     if parsed.signature_algorithm() != parsed.tbs_certificate().signature() {
         return Err("signatureAlgorithm differs from tbsCertificate.signature".into());
     }
-    let alg = cert_sig_alg(parsed.signature_algorithm())?;
     let sig = parsed
         .signature()
         .as_bytes()
         .ok_or("signature BIT STRING has unused bits")?;
-    let tbs = cert.tbs_der();
+    verify_signed_data(
+        parsed.signature_algorithm(),
+        cert.tbs_der(),
+        sig,
+        issuer_key,
+    )
+}
+
+/// Checks a signature by `key` with the certificate-style algorithm `alg` (PKCS#1 v1.5,
+/// RSASSA-PSS or ECDSA with SHA-256/384/512) over `signed` (the raw bytes as received): the
+/// signatures of certificates, OCSP responses and CRLs.
+pub(crate) fn verify_signed_data(
+    alg: &AlgorithmIdentifierOwned,
+    signed: &[u8],
+    sig: &[u8],
+    key: &PublicKey,
+) -> Result<(), String> {
+    let alg = cert_sig_alg(alg)?;
+    let tbs = signed;
+    let issuer_key = key;
     let ok = match (alg, issuer_key) {
         (CertSigAlg::RsaPkcs1(h), PublicKey::Rsa(k)) => {
             let scheme = match h {

@@ -54,10 +54,13 @@ mod asn1;
 mod cert;
 mod chain;
 mod context;
+mod crl;
 mod crypto;
 mod error;
 mod failure;
 mod identity;
+mod ocsp;
+mod ocsp_types;
 mod oid;
 mod profile;
 mod response;
@@ -69,14 +72,20 @@ mod trust;
 
 pub use cert::{CertFingerprint, Certificate};
 pub use context::VerificationContext;
+pub use crl::check_crl;
 pub use error::{Result, VerifyError};
 pub use failure::{VerificationFailure, VerificationStep};
 pub use identity::{date_of_birth_from_code, BirthDate, CertificateIdentity};
+pub use ocsp::{check_ocsp_response, CertIdHash, NonceRequirement, OcspOptions, OcspRequest};
 pub use response::{verify_authentication, verify_certificate_choice, verify_signature};
 pub use results::{
-    VerifiedAuthentication, VerifiedCertificate, VerifiedCertificateChoice, VerifiedSignature,
+    RevocationEvidence, RevocationMethod, RevocationRecord, VerifiedAuthentication,
+    VerifiedCertificate, VerifiedCertificateChoice, VerifiedSignature,
 };
-pub use revocation::{RevocationChecker, RevocationRequest, RevocationStatus};
+pub use revocation::{
+    CertRevocationStatus, RevocationAnswer, RevocationAnswers, RevocationChecker, RevocationError,
+    RevocationReason, RevocationRequest, RevocationStatus,
+};
 pub use session::{
     AuthenticationSession, CallbackCheck, CertificateChoiceSession, OfferedFlows, SessionKind,
     SignatureSession,

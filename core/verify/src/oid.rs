@@ -36,6 +36,19 @@ pub const DATE_OF_BIRTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.9.1");
 /// `id-ad-ocsp`.
 pub const AD_OCSP: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1");
 
+/// `id-kp-OCSPSigning`: the EKU of a delegated OCSP responder.
+pub const EKU_OCSP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.9");
+/// `id-pkix-ocsp-basic`: the `BasicOCSPResponse` response type.
+pub const OCSP_BASIC: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+/// `id-pkix-ocsp-nonce`.
+pub const OCSP_NONCE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.2");
+/// `id-pkix-ocsp-nocheck`: a delegated responder certificate need not be checked itself.
+pub const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+/// `id-sha1` (OCSP CertIDs only).
+pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+/// `reasonCode` (CRL entry extension).
+pub const CRL_REASON: Oid = Oid::new_unwrap("2.5.29.21");
+
 /// Subject `serialNumber`.
 pub const SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");
 /// Subject `givenName`.

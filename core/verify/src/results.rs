@@ -31,8 +31,14 @@ pub struct VerifiedCertificate {
     pub not_after: SystemTime,
     /// Subjects of the issuers, nearest first; the last is the trust anchor.
     pub chain: Vec<String>,
-    /// Whether a revocation checker confirmed every non-anchor certificate of the chain.
+    /// Whether a revocation checker confirmed every non-anchor certificate of the chain
+    /// (`false` without a checker, or when a soft-fail policy let one through unchecked).
     pub revocation_checked: bool,
+    /// Per non-anchor certificate of the chain (end entity first), how its revocation status
+    /// was established: method, responder or CRL URL, `thisUpdate`/`nextUpdate`, or why it
+    /// was not checked. Empty (and left out of the JSON) without a revocation checker.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revocation: Vec<RevocationRecord>,
 }
 
 /// A verified authentication.
@@ -128,6 +134,72 @@ pub struct VerifiedCertificateChoice {
     pub ignored_properties: Vec<String>,
     /// The verified signing certificate.
     pub certificate: VerifiedCertificate,
+}
+
+/// How a revocation answer was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevocationMethod {
+    /// An OCSP response (RFC 6960).
+    Ocsp,
+    /// A CRL (RFC 5280).
+    Crl,
+}
+
+impl RevocationMethod {
+    /// `ocsp` or `crl`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RevocationMethod::Ocsp => "ocsp",
+            RevocationMethod::Crl => "crl",
+        }
+    }
+}
+
+/// How a certificate was confirmed not revoked; recorded in the verified result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationEvidence {
+    /// OCSP or CRL.
+    pub method: RevocationMethod,
+    /// The OCSP responder or CRL URL.
+    pub source: String,
+    /// `thisUpdate` of the response or CRL.
+    #[serde(serialize_with = "ser_time")]
+    pub this_update: SystemTime,
+    /// `nextUpdate`, when present.
+    #[serde(
+        serialize_with = "ser_opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_update: Option<SystemTime>,
+}
+
+/// The revocation outcome of one certificate of a verified chain, as results report it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RevocationRecord {
+    /// The certificate's subject (RFC 4514).
+    pub certificate: String,
+    /// `true` when its status was confirmed good; `false` when a soft-fail policy let it
+    /// through unchecked.
+    pub checked: bool,
+    /// How it was confirmed (when `checked` and the checker said).
+    #[serde(flatten)]
+    pub evidence: Option<RevocationEvidence>,
+    /// Why it was not checked (when not `checked`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchecked_reason: Option<String>,
+}
+
+fn ser_opt_time<S: Serializer>(
+    t: &Option<SystemTime>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => ser_time(t, s),
+        None => s.serialize_none(),
+    }
 }
 
 fn ser_b64<S: Serializer>(v: &[u8], s: S) -> std::result::Result<S::Ok, S::Error> {

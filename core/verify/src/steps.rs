@@ -10,6 +10,7 @@ use crate::error::{Result, VerifyError};
 use crate::failure::VerificationFailure;
 use crate::identity::CertificateIdentity;
 use crate::profile::{self, Purpose};
+use crate::results::RevocationRecord;
 use crate::results::VerifiedCertificate;
 use crate::revocation::{RevocationRequest, RevocationStatus};
 use crate::session::{CallbackCheck, OfferedFlows};
@@ -246,8 +247,10 @@ pub(crate) fn step4_certificate(
         Err(e) => return Err(VerificationFailure::CertificateMalformed(e).into()),
     }
     let mut revocation_checked = false;
+    let mut revocation = Vec::new();
     if let Some(checker) = ctx.revocation {
         let mut subject = &cert;
+        let mut all_checked = true;
         // Every certificate but the anchor (the last issuer).
         for issuer in &path.issuers {
             let status = checker.check(&RevocationRequest {
@@ -255,8 +258,21 @@ pub(crate) fn step4_certificate(
                 issuer,
                 at: ctx.at,
             });
+            let record = |checked, evidence, unchecked_reason| RevocationRecord {
+                certificate: subject.subject().to_owned(),
+                checked,
+                evidence,
+                unchecked_reason,
+            };
             match status {
-                RevocationStatus::Good => {}
+                RevocationStatus::Good => revocation.push(record(true, None, None)),
+                RevocationStatus::Confirmed(evidence) => {
+                    revocation.push(record(true, Some(evidence), None))
+                }
+                RevocationStatus::Unchecked { reason } => {
+                    all_checked = false;
+                    revocation.push(record(false, None, Some(reason)));
+                }
                 RevocationStatus::Revoked { reason } => {
                     return Err(VerificationFailure::Revoked {
                         certificate: subject.display_name(),
@@ -274,7 +290,7 @@ pub(crate) fn step4_certificate(
             }
             subject = issuer;
         }
-        revocation_checked = true;
+        revocation_checked = all_checked;
     }
     let verified = VerifiedCertificate {
         der: cert.der().to_vec(),
@@ -289,6 +305,7 @@ pub(crate) fn step4_certificate(
             .map(|c| c.subject().to_owned())
             .collect(),
         revocation_checked,
+        revocation,
     };
     Ok((cert, key, verified))
 }

@@ -314,6 +314,73 @@ fn revocation_hook() {
 }
 
 #[test]
+fn revocation_evidence_and_soft_fail_are_recorded() {
+    let pki = Pki::new();
+    let a = auth_with(&pki, &auth_spec());
+    let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+    let evidence = RevocationEvidence {
+        method: RevocationMethod::Ocsp,
+        source: "http://ocsp.example/".into(),
+        this_update: at,
+        next_update: None,
+    };
+    // End entity confirmed by OCSP, the intermediate let through by a soft-fail policy.
+    let mixed = |r: &RevocationRequest<'_>| {
+        if r.issuer.subject().contains("ROOT") {
+            RevocationStatus::Unchecked {
+                reason: "responder unreachable".into(),
+            }
+        } else {
+            RevocationStatus::Confirmed(evidence.clone())
+        }
+    };
+    let r = a
+        .verify_with(
+            &pki.ctx().with_revocation_checker(&mixed),
+            CallbackCheck::None,
+        )
+        .unwrap();
+    assert!(
+        !r.certificate.revocation_checked,
+        "one certificate went unchecked"
+    );
+    let json = serde_json::to_value(&r.certificate).unwrap();
+    let records = json["revocation"].as_array().unwrap();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["checked"], true);
+    assert_eq!(records[0]["method"], "ocsp");
+    assert_eq!(records[0]["source"], "http://ocsp.example/");
+    assert_eq!(records[0]["thisUpdate"], "2027-01-15T08:00:00Z");
+    assert!(records[0].get("nextUpdate").is_none());
+    assert_eq!(records[1]["checked"], false);
+    assert_eq!(records[1]["uncheckedReason"], "responder unreachable");
+    // A checker over prefetched answers: confirmed for both pairs, unknown for a missing pair.
+    let all = |_: &RevocationRequest<'_>| RevocationStatus::Confirmed(evidence.clone());
+    let r = a
+        .verify_with(
+            &pki.ctx().with_revocation_checker(&all),
+            CallbackCheck::None,
+        )
+        .unwrap();
+    assert!(r.certificate.revocation_checked);
+    let empty = RevocationAnswers::new();
+    let f = expect_failure(a.verify_with(
+        &pki.ctx().with_revocation_checker(&empty),
+        CallbackCheck::None,
+    ));
+    assert!(
+        matches!(f, VerificationFailure::RevocationUnknown { .. }),
+        "{f}"
+    );
+    // Without a checker the JSON has no `revocation` field.
+    let r = a.verify_with(&pki.ctx(), CallbackCheck::None).unwrap();
+    assert!(serde_json::to_value(&r.certificate)
+        .unwrap()
+        .get("revocation")
+        .is_none());
+}
+
+#[test]
 fn smart_id_policies() {
     let pki = Pki::new();
     // Each qualified authentication policy left out in turn.
