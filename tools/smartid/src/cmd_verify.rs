@@ -23,6 +23,7 @@ use sidkit_verify::{
 
 use crate::error::{CliError, CmdResult};
 use crate::secret_arg::{read_inline_or_file, secret_arg, SecretArg, SessionSecretArgs};
+use crate::verify_revocation::{revocation_answers, RevocationArg};
 
 /// A trust set bundled with sidkit: SK's published CA certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -90,6 +91,17 @@ pub struct VerifyResponseArgs {
     /// The brokered RP name, if the RP is a broker (part of the ACSP_V2 payload).
     #[arg(long)]
     brokered_rp_name: Option<String>,
+    /// Check the revocation status of the user certificate and its intermediates: `ocsp`
+    /// (responders from the certificates' AIA), `crl` (their CRL distribution points),
+    /// `ocsp-then-crl`, or `off` (the default; the result says `revocationChecked: false`).
+    /// Fails closed: a status that cannot be established is exit 3, a revoked certificate
+    /// exit 1.
+    #[arg(long, value_enum, default_value = "off")]
+    revocation: RevocationArg,
+    /// With --revocation: accept a certificate whose status cannot be established and report
+    /// it as unchecked (a revoked one still fails).
+    #[arg(long, requires = "revocation")]
+    revocation_soft_fail: bool,
     /// For a linked notification signature (S5): the initialCallbackUrl of the preceding
     /// device-link certificate choice, whose callback completes it (it carries that session's
     /// callback token: prefer --linked-callback-url-file).
@@ -391,6 +403,11 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
         },
         _ => CallbackCheck::None,
     };
+    if a.revocation_soft_fail && a.revocation == RevocationArg::Off {
+        return Err(input(
+            "--revocation-soft-fail needs --revocation ocsp|crl|ocsp-then-crl",
+        ));
+    }
     let request = read_json(&a.request, "request")?;
     let status_json = read_json(&a.status, "status")?;
     let status: SessionStatus = parse(&status_json, "status")?;
@@ -407,65 +424,95 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
             "--brokered-rp-name is only for authentication requests",
         ));
     }
-    let (session_type, value) = match &kind {
-        Kind::DeviceLinkAuth(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
-            let mut s = AuthenticationSession::device_link(r, subject, flows);
-            s.brokered_rp_name = brokered;
-            let res = verify_authentication(&ctx, &s, &status, callback).map_err(failed)?;
-            ("authentication", serde_json::to_value(res))
-        }
-        Kind::NotificationAuth(r) => {
-            notification_flows(offered)?;
-            let mut s = AuthenticationSession::notification(r, subject);
-            s.brokered_rp_name = brokered;
-            let res = verify_authentication(&ctx, &s, &status, callback).map_err(failed)?;
-            ("authentication", serde_json::to_value(res))
-        }
-        Kind::DeviceLinkSign(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
-            let s = SignatureSession::device_link(r, subject, flows);
-            let res = verify_signature(&ctx, &s, &status, callback).map_err(failed)?;
-            ("signature", serde_json::to_value(res))
-        }
-        Kind::NotificationSign(r) => {
-            notification_flows(offered)?;
-            let s = SignatureSession::notification(r, subject);
-            let res = verify_signature(&ctx, &s, &status, callback).map_err(failed)?;
-            ("signature", serde_json::to_value(res))
-        }
-        Kind::LinkedSign(r) => {
-            notification_flows(offered)?;
-            let Subject::Document(doc) = subject else {
-                return Err(input(
-                    "a linked signature request needs --subject document/<document number>",
-                ));
-            };
-            let s = SignatureSession::linked(
-                r,
-                doc,
-                linked_callback_url.as_deref().map(String::as_str),
-            );
-            let res = verify_signature(&ctx, &s, &status, callback).map_err(failed)?;
-            ("signature", serde_json::to_value(res))
-        }
-        Kind::DeviceLinkCert(r) => {
-            let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
-            let s = CertificateChoiceSession::device_link(r, flows);
-            if !matches!(subject, Subject::Anonymous) {
-                return Err(input(
-                    "a device-link certificate choice is anonymous; drop --subject",
-                ));
+    let verify_all = |ctx: &VerificationContext<'_>,
+                      failed: &dyn Fn(VerifyError) -> CliError|
+     -> Result<(&str, serde_json::Result<Value>), CliError> {
+        Ok(match &kind {
+            Kind::DeviceLinkAuth(r) => {
+                let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
+                let mut s = AuthenticationSession::device_link(r, subject.clone(), flows);
+                s.brokered_rp_name = brokered;
+                let res = verify_authentication(ctx, &s, &status, callback).map_err(failed)?;
+                ("authentication", serde_json::to_value(res))
             }
-            let res = verify_certificate_choice(&ctx, &s, &status, callback).map_err(failed)?;
-            ("certificateChoice", serde_json::to_value(res))
-        }
-        Kind::NotificationCert(r) => {
-            notification_flows(offered)?;
-            let s = CertificateChoiceSession::notification(r, subject);
-            let res = verify_certificate_choice(&ctx, &s, &status, callback).map_err(failed)?;
-            ("certificateChoice", serde_json::to_value(res))
-        }
+            Kind::NotificationAuth(r) => {
+                notification_flows(offered)?;
+                let mut s = AuthenticationSession::notification(r, subject.clone());
+                s.brokered_rp_name = brokered;
+                let res = verify_authentication(ctx, &s, &status, callback).map_err(failed)?;
+                ("authentication", serde_json::to_value(res))
+            }
+            Kind::DeviceLinkSign(r) => {
+                let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
+                let s = SignatureSession::device_link(r, subject.clone(), flows);
+                let res = verify_signature(ctx, &s, &status, callback).map_err(failed)?;
+                ("signature", serde_json::to_value(res))
+            }
+            Kind::NotificationSign(r) => {
+                notification_flows(offered)?;
+                let s = SignatureSession::notification(r, subject.clone());
+                let res = verify_signature(ctx, &s, &status, callback).map_err(failed)?;
+                ("signature", serde_json::to_value(res))
+            }
+            Kind::LinkedSign(r) => {
+                notification_flows(offered)?;
+                let Subject::Document(doc) = subject.clone() else {
+                    return Err(input(
+                        "a linked signature request needs --subject document/<document number>",
+                    ));
+                };
+                let s = SignatureSession::linked(
+                    r,
+                    doc,
+                    linked_callback_url.as_deref().map(String::as_str),
+                );
+                let res = verify_signature(ctx, &s, &status, callback).map_err(failed)?;
+                ("signature", serde_json::to_value(res))
+            }
+            Kind::DeviceLinkCert(r) => {
+                let flows = device_link_flows(offered, r.initial_callback_url.as_deref());
+                let s = CertificateChoiceSession::device_link(r, flows);
+                if !matches!(subject, Subject::Anonymous) {
+                    return Err(input(
+                        "a device-link certificate choice is anonymous; drop --subject",
+                    ));
+                }
+                let res = verify_certificate_choice(ctx, &s, &status, callback).map_err(failed)?;
+                ("certificateChoice", serde_json::to_value(res))
+            }
+            Kind::NotificationCert(r) => {
+                notification_flows(offered)?;
+                let s = CertificateChoiceSession::notification(r, subject.clone());
+                let res = verify_certificate_choice(ctx, &s, &status, callback).map_err(failed)?;
+                ("certificateChoice", serde_json::to_value(res))
+            }
+        })
+    };
+    let (session_type, value) = verify_all(&ctx, &failed)?;
+    let (session_type, value) = if a.revocation == RevocationArg::Off {
+        (session_type, value)
+    } else {
+        let first = value
+            .as_ref()
+            .map_err(|e| CliError::Environment(format!("cannot serialize the result: {e}")))?;
+        let answers = revocation_answers(
+            first,
+            &trust,
+            at,
+            a.revocation,
+            a.revocation_soft_fail,
+            &failed,
+        )?;
+        let ctx = ctx.with_revocation_checker(&answers);
+        // A status that could not be established is the environment (exit 3); a revoked
+        // certificate, or any other failed check, is a failed verification (exit 1).
+        let revocation_failed = |e: VerifyError| match &e {
+            VerifyError::Verification(f) if f.code() == "verification_revocation_unknown" => {
+                CliError::Environment(format!("{f} [{}]", f.code()))
+            }
+            _ => failed(e),
+        };
+        verify_all(&ctx, &revocation_failed)?
     };
     let mut value =
         value.map_err(|e| CliError::Environment(format!("cannot serialize the result: {e}")))?;

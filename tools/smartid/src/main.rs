@@ -21,6 +21,7 @@ mod error;
 mod secret_arg;
 mod serve_obs;
 mod serve_store;
+mod verify_revocation;
 
 /// Smart-ID RP API v3 tools: device links, callbacks, verification codes.
 #[derive(Debug, Parser)]

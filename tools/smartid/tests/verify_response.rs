@@ -1,5 +1,7 @@
 //! `smartid verify-response` end to end: fixtures (a generated CA hierarchy, request bodies,
-//! signed session statuses) are written to a temporary directory at test time.
+//! signed session statuses) are written to a temporary directory at test time. Past 600 lines:
+//! the fixture builders and every `verify-response` case share this file (a split would repeat
+//! the builders).
 
 mod cli_run;
 
@@ -553,4 +555,54 @@ fn the_response_does_not_choose_its_own_verifier() {
     let out = run(&with(args, &["--offered-flows", "QR"]));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("was not offered"), "{}", out.stderr);
+}
+
+/// `--revocation` (issue 13, item 1): with the user certificate's OCSP responder unreachable
+/// (a closed loopback port), the check fails closed as an environment failure (exit 3), soft
+/// fail verifies and reports every certificate below the anchor as unchecked, and `off` (the
+/// default) says `revocationChecked: false` without a list. A revoked certificate (exit 1) is
+/// covered by the backend kit's tests against `openssl ocsp`.
+#[test]
+fn revocation_fails_closed_or_soft() {
+    let dir = Dir::new("revocation");
+    let pki = pki(&dir);
+    let mut spec = UserCertSpec::authentication(IDENTITY, "MARY ÄNN", "TESTNUMBER");
+    spec.ocsp_url = Some("http://127.0.0.1:1/".to_owned());
+    auth_files(
+        &dir,
+        &user(&pki, spec),
+        FlowType::Qr,
+        SchemeName::SmartIdDemo,
+    );
+
+    let out = run(&base_args(&dir));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["certificate"]["revocationChecked"], false);
+    assert!(v["certificate"].get("revocation").is_none());
+
+    let out = run(&with(base_args(&dir), &["--revocation", "ocsp"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("revocation"), "{}", out.stderr);
+    let out = run(&with(base_args(&dir), &["--revocation", "ocsp-then-crl"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+
+    let out = run(&with(
+        base_args(&dir),
+        &["--revocation", "ocsp", "--revocation-soft-fail"],
+    ));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let c = &v["certificate"];
+    assert_eq!(c["revocationChecked"], false, "{c}");
+    let list = c["revocation"]
+        .as_array()
+        .expect("a revocation record per certificate");
+    assert!(!list.is_empty(), "{c}");
+    assert!(list.iter().all(|r| r["checked"] == false), "{c}");
+
+    let out = run(&with(base_args(&dir), &["--revocation", "sometimes"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let out = run(&with(base_args(&dir), &["--revocation-soft-fail"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
 }
