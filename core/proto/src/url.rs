@@ -170,6 +170,12 @@ pub(crate) fn parse_after_scheme<'a>(
             }
         }
     }
+    if path.split('/').any(is_dot_segment) {
+        return Err(ProtoError::invalid(
+            field,
+            "must not contain a `.` or `..` path segment (also percent-encoded)",
+        ));
+    }
     Ok(HttpsUrl {
         full: input,
         host,
@@ -179,17 +185,67 @@ pub(crate) fn parse_after_scheme<'a>(
     })
 }
 
+/// Whether a path segment is `.` or `..`, also written with `%2e`: a WHATWG URL parser
+/// removes such segments, so the path it resolves differs from the text.
+fn is_dot_segment(seg: &str) -> bool {
+    let s = seg.to_ascii_lowercase().replace("%2e", ".");
+    s == "." || s == ".."
+}
+
+/// Refuses the host forms a WHATWG URL parser (the one browsers, Android's and iOS's link
+/// handling and the `url` crate follow) would read differently from the text: a host whose last
+/// label is a number is an IPv4 address to such a parser (`0x7f.1` and `010.0.0.1` become
+/// other addresses, `1.2.3.999` is an error), so it must be four decimal octets written
+/// canonically; and an `xn--` label is Punycode the parser decodes and may refuse, so such
+/// labels are refused (write the link's host in ASCII).
+fn check_unambiguous_host(field: &'static str, host: &str) -> Result<()> {
+    let last = host.rsplit('.').next().unwrap_or(host);
+    let numeric = !last.is_empty()
+        && (last.bytes().all(|b| b.is_ascii_digit())
+            || last.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x")));
+    if numeric {
+        let octets: Vec<&str> = host.split('.').collect();
+        let canonical = octets.len() == 4
+            && octets.iter().all(|o| {
+                !o.is_empty()
+                    && o.len() <= 3
+                    && o.bytes().all(|b| b.is_ascii_digit())
+                    && (o.len() == 1 || !o.starts_with('0'))
+                    && o.parse::<u8>().is_ok()
+            });
+        if !canonical {
+            return Err(ProtoError::invalid(
+                field,
+                format!(
+                    "host `{}` ends in a number but is not an IPv4 address in four decimal octets",
+                    truncated_host(host)
+                ),
+            ));
+        }
+    }
+    if host
+        .split('.')
+        .any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")))
+    {
+        return Err(ProtoError::invalid(
+            field,
+            "internationalised (`xn--`) host labels are not accepted; use an ASCII host name",
+        ));
+    }
+    Ok(())
+}
+
+fn truncated_host(host: &str) -> &str {
+    host.get(..64).unwrap_or(host)
+}
+
 fn split_host_port<'a>(field: &'static str, authority: &'a str) -> Result<(&'a str, Option<u16>)> {
     let (host, port_str) = if let Some(stripped) = authority.strip_prefix('[') {
         let close = stripped
             .find(']')
             .ok_or_else(|| ProtoError::invalid(field, "unterminated IPv6 literal"))?;
         let literal = &stripped[..close];
-        if literal.is_empty()
-            || !literal
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if literal.parse::<std::net::Ipv6Addr>().is_err() {
             return Err(ProtoError::invalid(field, "invalid IPv6 literal"));
         }
         let host = &authority[..close + 2];
@@ -212,6 +268,7 @@ fn split_host_port<'a>(field: &'static str, authority: &'a str) -> Result<(&'a s
                 "host must be 1 to 253 characters",
             ));
         }
+        check_unambiguous_host(field, host)?;
         for label in host.split('.') {
             let ok = !label.is_empty()
                 && label.len() <= 63
@@ -266,6 +323,16 @@ mod tests {
         assert_eq!(u.path, "");
         assert_eq!(u.query, None);
         assert!(parse_https("u", "https://a.b/p%7Cq").is_ok());
+        for good in [
+            "https://[::1.2.3.4]/",
+            "https://10.0.0.1/",
+            "https://1.a/",
+            "https://0xg.example/",
+            "https://ab--cd.example/",
+            "https://a.b/x.y/..z/.../",
+        ] {
+            assert!(parse_https("u", good).is_ok(), "{good}");
+        }
     }
 
     #[test]
@@ -292,6 +359,21 @@ mod tests {
             "https://[::1/",
             "https://[]/",
             "https://[::1]x/",
+            "https://[:::]/",
+            "https://[1]/",
+            "https://1.2.3.999/",
+            "https://1.2.3.4.5/",
+            "https://a.1/",
+            "https://a.b.09/",
+            "https://0x1/",
+            "https://a.0X1f/",
+            "https://01.2.3.4/",
+            "https://xn--a/",
+            "https://XN--ls8h.example/",
+            "https://a.b/x/../y",
+            "https://a.b/x/./y",
+            "https://a.b/%2e%2E/y",
+            "https://a.b/.",
         ] {
             assert!(parse_https("u", bad).is_err(), "{bad}");
         }
