@@ -265,6 +265,10 @@ impl SessionStore for EncryptedStore {
     async fn remove(&self, key: &str) -> Result<(), StoreError> {
         self.inner.remove(key).await
     }
+
+    async fn remove_if_version(&self, key: &str, version: u64) -> Result<bool, StoreError> {
+        self.inner.remove_if_version(key, version).await
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,11 @@ redis.call('HSET', KEYS[1], 'v', ARGV[2], 'd', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1";
 
+const REMOVE_IF_VERSION: &str = r"
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+return 1";
+
 const TAKE: &str = r"
 local d = redis.call('HGET', KEYS[1], 'd')
 redis.call('DEL', KEYS[1])
@@ -46,6 +51,7 @@ pub struct RedisStore {
     insert: Script,
     replace: Script,
     take: Script,
+    remove_if_version: Script,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -119,6 +125,7 @@ impl RedisStore {
             insert: Script::new(INSERT),
             replace: Script::new(REPLACE),
             take: Script::new(TAKE),
+            remove_if_version: Script::new(REMOVE_IF_VERSION),
         })
     }
 
@@ -204,5 +211,17 @@ impl SessionStore for RedisStore {
             .await
             .map_err(redis_err)?;
         Ok(())
+    }
+
+    async fn remove_if_version(&self, key: &str, expected_version: u64) -> Result<bool> {
+        let mut c = self.conn.clone();
+        let r: i64 = self
+            .remove_if_version
+            .key(self.key(key))
+            .arg(expected_version)
+            .invoke_async(&mut c)
+            .await
+            .map_err(redis_err)?;
+        Ok(r == 1)
     }
 }

@@ -228,6 +228,12 @@ impl RevocationService {
         Ok(Self::new(policy, Arc::new(HttpTransport::new()?)))
     }
 
+    /// The answer cache. Its entries are independent, so any state a panic while it was held
+    /// could leave is a valid cache: a poisoned lock is taken over, not propagated.
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The policy.
     pub fn policy(&self) -> &RevocationPolicy {
         &self.policy
@@ -268,7 +274,7 @@ impl RevocationService {
         at: SystemTime,
     ) -> RevocationStatus {
         let key = (certificate.fingerprint(), issuer.fingerprint());
-        if let Some(e) = self.cache.lock().expect("cache lock").get(&key, at) {
+        if let Some(e) = self.cache().get(&key, at) {
             return RevocationStatus::Confirmed(e);
         }
         let mut failures = Vec::new();
@@ -294,10 +300,7 @@ impl RevocationService {
         }
         match status {
             Some(RevocationStatus::Confirmed(e)) => {
-                self.cache
-                    .lock()
-                    .expect("cache lock")
-                    .put(key, e.clone(), at);
+                self.cache().put(key, e.clone(), at);
                 RevocationStatus::Confirmed(e)
             }
             Some(other) => other,

@@ -129,11 +129,8 @@ impl Backend {
                 }
             }
             Err(e) => {
-                if let Ok(Some(v)) = store.get(&ikey).await {
-                    if v.version == held {
-                        let _ = store.remove(&ikey).await;
-                    }
-                }
+                // Give the key up for a retry, unless a retry already took the start over.
+                let _ = store.remove_if_version(&ikey, held).await;
                 Err(e)
             }
         }

@@ -4,8 +4,10 @@
 //! The store is a small versioned key-value map with expiry. Every operation the backend needs
 //! to be atomic across instances is one call: [`insert`](SessionStore::insert) creates only if
 //! absent (idempotency keys), [`replace`](SessionStore::replace) is a compare-and-set on the
-//! entry's version (the one-shot claim of a completion), and [`take`](SessionStore::take) reads
-//! and deletes (one-shot session references). Keys are derived from hashes of the handles, never
+//! entry's version (the one-shot claim of a completion), [`take`](SessionStore::take) reads
+//! and deletes (one-shot session references), and
+//! [`remove_if_version`](SessionStore::remove_if_version) deletes only an entry still at the
+//! version its writer holds (giving up a claim). Keys are derived from hashes of the handles, never
 //! the handles themselves.
 
 use std::collections::HashMap;
@@ -68,6 +70,12 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Deletes `key` (no error if absent).
     async fn remove(&self, key: &str) -> Result<()>;
+
+    /// Deletes `key` only if its version is still `expected_version`, in one step (a
+    /// compare-and-delete). Returns `false`, changing nothing, if the key is gone or was changed
+    /// meanwhile: a writer that lost its claim never deletes the entry of the one that took it
+    /// over.
+    async fn remove_if_version(&self, key: &str, expected_version: u64) -> Result<bool>;
 }
 
 struct Entry {
@@ -228,6 +236,18 @@ impl SessionStore for MemoryStore {
     async fn remove(&self, key: &str) -> Result<()> {
         self.lock()?.remove(key);
         Ok(())
+    }
+
+    async fn remove_if_version(&self, key: &str, expected_version: u64) -> Result<bool> {
+        let now = Instant::now();
+        let mut map = self.lock()?;
+        match map.get(key) {
+            Some(e) if e.expires > now && e.version == expected_version => {
+                map.remove(key);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }
 

@@ -67,6 +67,54 @@ impl From<AppError> for PhoneError {
     }
 }
 
+/// One attempt to start `flow` through `transport`: `POST /flows`, then the link check of the
+/// mobile flow. A failed call is reported to the flow (a retryable one leaves it ready for
+/// another attempt, possibly through another transport).
+pub async fn start_attempt(
+    transport: &HttpTransport,
+    flow: &mut Flow,
+) -> Result<NextStep, PhoneError> {
+    let req = flow.begin_start(now_ms())?;
+    match transport.start_flow(&req).await {
+        Ok(resp) => Ok(flow.on_start_response(resp, now_ms())?),
+        Err(e) => {
+            flow.on_start_error(e.is_retryable(), &e.to_string());
+            Err(e.into())
+        }
+    }
+}
+
+/// One attempt to complete `flow` with the routed return URL `ret` through `transport`. A
+/// `callback_rejected` answer leaves the flow waiting (the genuine URL may still follow); any
+/// other failed call is reported to the flow, as in [`start_attempt`].
+pub async fn complete_attempt(
+    transport: &HttpTransport,
+    flow: &mut Flow,
+    ret: &ReturnUrl,
+) -> Result<FlowOutcome, PhoneError> {
+    match flow.accept_return_url(ret, now_ms())? {
+        ReturnDisposition::Complete(req) => {
+            match transport.complete_flow(&req, flow.flow_key()).await {
+                Ok(o) => Ok(flow.on_complete_response(o)?),
+                // Refused before the flow was touched: the genuine URL may still follow.
+                Err(e)
+                    if matches!(&e, TransportError::Backend { problem, .. }
+                    if problem.code == sidkit_contract::error_codes::CALLBACK_REJECTED) =>
+                {
+                    flow.on_complete_refused();
+                    Err(e.into())
+                }
+                Err(e) => {
+                    flow.on_complete_error(e.is_retryable(), &e.to_string());
+                    Err(e.into())
+                }
+            }
+        }
+        ReturnDisposition::AlreadyFinished(o) => Ok(o),
+        ReturnDisposition::InFlight => Err(PhoneError::App("completion in flight".into())),
+    }
+}
+
 /// The simulated phone.
 #[derive(Debug, Clone)]
 pub struct Phone {
@@ -126,17 +174,8 @@ impl Phone {
         let mut spec = FlowSpec::new(kind, presentation);
         spec.context = context.map(str::to_owned);
         let mut flow = Flow::new(self.config.clone(), spec, now_ms())?;
-        let req = flow.begin_start(now_ms())?;
-        match self.transport.start_flow(&req).await {
-            Ok(resp) => {
-                let next = flow.on_start_response(resp, now_ms())?;
-                Ok((flow, next))
-            }
-            Err(e) => {
-                flow.on_start_error(e.is_retryable(), &e.to_string());
-                Err(e.into())
-            }
-        }
+        let next = start_attempt(&self.transport, &mut flow).await?;
+        Ok((flow, next))
     }
 
     /// Starts an App2App flow and opens its checked device link: the flow, now waiting for
@@ -190,27 +229,7 @@ impl Phone {
     ) -> Result<FlowOutcome, PhoneError> {
         let ret = ReturnUrl::parse(self.config.callback_base(), url)
             .map_err(|r| PhoneError::Flow(AppError::ReturnUrlRejected(r)))?;
-        match flow.accept_return_url(&ret, now_ms())? {
-            ReturnDisposition::Complete(req) => {
-                match self.transport.complete_flow(&req, flow.flow_key()).await {
-                    Ok(o) => Ok(flow.on_complete_response(o)?),
-                    // Refused before the flow was touched: the genuine URL may still follow.
-                    Err(e)
-                        if matches!(&e, TransportError::Backend { problem, .. }
-                            if problem.code == sidkit_contract::error_codes::CALLBACK_REJECTED) =>
-                    {
-                        flow.on_complete_refused();
-                        Err(e.into())
-                    }
-                    Err(e) => {
-                        flow.on_complete_error(e.is_retryable(), &e.to_string());
-                        Err(e.into())
-                    }
-                }
-            }
-            ReturnDisposition::AlreadyFinished(o) => Ok(o),
-            ReturnDisposition::InFlight => Err(PhoneError::App("completion in flight".into())),
-        }
+        complete_attempt(&self.transport, flow, &ret).await
     }
 
     /// Polls until the flow is finished (App2App without a return URL, or QR after the scan).

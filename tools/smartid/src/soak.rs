@@ -23,15 +23,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sidkit_app::{Flow, FlowConfig, FlowSpec, NextStep, ReturnDisposition, ReturnUrl};
+use sidkit_app::{Flow, FlowConfig, FlowSpec, NextStep, ReturnUrl};
 use sidkit_backend::{Backend, EncryptedStore, EncryptionKey, RedisStore, ServeConfig};
 use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_simulator::Simulator;
 use sidkit_testpki::redis_server::RedisServer;
 use tokio::sync::Semaphore;
 
-use crate::http_transport::{BackendTransport, HttpTransport, HttpTransportConfig, TransportError};
-use crate::phone::now_ms;
+use crate::http_transport::{HttpTransport, HttpTransportConfig, TransportError};
+use crate::phone::{complete_attempt, now_ms, start_attempt, PhoneError};
 use crate::reference::{backend_config, start_simulator, Server, DEMO_ACCOUNT, DEMO_CALLBACK_BASE};
 
 /// Key prefix of the soak's entries in Redis.
@@ -249,13 +249,20 @@ struct Phones {
     retries: AtomicUsize,
 }
 
-fn code_of(e: &TransportError) -> String {
+fn code_of(e: &PhoneError) -> String {
     match e {
-        TransportError::Backend { problem, .. } => problem.code.clone(),
-        TransportError::Network { .. } => "network".into(),
-        TransportError::BadResponse(_) => "bad_response".into(),
-        TransportError::ContractVersion(_) => "contract_version".into(),
+        PhoneError::Transport(TransportError::Backend { problem, .. }) => problem.code.clone(),
+        PhoneError::Transport(TransportError::Network { .. }) => "network".into(),
+        PhoneError::Transport(TransportError::BadResponse(_)) => "bad_response".into(),
+        PhoneError::Transport(TransportError::ContractVersion(_)) => "contract_version".into(),
+        PhoneError::Flow(e) => format!("app: {e}"),
+        PhoneError::App(e) => format!("smart-id app: {e}"),
     }
+}
+
+/// Whether a phone step's failure is worth another attempt (on the other instance).
+fn retryable(e: &PhoneError) -> bool {
+    matches!(e, PhoneError::Transport(t) if t.is_retryable())
 }
 
 impl Phones {
@@ -266,6 +273,17 @@ impl Phones {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    /// How a failed step ends the flow: expired if the flow's time ran out, else failed.
+    fn failed(flow: &Flow, e: &PhoneError) -> End {
+        if flow.state() == sidkit_app::FlowState::Expired {
+            End::Expired
+        } else {
+            End::Failed(code_of(e))
+        }
+    }
+
+    /// One App2App authentication with the phone's building blocks ([`start_attempt`],
+    /// [`complete_attempt`]), each retried on the other instance after a retryable error.
     async fn run(&self, sim: &Simulator, first: usize, deadline: Instant) -> End {
         let spec = FlowSpec::new(FlowKind::Authentication, Presentation::App2App);
         let mut flow = match Flow::new(self.config.clone(), spec, now_ms()) {
@@ -277,24 +295,11 @@ impl Phones {
             if Instant::now() > deadline {
                 return End::Lost;
             }
-            let req = match flow.begin_start(now_ms()) {
-                Ok(r) => r,
-                Err(_) if flow.state() == sidkit_app::FlowState::Expired => return End::Expired,
-                Err(e) => return End::Failed(format!("app: {e}")),
-            };
-            match self.transports[pref].start_flow(&req).await {
-                Ok(resp) => match flow.on_start_response(resp, now_ms()) {
-                    Ok(NextStep::LaunchApp { device_link }) => break device_link,
-                    Ok(other) => return End::Failed(format!("unexpected step {other:?}")),
-                    Err(e) => return End::Failed(format!("app: {e}")),
-                },
-                Err(e) => {
-                    flow.on_start_error(e.is_retryable(), &e.to_string());
-                    if !e.is_retryable() {
-                        return End::Failed(code_of(&e));
-                    }
-                    self.retry(&mut pref).await;
-                }
+            match start_attempt(&self.transports[pref], &mut flow).await {
+                Ok(NextStep::LaunchApp { device_link }) => break device_link,
+                Ok(other) => return End::Failed(format!("unexpected step {other:?}")),
+                Err(e) if retryable(&e) => self.retry(&mut pref).await,
+                Err(e) => return Self::failed(&flow, &e),
             }
         };
         if let Err(e) = flow.mark_launched(now_ms()) {
@@ -317,31 +322,10 @@ impl Phones {
             if Instant::now() > deadline {
                 return End::Lost;
             }
-            match flow.accept_return_url(&ret, now_ms()) {
-                Ok(ReturnDisposition::Complete(req)) => {
-                    match self.transports[pref]
-                        .complete_flow(&req, flow.flow_key())
-                        .await
-                    {
-                        Ok(o) => {
-                            return match flow.on_complete_response(o) {
-                                Ok(o) => End::Authenticated(o),
-                                Err(e) => End::Failed(format!("app: {e}")),
-                            }
-                        }
-                        Err(e) => {
-                            flow.on_complete_error(e.is_retryable(), &e.to_string());
-                            if !e.is_retryable() {
-                                return End::Failed(code_of(&e));
-                            }
-                            self.retry(&mut pref).await;
-                        }
-                    }
-                }
-                Ok(ReturnDisposition::AlreadyFinished(o)) => return End::Authenticated(o),
-                Ok(ReturnDisposition::InFlight) => return End::Failed("in flight".into()),
-                Err(_) if flow.state() == sidkit_app::FlowState::Expired => return End::Expired,
-                Err(e) => return End::Failed(format!("app: {e}")),
+            match complete_attempt(&self.transports[pref], &mut flow, &ret).await {
+                Ok(o) => return End::Authenticated(o),
+                Err(e) if retryable(&e) => self.retry(&mut pref).await,
+                Err(e) => return Self::failed(&flow, &e),
             }
         }
     }

@@ -118,6 +118,23 @@ pub async fn conformance(store: Arc<dyn SessionStore>) {
     assert!(s.insert("conf/r", "back", LONG).await.unwrap());
     assert_eq!(read(s, "conf/r").await, Some((1, "back".into())));
 
+    // ---- remove_if_version: compare-and-delete --------------------------------------------
+    assert!(s.insert("conf/rv", "x", LONG).await.unwrap());
+    assert!(s.replace("conf/rv", 1, "y", LONG).await.unwrap());
+    for stale in [1, 3, 0, u64::MAX] {
+        assert!(
+            !s.remove_if_version("conf/rv", stale).await.unwrap(),
+            "{stale}"
+        );
+        assert_eq!(read(s, "conf/rv").await, Some((2, "y".into())), "{stale}");
+    }
+    assert!(s.remove_if_version("conf/rv", 2).await.unwrap());
+    assert_eq!(read(s, "conf/rv").await, None);
+    assert!(!s.remove_if_version("conf/rv", 2).await.unwrap());
+    assert!(!s.remove_if_version("conf/absent", 1).await.unwrap());
+    assert!(s.insert("conf/rv", "again", LONG).await.unwrap());
+    assert_eq!(read(s, "conf/rv").await, Some((1, "again".into())));
+
     // ---- values: any characters, empty and long ------------------------------------------
     let all_ascii: String = (0u8..=0x7f).map(char::from).collect();
     let values = [
@@ -180,6 +197,7 @@ pub async fn conformance(store: Arc<dyn SessionStore>) {
     assert!(s.insert("conf/e/insert", "x", SHORT).await.unwrap());
     assert!(s.insert("conf/e/replace", "x", SHORT).await.unwrap());
     assert!(s.insert("conf/e/take", "x", SHORT).await.unwrap());
+    assert!(s.insert("conf/e/remove_if", "x", SHORT).await.unwrap());
     // replace sets the expiry to its own ttl from now: shortened here...
     assert!(s.insert("conf/e/shortened", "x", LONG).await.unwrap());
     assert!(s.replace("conf/e/shortened", 1, "y", SHORT).await.unwrap());
@@ -209,6 +227,10 @@ pub async fn conformance(store: Arc<dyn SessionStore>) {
     assert!(
         s.take("conf/e/take").await.unwrap().is_none(),
         "take of an expired key"
+    );
+    assert!(
+        !s.remove_if_version("conf/e/remove_if", 1).await.unwrap(),
+        "remove_if_version of an expired key"
     );
     assert_eq!(
         read(s, "conf/e/shortened").await,
@@ -304,6 +326,26 @@ pub async fn conformance(store: Arc<dyn SessionStore>) {
     .await;
     one_winner(&wins, "take");
     assert_eq!(read(s, "conf/race/take").await, None);
+
+    // compare-and-delete against compare-and-set from the same version: exactly one wins.
+    assert!(s.insert("conf/race/rv", "held", LONG).await.unwrap());
+    let wins = race(&store, |s, i| async move {
+        if i % 2 == 0 {
+            s.remove_if_version("conf/race/rv", 1).await.unwrap()
+        } else {
+            s.replace("conf/race/rv", 1, &format!("task {i}"), LONG)
+                .await
+                .unwrap()
+        }
+    })
+    .await;
+    let winner = one_winner(&wins, "remove_if_version/replace");
+    let after = read(s, "conf/race/rv").await;
+    if winner % 2 == 0 {
+        assert_eq!(after, None);
+    } else {
+        assert_eq!(after, Some((2, format!("task {winner}"))));
+    }
 }
 
 /// `replace` with the largest version on a key at version 1 is a conflict like any other
