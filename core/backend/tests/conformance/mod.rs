@@ -330,7 +330,7 @@ pub async fn conformance(store: Arc<dyn SessionStore>) {
     // compare-and-delete against compare-and-set from the same version: exactly one wins.
     assert!(s.insert("conf/race/rv", "held", LONG).await.unwrap());
     let wins = race(&store, |s, i| async move {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             s.remove_if_version("conf/race/rv", 1).await.unwrap()
         } else {
             s.replace("conf/race/rv", 1, &format!("task {i}"), LONG)
@@ -341,7 +341,7 @@ pub async fn conformance(store: Arc<dyn SessionStore>) {
     .await;
     let winner = one_winner(&wins, "remove_if_version/replace");
     let after = read(s, "conf/race/rv").await;
-    if winner % 2 == 0 {
+    if winner.is_multiple_of(2) {
         assert_eq!(after, None);
     } else {
         assert_eq!(after, Some((2, format!("task {winner}"))));
