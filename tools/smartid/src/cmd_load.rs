@@ -15,6 +15,11 @@ pub struct LoadArgs {
     /// Concurrent flows (1 to 5000).
     #[arg(long, default_value_t = 500)]
     flows: usize,
+    /// Run the simulator and the backend kit on runtimes of their own and report the CPU time
+    /// each took per flow, and the flows per second one core of the backend alone sustains
+    /// (Linux).
+    #[arg(long)]
+    backend_only: bool,
 }
 
 /// `smartid load`.
@@ -27,7 +32,12 @@ pub fn load(a: LoadArgs) -> CmdResult {
         .enable_all()
         .build()
         .map_err(fail)?;
-    let report = rt.block_on(sidkit_cli::load::run(a.flows)).map_err(fail)?;
+    let report = if a.backend_only {
+        rt.block_on(sidkit_cli::load::run_backend_only(a.flows))
+    } else {
+        rt.block_on(sidkit_cli::load::run(a.flows))
+    }
+    .map_err(fail)?;
     if report.authenticated != report.flows {
         return Err(fail(format!(
             "only {} of {} flows authenticated",
