@@ -10,7 +10,8 @@
 #   api_error_body  the RP API error-body parser and the backend's problem for it
 #   qr_encoder      the device-link QR encoder (decoded back with rqrr) and its SVG
 #
-#   fuzz/run.sh [--seconds N] [TARGET...]      default: 600 s per target, all targets
+#   fuzz/run.sh [--seconds N] [--seed S] [TARGET...]   default: 600 s per target, all targets,
+#                                                      a random seed
 #
 # CI runs it briefly through tests/fuzz/run.sh (15 s per target). The corpus grows in
 # target/fuzz-corpus/<target> (seeded from fuzz/seeds/<target>); crashes are written to
@@ -24,11 +25,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=600
+# libFuzzer's -seed: 0 picks a random one. A fixed seed makes a run repeat the same mutations
+# (from the same corpus), so a short run with it explores a prefix that a longer run with the
+# same seed has covered: CI uses one (tests/fuzz/run.sh), runs by hand explore with random ones.
+SEED=0
 TARGETS=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_TARGET=$2; shift 2 ;;
-    -h|--help) sed -n 2,23p "$0"; exit 0 ;;
+    --seed) SEED=$2; shift 2 ;;
+    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
     *) TARGETS+=("$1"); shift ;;
   esac
 done
@@ -63,7 +69,7 @@ for t in "${TARGETS[@]}"; do
     backend_routes) extra=(-detect_leaks=0) ;;
   esac
   if "${FUZZ[@]}" run "${COMMON[@]}" "$t" "$corpus" -- \
-      -max_total_time="$SECONDS_PER_TARGET" -artifact_prefix="target/fuzz-artifacts/$t-" \
+      -max_total_time="$SECONDS_PER_TARGET" -seed="$SEED" -artifact_prefix="target/fuzz-artifacts/$t-" \
       -print_final_stats=1 "${extra[@]}" >"$log" 2>&1; then
     runs=$(grep -oE '^Done [0-9]+ runs in [0-9]+ second' "$log" | tail -n 1 || true)
     echo "ok   fuzz $t: ${runs:-done} (corpus $(ls "$corpus" | wc -l) inputs), no crash"
