@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use common::*;
 use sidkit_client::mock::MockDeviceLinkRequest;
-use sidkit_client::{ClientConfig, ClientError, SmartIdClient, SpkiPin};
+use sidkit_client::{ClientConfig, ClientError, DeviceLinkSession, SmartIdClient, SpkiPin};
 use sidkit_proto::callback::create_callback_url;
 use sidkit_proto::device_link::DeviceLinkType;
 use sidkit_proto::env::Environment;
@@ -31,6 +31,27 @@ async fn end_result(client: &SmartIdClient, session_id: &str) -> EndResult {
     }
 }
 
+/// An anonymous device-link authentication on the simulator, with `callback` as its
+/// `initialCallbackUrl` (App2App / Web2App) or none (QR only).
+async fn anonymous_authentication(
+    sim: &sidkit_simulator::Simulator,
+    client: &SmartIdClient,
+    callback: Option<&str>,
+) -> DeviceLinkSession {
+    let mut builder = AuthenticationRequestBuilder::new(&sim.relying_party())
+        .interactions(device_link_interactions());
+    if let Some(url) = callback {
+        builder = builder.initial_callback_url(url);
+    }
+    client
+        .create_device_link_authentication(
+            &Subject::Anonymous,
+            &builder.build_device_link().unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app2app_and_qr_sessions_driven_through_the_mock_service() {
     let sim = simulator().await;
@@ -43,15 +64,7 @@ async fn app2app_and_qr_sessions_driven_through_the_mock_service() {
     // App2App: the mock opens the link as the account, then the callback (with the cookie).
     for (account, expected) in [(ADULT, EndResult::Ok), (REFUSES, EndResult::UserRefused)] {
         let callback = create_callback_url("https://rp.example.com/cb").unwrap();
-        let request = AuthenticationRequestBuilder::new(&sim.relying_party())
-            .interactions(device_link_interactions())
-            .initial_callback_url(callback.url())
-            .build_device_link()
-            .unwrap();
-        let session = client
-            .create_device_link_authentication(&Subject::Anonymous, &request)
-            .await
-            .unwrap();
+        let session = anonymous_authentication(&sim, &client, Some(callback.url())).await;
         let link = session
             .signer()
             .unwrap()
@@ -70,14 +83,7 @@ async fn app2app_and_qr_sessions_driven_through_the_mock_service() {
         assert_eq!(end_result(&client, session.session_id()).await, expected);
     }
     // QR: the code shown this second.
-    let request = AuthenticationRequestBuilder::new(&sim.relying_party())
-        .interactions(device_link_interactions())
-        .build_device_link()
-        .unwrap();
-    let session = client
-        .create_device_link_authentication(&Subject::Anonymous, &request)
-        .await
-        .unwrap();
+    let session = anonymous_authentication(&sim, &client, None).await;
     let frame = session.qr_ticker().unwrap().frame_at(Instant::now());
     let req = MockDeviceLinkRequest::qr(ADULT, frame.link.as_str()).unwrap();
     client.mock_device_link(&req).await.unwrap();
@@ -96,14 +102,7 @@ async fn app2app_and_qr_sessions_driven_through_the_mock_service() {
 async fn refusals() {
     let sim = simulator().await;
     let client = client(&sim);
-    let request = AuthenticationRequestBuilder::new(&sim.relying_party())
-        .interactions(device_link_interactions())
-        .build_device_link()
-        .unwrap();
-    let session = client
-        .create_device_link_authentication(&Subject::Anonymous, &request)
-        .await
-        .unwrap();
+    let session = anonymous_authentication(&sim, &client, None).await;
     let qr = session.qr_ticker().unwrap().frame_at(Instant::now()).link;
     // A link with a wrong authCode: the mock (like SK's) answers 400, a typed API error.
     let i = qr.as_str().find("authCode=").unwrap() + "authCode=".len();
