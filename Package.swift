@@ -1,4 +1,4 @@
-// swift-tools-version:5.9
+// swift-tools-version:5.10
 // sidkit for iOS: Smart-ID App2App authentication and signing (RP API v3).
 //
 // Products:

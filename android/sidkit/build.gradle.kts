@@ -7,6 +7,7 @@
 //
 //   gradle :sidkit:assembleRelease                       # AAR in sidkit/build/outputs/aar/
 //   gradle :sidkit:publishReleasePublicationToMavenLocal # dev.sidkit:sidkit-android:<version>
+//   gradle :sidkit:publishReleasePublicationToReleaseRepository   # a release: RELEASING.md
 //   gradle -Psidkit.buildRust=true :sidkit:assembleRelease   # also (re)build the native libraries
 //   gradle :sidkit:testDebugUnitTest                     # the unit tests in src/test (below)
 //
@@ -21,9 +22,12 @@ plugins {
     id("com.android.library")
     id("org.jetbrains.kotlin.android")
     `maven-publish`
+    signing
 }
 
 val sidkitVersion: String = providers.gradleProperty("sidkit.version").getOrElse("0.1.0")
+/** The user's release repository, if configured (RELEASING.md). */
+val releaseRepositoryUrl: Provider<String> = providers.gradleProperty("sidkit.release.url")
 val buildRust: Boolean = providers.gradleProperty("sidkit.buildRust").map { it.toBoolean() }.getOrElse(false)
 /** The repository root (android/ is one level below it). */
 val sidkitRoot: File = rootDir.parentFile
@@ -217,6 +221,47 @@ publishing {
         maven {
             name = "buildRepo"
             url = uri(rootProject.layout.buildDirectory.dir("repo"))
+        }
+        // The user's release repository (RELEASING.md), from Gradle properties (in
+        // ~/.gradle/gradle.properties or ORG_GRADLE_PROJECT_* environment variables, never in
+        // this repository): sidkit.release.url (https), sidkit.release.username and
+        // sidkit.release.password.
+        releaseRepositoryUrl.orNull?.let { repoUrl ->
+            maven {
+                name = "release"
+                url = uri(repoUrl)
+                credentials {
+                    username = providers.gradleProperty("sidkit.release.username").orNull
+                    password = providers.gradleProperty("sidkit.release.password").orNull
+                }
+            }
+        }
+    }
+}
+
+// Releases are signed (OpenPGP, what Maven Central requires): an ASCII-armoured secret key and
+// its passphrase in the Gradle properties sidkit.signing.key and sidkit.signing.password. A
+// publication to the release repository without them fails; local publications are unsigned.
+val signingKey: Provider<String> = providers.gradleProperty("sidkit.signing.key")
+val signingPassword: Provider<String> = providers.gradleProperty("sidkit.signing.password")
+signing {
+    isRequired = releaseRepositoryUrl.isPresent
+    if (signingKey.isPresent) {
+        useInMemoryPgpKeys(signingKey.get(), signingPassword.orNull)
+    }
+    sign(publishing.publications["release"])
+}
+
+tasks.matching { it.name == "publishReleasePublicationToReleaseRepository" }.configureEach {
+    doFirst {
+        val repoUrl = releaseRepositoryUrl.get()
+        check(repoUrl.startsWith("https://")) { "sidkit.release.url must be an https URL, got $repoUrl" }
+        check(signingKey.isPresent) { "a release is signed: set sidkit.signing.key and sidkit.signing.password" }
+        check(providers.gradleProperty("sidkit.release.username").isPresent) {
+            "set sidkit.release.username and sidkit.release.password for the release repository"
+        }
+        check(!sidkitVersion.endsWith("-SNAPSHOT") || repoUrl.contains("snapshot", ignoreCase = true)) {
+            "version $sidkitVersion is a snapshot; publish it to a snapshot repository"
         }
     }
 }

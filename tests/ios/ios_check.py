@@ -45,6 +45,7 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    otherwise the checks above prove nothing.
 """
 import glob
+import hashlib
 import importlib.util
 import os
 import re
@@ -190,8 +191,8 @@ def package_problems(text=None):
     if text is None:
         text = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
     out = []
-    if not text.startswith("// swift-tools-version:5.9"):
-        out.append("Package.swift must start with // swift-tools-version:5.9")
+    if not text.startswith("// swift-tools-version:5.10"):
+        out.append("Package.swift must start with // swift-tools-version:5.10 (the generated bindings use nonisolated(unsafe), Swift 5.10)")
     for target in ["SidKitFFI", "SidKit", "SidKitUI", "SidKitUITests", "SidKitTests", "SidKitTestSupport"]:
         if f'name: "{target}"' not in text:
             out.append(f"no target {target}")
@@ -728,6 +729,71 @@ def xcframework_script_problems():
     return out
 
 
+RELEASE_SCRIPT = os.path.join(ROOT, "scripts", "release-ios.sh")
+
+
+def release_script_problems():
+    """scripts/release-ios.sh with the stub Apple tools on a copy of Package.swift: the zip's
+    URL and checksum land in `releaseFFI` and nowhere else; bad arguments change nothing."""
+    out = []
+    decl = "let releaseFFI: (url: String, checksum: String)? = "
+    with tempfile.TemporaryDirectory() as tmp:
+        original = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
+        manifest = os.path.join(tmp, "Package.swift")
+        open(manifest, "w", encoding="utf-8").write(original)
+        log = os.path.join(tmp, "calls.log")
+        open(log, "w").close()
+        real_cargo = subprocess.run(["bash", "-c", "command -v cargo"], capture_output=True, text=True).stdout.strip()
+        env = dict(os.environ, PATH=":".join([STUBS, os.environ["PATH"]]), STUB_LOG=log, REAL_CARGO=real_cargo)
+        saved = open(GENERATED, "rb").read()
+
+        def release(*args):
+            try:
+                return subprocess.run(["bash", RELEASE_SCRIPT, "--package", manifest] + list(args), cwd=ROOT,
+                                      env=env, capture_output=True, text=True, timeout=900)
+            finally:
+                open(GENERATED, "wb").write(saved)
+
+        url = "https://example.com/sidkit/releases/download/1.2.3/SidKitFFI.xcframework.zip"
+        dest = os.path.join(tmp, "out")
+        for bad, why in [(["--version", "1.2", "--url", url], "not a semantic version"),
+                         (["--version", "1.2.3", "--url", url.replace("https", "http")], "https URL"),
+                         (["--version", "1.2.3", "--url", url + "?x=1"], "https URL"),
+                         (["--version", "1.2.4", "--url", url], "does not name version"),
+                         (["--version", "1.2.3"], "--url is required")]:
+            r = release(*bad, "--out", dest, "--allow-dirty", "--debug")
+            if r.returncode != 2 or why not in r.stderr:
+                out.append(f"{bad}: exit {r.returncode}, {r.stderr.strip()[-160:]!r} (wanted 2 and {why!r})")
+        if open(manifest, encoding="utf-8").read() != original:
+            out.append("a refused run changed the manifest")
+        r = release("--version", "1.2.3", "--url", url, "--out", dest, "--allow-dirty", "--debug")
+        if r.returncode != 0:
+            return out + [f"exit {r.returncode}: {(r.stderr or r.stdout).strip()[-400:]}"]
+        zip_path = os.path.join(dest, "SidKitFFI.xcframework.zip")
+        digest = hashlib.sha256(open(zip_path, "rb").read()).hexdigest()
+        after = open(manifest, encoding="utf-8").read()
+        want = f'{decl}(url: "{url}", checksum: "{digest}")'
+        if want not in after.splitlines():
+            out.append(f"releaseFFI is not {want!r}")
+        changed = [(a, b) for a, b in zip(original.splitlines(), after.splitlines()) if a != b]
+        if len(changed) != 1 or len(original.splitlines()) != len(after.splitlines()):
+            out.append(f"{len(changed)} lines changed instead of the one declaration")
+        if "--debug --out" not in open(log).read() and "--profile dev" not in open(log).read():
+            out.append("the --debug rehearsal did not build the debug library")
+        r = release("--reset")
+        if r.returncode != 0 or open(manifest, encoding="utf-8").read() != original:
+            out.append(f"--reset did not restore releaseFFI = nil (exit {r.returncode})")
+        broken = os.path.join(tmp, "Broken.swift")
+        open(broken, "w").write(original.replace(decl, "let release: (url: String, checksum: String)? = "))
+        r = subprocess.run(["bash", RELEASE_SCRIPT, "--package", broken, "--reset"], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
+        if r.returncode == 0 or "exactly one line" not in r.stderr:
+            out.append("a manifest without the releaseFFI line is not refused")
+    if not out:
+        print("     URL and zip checksum written into releaseFFI (one line), bad arguments refused, --reset")
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # 9. self-tests
 
@@ -880,6 +946,8 @@ def main():
           rust_contract)
     check("scripts/build-xcframework.sh end to end with stub Apple tools",
           xcframework_script_problems)
+    check("scripts/release-ios.sh rewrites releaseFFI with the zip's URL and checksum",
+          release_script_problems)
     for name, fn in snapshotcheck.checks():
         check(name, fn)
     check("self-tests: each check fails on a deliberately broken input",

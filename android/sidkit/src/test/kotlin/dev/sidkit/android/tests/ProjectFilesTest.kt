@@ -93,9 +93,21 @@ class ProjectFilesTest {
             "\"scripts/generate-bindings.sh\"",
             "\"scripts/build-android.sh\"",
             "addGeneratedSourceDirectory(generateSidkitBindings, GenerateSidkitBindings::outputDir)",
+            // Releases: the user's repository and OpenPGP signing, both from Gradle properties.
+            "    signing\n",
+            "providers.gradleProperty(\"sidkit.release.url\")",
+            "useInMemoryPgpKeys(signingKey.get(), signingPassword.orNull)",
+            "sign(publishing.publications[\"release\"])",
+            "isRequired = releaseRepositoryUrl.isPresent",
         )) {
             assertTrue(needle, g.contains(needle))
         }
+        // No credential or key is ever written into the build files.
+        for (secret in listOf("sidkit.release.password=", "sidkit.signing.key=", "BEGIN PGP")) {
+            assertTrue(secret, !g.contains(secret) && !text("android/gradle.properties").contains(secret))
+        }
+        assertTrue(text("RELEASING.md").contains("publishReleasePublicationToReleaseRepository"))
+        assertTrue(text("RELEASING.md").contains("scripts/release-ios.sh"))
         assertTrue(text("android/settings.gradle.kts").contains("include(\":sidkit\")"))
         // The AAR version follows the workspace version.
         val cargo = Regex("""(?m)^version = "([^"]+)"""").find(text("Cargo.toml"))!!.groupValues[1]
