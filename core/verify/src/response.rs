@@ -107,8 +107,7 @@ pub fn verify_authentication(
         flow_type: completed.flow.as_str(),
     }
     .to_bytes();
-    let digest = crypto::digest(hash, &payload);
-    if !crypto::verify_pss_prehashed(&key, hash, salt, &digest, &value) {
+    if !crypto::verify_pss(&key, hash, salt, &payload, &value) {
         return Err(VerificationFailure::SignatureInvalid.into());
     }
     Ok(VerifiedAuthentication {
