@@ -4,8 +4,7 @@
 //! values, the wrong key).
 
 use super::*;
-use rsa::traits::PrivateKeyParts;
-use rsa::{BoxedUint, RsaPrivateKey};
+use rsa::{BoxedUint, PrivateKey as RsaPrivateKey};
 
 const SHA2: [HashAlgorithm; 3] = [
     HashAlgorithm::Sha256,
