@@ -178,11 +178,25 @@ pub struct CacheStats {
 /// every verification that is given it (see
 /// [`VerificationContext::with_cert_cache`](crate::VerificationContext::with_cert_cache)).
 ///
+/// What is cached is only what depends on the certificate and the trust store alone: the
+/// parsed certificate and its RSA key, the validated path, the facts of the
+/// [`VerifiedCertificate`](crate::VerifiedCertificate) and, per purpose, the level the
+/// certificate proves and the identity in its subject. Entries are keyed by the SHA-256 of the
+/// certificate's DER and the trust store's identity (a digest over its anchors and
+/// intermediates); the DER is compared again on a hit.
+///
+/// A hit still checks everything that depends on the request, the response or the instant:
+/// the validity period of every certificate of the path at the context's instant (outside it
+/// the path is built again, which reports the failure), the requested and the claimed level,
+/// the targeted person and document number, the signature algorithm and parameters, and the
+/// signature over this response.
+///
 /// Least recently used entries are evicted beyond the capacity. Entries never outlive the
-/// certificate's or its path's `notAfter`, the configured [maximum age](Self::with_max_age),
-/// or (for kept revocation answers) the earliest `nextUpdate`; see the [module
-/// documentation](self) for what a hit still checks. A lock poisoned by a panicking thread
-/// is recovered by emptying the cache.
+/// certificate's or its path's `notAfter` or the configured [maximum age](Self::with_max_age).
+/// Revocation answers are kept with an entry only when every certificate of the chain was
+/// confirmed good with a `nextUpdate`, and only until the earliest one; a revoked or unknown
+/// answer fails the verification and removes the entry, and a soft-fail `Unchecked` one is
+/// never kept. A lock poisoned by a panicking thread is recovered by emptying the cache.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime};

@@ -12,6 +12,9 @@ const SHA2: [HashAlgorithm; 3] = [
     HashAlgorithm::Sha512,
 ];
 
+/// A change to an [`Encoding`].
+type Tamper = fn(&mut Encoding);
+
 /// How an EMSA-PSS encoding is built (RFC 8017 §9.1.1), and what is wrong with it.
 #[derive(Clone, Copy)]
 struct Encoding {
@@ -216,7 +219,7 @@ fn check_key(key: &RsaPrivateKey, other: &RsaPrivateKey) {
                 .expect("some message encodes below n");
             both("bit above emBits", &public, hash, &m, &s, false);
         }
-        let tamper: [(&str, fn(&mut Encoding)); 3] = [
+        let tamper: [(&str, Tamper); 3] = [
             ("trailer 0xbd", |e| e.trailer = 0xbd),
             ("non-zero padding", |e| e.bad_padding = true),
             ("separator 0x02", |e| e.bad_separator = true),
