@@ -15,7 +15,7 @@ use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
 use sidkit_proto::models::{CertificateLevel, HashAlgorithm, Subject};
 use sidkit_proto::ProtoError;
-use sidkit_verify::TrustStore;
+use sidkit_verify::{TrustStore, VerifiedCertCache};
 
 use crate::error::{FlowError, Problem};
 use crate::revocation::RevocationService;
@@ -170,7 +170,15 @@ pub struct BackendConfig {
     /// of the response verified. `None` (the default): not checked, outcomes are verified
     /// without it (see [`RevocationService`]).
     pub revocation: Option<Arc<RevocationService>>,
+    /// Verified user certificate chains reused across sessions, so that a repeat login costs
+    /// the signature check only (see [`VerifiedCertCache`]; every request-dependent check still
+    /// runs). Default: [`DEFAULT_CERT_CACHE_ENTRIES`] certificates for at most an hour;
+    /// `None` verifies every chain in full.
+    pub cert_cache: Option<Arc<VerifiedCertCache>>,
 }
+
+/// How many verified user certificates a [`BackendConfig`] caches by default.
+pub const DEFAULT_CERT_CACHE_ENTRIES: usize = 1024;
 
 impl std::fmt::Debug for BackendConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -203,7 +211,14 @@ impl BackendConfig {
             admission: AdmissionConfig::default(),
             claim_lease: Duration::from_secs(15),
             revocation: None,
+            cert_cache: Some(Arc::new(VerifiedCertCache::new(DEFAULT_CERT_CACHE_ENTRIES))),
         }
+    }
+
+    /// Uses `cache` for verified certificate chains (`None`: no cache).
+    pub fn with_cert_cache(mut self, cache: Option<Arc<VerifiedCertCache>>) -> Self {
+        self.cert_cache = cache;
+        self
     }
 
     /// Uses `lease` for completion claims (see [`BackendConfig::claim_lease`]).
@@ -235,5 +250,31 @@ impl BackendConfig {
     pub fn with_policy(mut self, policy: Arc<dyn FlowPolicy>) -> Self {
         self.policy = policy;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_cache_is_on_by_default() {
+        let env = sidkit_proto::env::Environment::custom(
+            "test",
+            "http://127.0.0.1:9/",
+            sidkit_proto::env::SchemeName::SmartIdDemo,
+            vec![],
+        )
+        .unwrap();
+        let client = SmartIdClient::new(sidkit_client::ClientConfig::new(env)).unwrap();
+        let cfg = BackendConfig::new(
+            client,
+            RelyingParty::demo(),
+            TrustStore::new(),
+            "https://rp.example.com/callback",
+        );
+        let cache = cfg.cert_cache.as_ref().map(|c| c.capacity());
+        assert_eq!(cache, Some(DEFAULT_CERT_CACHE_ENTRIES));
+        assert!(cfg.with_cert_cache(None).cert_cache.is_none());
     }
 }

@@ -83,7 +83,9 @@ mod redis_tls;
 use std::sync::Arc;
 
 pub use admission::AdmissionConfig;
-pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
+pub use config::{
+    BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan, DEFAULT_CERT_CACHE_ENTRIES,
+};
 pub use encrypted_store::{EncryptedStore, EncryptionKey};
 pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};

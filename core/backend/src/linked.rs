@@ -10,8 +10,7 @@ use sidkit_contract::{FlowOutcome, Presentation};
 use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::models::{FlowType, SessionState};
 use sidkit_verify::{
-    verify_certificate_choice, CallbackCheck, CertificateChoiceSession, OfferedFlows,
-    VerificationContext, VerifyError,
+    verify_certificate_choice, CallbackCheck, CertificateChoiceSession, OfferedFlows, VerifyError,
 };
 
 use crate::error::FlowError;
@@ -135,11 +134,7 @@ impl Backend {
                 } else {
                     FlowType::Qr
                 };
-                let ctx = VerificationContext::new(
-                    client.environment().scheme_name,
-                    &self.cfg.trust_store,
-                    SystemTime::now(),
-                );
+                let ctx = self.verification_context(&self.cfg.trust_store, SystemTime::now());
                 let check = if app2app {
                     CallbackCheck::DeferredToLinkedSignature
                 } else {

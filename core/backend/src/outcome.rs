@@ -63,11 +63,7 @@ impl Backend {
         flow: FlowType,
     ) -> Result<FlowOutcome, FlowError> {
         let trust = &self.cfg.trust_store;
-        let ctx = VerificationContext::new(
-            self.cfg.client.environment().scheme_name,
-            trust,
-            SystemTime::now(),
-        );
+        let ctx = self.verification_context(trust, SystemTime::now());
         let app_data = Some(new_session_ref()?);
         // Everything but revocation first: a response that fails any other check causes no
         // OCSP or CRL fetch.
@@ -87,6 +83,20 @@ impl Backend {
         // Again with the fetched, already checked answers: revocation decides now.
         let ctx = ctx.with_revocation_checker(&answers);
         self.verify_with(&ctx, rec, status, callback, flow, app_data)
+    }
+
+    /// A verification context for `at` against `trust`, with the configured certificate
+    /// cache.
+    pub(crate) fn verification_context<'a>(
+        &'a self,
+        trust: &'a sidkit_verify::TrustStore,
+        at: SystemTime,
+    ) -> VerificationContext<'a> {
+        let ctx = VerificationContext::new(self.cfg.client.environment().scheme_name, trust, at);
+        match self.cfg.cert_cache.as_deref() {
+            Some(cache) => ctx.with_cert_cache(cache),
+            None => ctx,
+        }
     }
 
     /// The synchronous verification of `verify` in `ctx`.

@@ -1,14 +1,24 @@
-//! One full authentication verification (spec §8: callback, response, user challenge,
+//! Full authentication verifications (spec §8: callback, response, user challenge,
 //! certificate chain with ECDSA P-384 CAs, Smart-ID profile, identity, RSASSA-PSS SHA-512
-//! signature) with 4096- and 6144-bit user keys.
+//! signature) with 4096- and 6144-bit user keys, without and with a [`VerifiedCertCache`]:
 //!
-//! `cargo bench -p sidkit-verify --bench verify`
+//! * `full/…`: no cache, the same certificate every call;
+//! * `rotating/…`: a new certificate every call (64 certificates in turn; with a cache of 16,
+//!   so every call misses and pays for the insertion too);
+//! * `repeated/…`: the same certificate every call with a cache (a hit: the signature check
+//!   and the request checks only);
+//! * `parts/…`: where the time goes: certificate parsing, path validation (the user
+//!   certificate's P-384 signature; the intermediate's is remembered by the trust store), and
+//!   the RSA-PSS check alone with `ring` and with `rsa`.
+//!
+//! `cargo bench -p sidkit-verify --bench verify -- --warm-up-time 1 --measurement-time 3`
 //! (key generation for the fixtures takes a while before measuring starts).
 
 use std::hint::black_box;
 use std::time::SystemTime;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use sha2::Digest as _;
 use sidkit_proto::acsp::AcspV2Payload;
 use sidkit_proto::b64;
 use sidkit_proto::callback::{create_callback_url, user_challenge_of};
@@ -17,28 +27,22 @@ use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
 use sidkit_proto::models::{FlowType, HashAlgorithm, SessionStatus, Subject};
 use sidkit_proto::request::AuthenticationRequestBuilder;
 use sidkit_proto::secret::{random_bytes, SessionSecret};
-use sidkit_testpki::{TestPki, UserCertSpec};
+use sidkit_testpki::{TestPki, TestUser, UserCertSpec};
 use sidkit_verify::{
-    verify_authentication, AuthenticationSession, CallbackCheck, OfferedFlows, TrustStore,
-    VerificationContext,
+    verify_authentication, AuthenticationSession, CallbackCheck, Certificate, OfferedFlows,
+    TrustStore, VerificationContext, VerifiedCertCache,
 };
 
-struct Fixture {
-    store: TrustStore,
+/// One completed session: the request, the signed status, the callback.
+struct Login {
     request: sidkit_proto::models::DeviceLinkAuthenticationRequest,
     status: SessionStatus,
     secret: SessionSecret,
     callback_url: String,
+    payload: Vec<u8>,
 }
 
-fn fixture(bits: usize) -> Fixture {
-    let pki = TestPki::generate("TEST of sidkit bench").expect("pki");
-    let mut spec = UserCertSpec::authentication("PNOEE-30001010004", "MARY", "TESTNUMBER");
-    spec.key_bits = bits;
-    let user = pki.issue(&spec).expect("user");
-    let mut store = TrustStore::new();
-    store.add_der(pki.root.der()).expect("root");
-    store.add_der(pki.intermediate.der()).expect("intermediate");
+fn login(user: &TestUser) -> Login {
     let initial = create_callback_url("https://rp.example.com/app-callback").expect("callback");
     let request = AuthenticationRequestBuilder::new(&RelyingParty::demo())
         .interactions(
@@ -79,52 +83,162 @@ fn fixture(bits: usize) -> Fixture {
             "QUALIFIED",
         )
         .expect("status");
+    let payload = payload.to_bytes();
     let callback_url = format!(
         "{}&sessionSecretDigest={}&userChallengeVerifier={verifier}",
         initial.url(),
         secret.digest().to_base64url()
     );
-    Fixture {
-        store,
+    Login {
         request,
         status,
         secret,
         callback_url,
+        payload,
     }
 }
 
+fn verify(ctx: &VerificationContext<'_>, l: &Login) {
+    let session = AuthenticationSession::device_link(
+        &l.request,
+        Subject::Anonymous,
+        OfferedFlows::of(&[FlowType::Qr, FlowType::App2App]),
+    );
+    let r = verify_authentication(
+        black_box(ctx),
+        black_box(&session),
+        black_box(&l.status),
+        CallbackCheck::Url {
+            callback_url: &l.callback_url,
+            session_secret: &l.secret,
+        },
+    );
+    black_box(r.expect("verifies"));
+}
+
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("verify_authentication");
+    let pki = TestPki::generate("TEST of sidkit bench").expect("pki");
+    let mut store = TrustStore::new();
+    store.add_der(pki.root.der()).expect("root");
+    store.add_der(pki.intermediate.der()).expect("intermediate");
+    let now = SystemTime::now();
+    let ctx = VerificationContext::new(SchemeName::SmartIdDemo, &store, now);
+    let issue = |bits: usize| {
+        let mut spec = UserCertSpec::authentication("PNOEE-30001010004", "MARY", "TESTNUMBER");
+        spec.key_bits = bits;
+        pki.issue(&spec).expect("user")
+    };
+
+    let mut full = c.benchmark_group("full");
+    let mut users = Vec::new();
     for bits in [4096usize, 6144] {
-        let f = fixture(bits);
-        let ctx = VerificationContext::new(SchemeName::SmartIdDemo, &f.store, SystemTime::now());
-        let session = AuthenticationSession::device_link(
-            &f.request,
-            Subject::Anonymous,
-            OfferedFlows::of(&[FlowType::Qr, FlowType::App2App]),
-        );
-        // Sanity: the fixture verifies before it is measured.
-        let cb = CallbackCheck::Url {
-            callback_url: &f.callback_url,
-            session_secret: &f.secret,
-        };
-        verify_authentication(&ctx, &session, &f.status, cb).expect("fixture verifies");
-        group.bench_function(format!("rsa{bits}_pss_sha512_p384_chain"), |b| {
+        let user = issue(bits);
+        let l = login(&user);
+        verify(&ctx, &l);
+        full.bench_function(format!("rsa{bits}_pss_sha512_p384_chain"), |b| {
+            b.iter(|| verify(&ctx, &l))
+        });
+        users.push((bits, user, l));
+    }
+    full.finish();
+
+    let mut rotating = c.benchmark_group("rotating");
+    for bits in [4096usize, 6144] {
+        // 64 certificates (same key size, a new certificate each): every call a new one.
+        let logins: Vec<Login> = (0..64).map(|_| login(&issue(bits))).collect();
+        let mut i = 0;
+        rotating.bench_function(format!("rsa{bits}_no_cache"), |b| {
             b.iter(|| {
-                let r = verify_authentication(
-                    black_box(&ctx),
-                    black_box(&session),
-                    black_box(&f.status),
-                    CallbackCheck::Url {
-                        callback_url: &f.callback_url,
-                        session_secret: &f.secret,
-                    },
-                );
-                black_box(r.expect("verifies"))
+                i = (i + 1) % logins.len();
+                verify(&ctx, &logins[i])
+            })
+        });
+        let cache = VerifiedCertCache::new(16);
+        let cached = ctx.with_cert_cache(&cache);
+        rotating.bench_function(format!("rsa{bits}_cache_miss"), |b| {
+            b.iter(|| {
+                i = (i + 1) % logins.len();
+                verify(&cached, &logins[i])
+            })
+        });
+        assert_eq!(cache.stats().hits, 0, "rotating certificates never hit");
+    }
+    rotating.finish();
+
+    let mut repeated = c.benchmark_group("repeated");
+    for (bits, _, l) in &users {
+        let cache = VerifiedCertCache::new(1024);
+        let cached = ctx.with_cert_cache(&cache);
+        verify(&cached, l);
+        repeated.bench_function(format!("rsa{bits}_cache_hit"), |b| {
+            b.iter(|| verify(&cached, l))
+        });
+        assert_eq!(cache.stats().misses, 1, "the same certificate always hits");
+    }
+    repeated.finish();
+
+    let mut parts = c.benchmark_group("parts");
+    let (_, user, l) = &users[0];
+    parts.bench_function("parse_user_certificate", |b| {
+        b.iter(|| black_box(Certificate::from_der(black_box(&user.cert_der)).expect("cert")))
+    });
+    let cert = Certificate::from_der(&user.cert_der).expect("cert");
+    parts.bench_function("path_validation_p384", |b| {
+        b.iter(|| black_box(store.verify_chain(black_box(&cert), now).expect("chain")))
+    });
+    let sig = b64::decode_std(
+        "v",
+        l.status
+            .signature
+            .as_ref()
+            .and_then(|s| s.value.as_deref())
+            .expect("value"),
+    )
+    .expect("b64");
+    for (bits, user, l) in &users {
+        let sig = if *bits == 4096 {
+            sig.clone()
+        } else {
+            b64::decode_std(
+                "v",
+                l.status
+                    .signature
+                    .as_ref()
+                    .and_then(|s| s.value.as_deref())
+                    .expect("value"),
+            )
+            .expect("b64")
+        };
+        let key = user.private_key().to_public_key();
+        use rsa::traits::PublicKeyParts;
+        let (n, e) = (key.n_bytes(), key.e_bytes());
+        parts.bench_function(format!("rsa{bits}_pss_sha512_ring"), |b| {
+            b.iter(|| {
+                let k = ring::signature::RsaPublicKeyComponents {
+                    n: &n[..],
+                    e: &e[..],
+                };
+                k.verify(
+                    &ring::signature::RSA_PSS_2048_8192_SHA512,
+                    black_box(&l.payload),
+                    black_box(&sig),
+                )
+                .expect("ring verifies")
+            })
+        });
+        parts.bench_function(format!("rsa{bits}_pss_sha512_rsa_crate"), |b| {
+            b.iter(|| {
+                let digest = sha2::Sha512::digest(black_box(&l.payload));
+                key.verify(
+                    rsa::Pss::<sha2::Sha512>::new_with_salt(64),
+                    &digest,
+                    black_box(&sig),
+                )
+                .expect("rsa verifies")
             })
         });
     }
-    group.finish();
+    parts.finish();
 }
 
 criterion_group!(benches, bench);

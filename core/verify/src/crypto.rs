@@ -1,5 +1,10 @@
 //! Public keys and signature checks: RSA (PKCS#1 v1.5 and RSASSA-PSS) and ECDSA on P-256,
-//! P-384 and P-521, all from RustCrypto.
+//! P-384 and P-521, from RustCrypto, except RSASSA-PSS over a whole message whose parameters
+//! are one of ring's fixed sets (SHA-256/384/512, MGF1 with the same hash, salt = hash length,
+//! 2048–8192-bit modulus): ring verifies those (it is faster; Smart-ID's ACSP_V2 signatures
+//! and PSS-signed certificates are of that kind). Everything else, and every prehashed
+//! signature (RAW_DIGEST_SIGNATURE: ring only verifies messages it hashes itself), stays on
+//! `rsa`. Both paths agree on every input (see the tests at the end of this file).
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use rsa::pkcs1::DecodeRsaPublicKey;
@@ -249,19 +254,12 @@ pub(crate) fn verify_signed_data(
                     "RSASSA-PSS salt of {salt_len} bytes is shorter than the hash"
                 ));
             }
-            let digest = hash.digest(tbs);
-            match hash {
-                CertHash::Sha256 => {
-                    k.verify(Pss::<sha2::Sha256>::new_with_salt(salt_len), &digest, sig)
-                }
-                CertHash::Sha384 => {
-                    k.verify(Pss::<sha2::Sha384>::new_with_salt(salt_len), &digest, sig)
-                }
-                CertHash::Sha512 => {
-                    k.verify(Pss::<sha2::Sha512>::new_with_salt(salt_len), &digest, sig)
-                }
-            }
-            .is_ok()
+            let alg = match hash {
+                CertHash::Sha256 => HashAlgorithm::Sha256,
+                CertHash::Sha384 => HashAlgorithm::Sha384,
+                CertHash::Sha512 => HashAlgorithm::Sha512,
+            };
+            verify_pss(k, alg, salt_len, tbs, sig)
         }
         (CertSigAlg::Ecdsa(h), key) => {
             let digest = h.digest(tbs);
@@ -293,6 +291,80 @@ pub(crate) fn verify_signed_data(
 /// `HASH(data)` for the Smart-ID hash algorithms.
 pub(crate) fn digest(alg: HashAlgorithm, data: &[u8]) -> Vec<u8> {
     sidkit_proto::signable::digest(alg, data)
+}
+
+/// The ring algorithm for RSASSA-PSS with `alg` (message hash and MGF1), a salt of
+/// `salt_len` bytes and `key`, when ring has that fixed parameter set and accepts the key:
+/// SHA-256/384/512 with salt = hash length, a 2048–8192-bit modulus and an odd exponent in
+/// 3..=2^33-1. `None`: not one of ring's combinations (the `rsa` crate verifies it).
+fn ring_pss(
+    key: &RsaPublicKey,
+    alg: HashAlgorithm,
+    salt_len: usize,
+) -> Option<&'static ring::signature::RsaParameters> {
+    let params = match alg {
+        HashAlgorithm::Sha256 => &ring::signature::RSA_PSS_2048_8192_SHA256,
+        HashAlgorithm::Sha384 => &ring::signature::RSA_PSS_2048_8192_SHA384,
+        HashAlgorithm::Sha512 => &ring::signature::RSA_PSS_2048_8192_SHA512,
+        _ => return None,
+    };
+    if salt_len != alg.output_len() || !(2048..=8192).contains(&rsa_bits(key)) {
+        return None;
+    }
+    let e = key.e_bytes();
+    if e.len() > 8 {
+        return None;
+    }
+    let e = e.iter().fold(0u64, |acc, b| acc << 8 | u64::from(*b));
+    if !(3..=(1 << 33) - 1).contains(&e) || e.is_multiple_of(2) {
+        return None;
+    }
+    Some(params)
+}
+
+/// RSASSA-PSS over `message` with ring, or `None` when ring has no parameter set for it (see
+/// [`ring_pss`]).
+pub(crate) fn verify_pss_ring(
+    key: &RsaPublicKey,
+    alg: HashAlgorithm,
+    salt_len: usize,
+    message: &[u8],
+    sig: &[u8],
+) -> Option<bool> {
+    let params = ring_pss(key, alg, salt_len)?;
+    if sig.len() != key.size() {
+        return Some(false);
+    }
+    let (n, e) = (key.n_bytes(), key.e_bytes());
+    let components = ring::signature::RsaPublicKeyComponents {
+        n: &n[..],
+        e: &e[..],
+    };
+    Some(components.verify(params, message, sig).is_ok())
+}
+
+/// RSASSA-PSS over `message` with the `rsa` crate (hashing `message` with `alg` first).
+pub(crate) fn verify_pss_rustcrypto(
+    key: &RsaPublicKey,
+    alg: HashAlgorithm,
+    salt_len: usize,
+    message: &[u8],
+    sig: &[u8],
+) -> bool {
+    verify_pss_prehashed(key, alg, salt_len, &digest(alg, message), sig)
+}
+
+/// Verifies RSASSA-PSS over `message` (`alg` for the message hash and MGF1, salt of
+/// `salt_len` bytes, trailer 0xbc): with ring where it has the parameter set, else with `rsa`.
+pub(crate) fn verify_pss(
+    key: &RsaPublicKey,
+    alg: HashAlgorithm,
+    salt_len: usize,
+    message: &[u8],
+    sig: &[u8],
+) -> bool {
+    verify_pss_ring(key, alg, salt_len, message, sig)
+        .unwrap_or_else(|| verify_pss_rustcrypto(key, alg, salt_len, message, sig))
 }
 
 /// Verifies RSASSA-PSS over an already computed `hash` (`alg` for the message hash and MGF1,
@@ -348,3 +420,6 @@ pub(crate) fn verify_pkcs1v15_prehashed(
     };
     key.verify(scheme, hash, sig).is_ok()
 }
+
+#[cfg(test)]
+mod tests;

@@ -51,6 +51,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod asn1;
+mod cache;
 mod cert;
 mod chain;
 mod context;
@@ -70,6 +71,7 @@ mod session;
 mod steps;
 mod trust;
 
+pub use cache::{CacheStats, VerifiedCertCache};
 pub use cert::{CertFingerprint, Certificate};
 pub use context::VerificationContext;
 pub use crl::check_crl;

@@ -132,37 +132,44 @@ pub(crate) fn check_purpose(
     }
 }
 
-/// Step 7: the level the certificate proves, checked against the response's claim and the
-/// request; returns that level (what the results report).
-///
-/// * `ADVANCED`: the non-qualified policies ([`PolicyProfile::NonQualified`], step 5).
-/// * `QUALIFIED`: the qualified policies of the purpose (step 5); a signing certificate also
-///   needs the QC statements of the qualified profile, `QcCompliance` and `QcType`
-///   `id-etsi-qct-esign` (without them it proves no level).
-/// * `QSCD`: only a signing certificate, `QUALIFIED` plus the `QcSSCD` statement. An
-///   authentication certificate proves at most `QUALIFIED`.
-///
-/// `claimed` (the response's `cert.certificateLevel`, unsigned) above the proven level is a
-/// [`LevelNotProven`] failure; below it is accepted and changes nothing (SK reports `QUALIFIED`
-/// for QSCD certificates). The proven level must rank at least as high as `requested`
-/// (`ADVANCED` < `QUALIFIED` < `QSCD`), else a [`Level`] failure.
-///
-/// [`LevelNotProven`]: VerificationFailure::LevelNotProven
-/// [`Level`]: VerificationFailure::Level
-pub(crate) fn check_level(
+// Step 7 is [`proven_level`] (the certificate) then [`check_level_claims`] (the response's
+// claim and the request); the level returned is what the results report.
+//
+// * `ADVANCED`: the non-qualified policies ([`PolicyProfile::NonQualified`], step 5).
+// * `QUALIFIED`: the qualified policies of the purpose (step 5); a signing certificate also
+//   needs the QC statements of the qualified profile, `QcCompliance` and `QcType`
+//   `id-etsi-qct-esign` (without them it proves no level).
+// * `QSCD`: only a signing certificate, `QUALIFIED` plus the `QcSSCD` statement. An
+//   authentication certificate proves at most `QUALIFIED`.
+//
+// `claimed` (the response's `cert.certificateLevel`, unsigned) above the proven level is a
+// [`LevelNotProven`] failure; below it is accepted and changes nothing (SK reports `QUALIFIED`
+// for QSCD certificates). The proven level must rank at least as high as `requested`
+// (`ADVANCED` < `QUALIFIED` < `QSCD`), else a [`Level`] failure.
+
+/// What a certificate proves of the levels (step 7, its certificate-only half).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LevelProof {
+    /// This level, and why no higher one.
+    Proven(CertificateLevel, &'static str),
+    /// No level: why (a qualified signing certificate without the profile's QC statements).
+    Incomplete(String),
+}
+
+/// The certificate-only half of step 7: the level the certificate proves and why it proves
+/// no higher one, or why it proves no level at all. Depends on nothing of the request, so the
+/// verified-certificate cache keeps it.
+pub(crate) fn proven_level(
     cert: &Certificate,
     purpose: Purpose,
     profile: PolicyProfile,
-    requested: CertificateLevel,
-    claimed: CertificateLevel,
-    claimed_text: &str,
-) -> Result<CertificateLevel, VerificationFailure> {
-    let (proven, why_no_higher) = match (profile, purpose) {
-        (PolicyProfile::NonQualified, _) => (
+) -> Result<LevelProof, VerificationFailure> {
+    Ok(match (profile, purpose) {
+        (PolicyProfile::NonQualified, _) => LevelProof::Proven(
             CertificateLevel::Advanced,
             "it has the non-qualified Smart-ID policies",
         ),
-        (PolicyProfile::Qualified, Purpose::Authentication) => (
+        (PolicyProfile::Qualified, Purpose::Authentication) => LevelProof::Proven(
             CertificateLevel::Qualified,
             "an authentication certificate proves at most QUALIFIED",
         ),
@@ -170,32 +177,41 @@ pub(crate) fn check_level(
             let qc = cert
                 .qc_statements()
                 .map_err(VerificationFailure::CertificateMalformed)?;
-            let incomplete = |what: &str| VerificationFailure::Level {
-                requested,
-                certificate: None,
-                reason: format!(
+            let incomplete = |what: &str| {
+                LevelProof::Incomplete(format!(
                     "it has the qualified signature policies, but {what}, so it proves no level"
-                ),
+                ))
             };
             if !qc.present {
-                return Err(incomplete("no qcStatements extension"));
+                return Ok(incomplete("no qcStatements extension"));
             }
             if !qc.statements.contains(&oid::QCS_QC_COMPLIANCE) {
-                return Err(incomplete("its qcStatements lack QcCompliance"));
+                return Ok(incomplete("its qcStatements lack QcCompliance"));
             }
             if !qc.types.contains(&oid::QCT_ESIGN) {
-                return Err(incomplete("its qcStatements lack QcType id-etsi-qct-esign"));
+                return Ok(incomplete("its qcStatements lack QcType id-etsi-qct-esign"));
             }
             if qc.statements.contains(&oid::QCS_QC_SSCD) {
-                (CertificateLevel::Qscd, "QSCD is the highest level")
+                LevelProof::Proven(CertificateLevel::Qscd, "QSCD is the highest level")
             } else {
-                (
+                LevelProof::Proven(
                     CertificateLevel::Qualified,
                     "its qcStatements lack QcSSCD (id-etsi-qcs-QcSSCD 0.4.0.1862.1.4)",
                 )
             }
         }
-    };
+    })
+}
+
+/// The request half of step 7: the response's `claimed` level is no more than `proven`, and
+/// `proven` ranks at least as high as `requested`.
+pub(crate) fn check_level_claims(
+    proven: CertificateLevel,
+    why_no_higher: &str,
+    requested: CertificateLevel,
+    claimed: CertificateLevel,
+    claimed_text: &str,
+) -> Result<CertificateLevel, VerificationFailure> {
     if claimed.rank() > proven.rank() {
         return Err(VerificationFailure::LevelNotProven {
             claimed: claimed_text.to_owned(),

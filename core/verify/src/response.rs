@@ -81,10 +81,10 @@ pub fn verify_authentication(
         cb.check_user_challenge(user_challenge)?;
     }
     // 4
-    let (cert, key, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
+    let (chain, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
     // 5–8
     let (identity, certificate_level) = steps5_to_8(
-        &cert,
+        &chain,
         Purpose::Authentication,
         &completed,
         session.certificate_level,
@@ -107,8 +107,7 @@ pub fn verify_authentication(
         flow_type: completed.flow.as_str(),
     }
     .to_bytes();
-    let digest = crypto::digest(hash, &payload);
-    if !crypto::verify_pss_prehashed(&key, hash, salt, &digest, &value) {
+    if !crypto::verify_pss(&chain.key, hash, salt, &payload, &value) {
         return Err(VerificationFailure::SignatureInvalid.into());
     }
     Ok(VerifiedAuthentication {
@@ -168,10 +167,10 @@ pub fn verify_signature(
     let interaction_used = check_interaction_used(status, session.interactions)?;
     let value = signature_value(sig)?;
     // 3 does not apply to signatures. 4
-    let (cert, key, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
+    let (chain, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
     // 5–8
     let (identity, certificate_level) = steps5_to_8(
-        &cert,
+        &chain,
         Purpose::Signing,
         &completed,
         session.certificate_level,
@@ -183,7 +182,7 @@ pub fn verify_signature(
     let (ok, salt_length) = if session.signature_algorithm == SignatureAlgorithm::RsassaPss {
         let salt = check_pss_parameters(params, hash)?;
         (
-            crypto::verify_pss_prehashed(&key, hash, salt, &digest, &value),
+            crypto::verify_pss_prehashed(&chain.key, hash, salt, &digest, &value),
             Some(salt),
         )
     } else {
@@ -207,7 +206,7 @@ pub fn verify_signature(
             }
         }
         (
-            crypto::verify_pkcs1v15_prehashed(&key, hash, &digest, &value),
+            crypto::verify_pkcs1v15_prehashed(&chain.key, hash, &digest, &value),
             None,
         )
     };
@@ -254,10 +253,10 @@ pub fn verify_certificate_choice(
     // 2
     let completed = step2_response(status, None, session.offered_flows, &callback, false)?;
     // 4
-    let (cert, _key, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
+    let (chain, verified_cert) = step4_certificate(ctx, completed.cert_value)?;
     // 5–8
     let (identity, certificate_level) = steps5_to_8(
-        &cert,
+        &chain,
         Purpose::Signing,
         &completed,
         session.certificate_level,

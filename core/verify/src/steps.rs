@@ -2,6 +2,9 @@
 //! entry points of `response.rs`. Each returns the typed [`VerificationFailure`] of the first
 //! check that fails.
 
+use std::sync::Arc;
+
+use crate::cache::{CacheKey, CachedRevocation, ProfileFacts, VerifiedChain};
 use crate::cert::Certificate;
 use crate::chain;
 use crate::context::VerificationContext;
@@ -9,7 +12,7 @@ use crate::crypto;
 use crate::error::{Result, VerifyError};
 use crate::failure::VerificationFailure;
 use crate::identity::CertificateIdentity;
-use crate::profile::{self, Purpose};
+use crate::profile::{self, LevelProof, Purpose};
 use crate::results::RevocationRecord;
 use crate::results::VerifiedCertificate;
 use crate::revocation::{RevocationRequest, RevocationStatus};
@@ -204,17 +207,60 @@ pub(crate) fn signature_value(sig: &SessionSignature) -> Result<Vec<u8>> {
         .map_err(|_| malformed("signature.value", "not canonical standard Base64"))
 }
 
-/// Step 4: the end-entity certificate, its key, the chain and revocation.
+/// Step 4: the end-entity certificate, its key, the chain and revocation. With a
+/// [`VerifiedCertCache`](crate::VerifiedCertCache) in `ctx`, a chain verified before against
+/// the same trust store, still within its entry's lifetime and with every certificate valid at
+/// `ctx.at`, is reused (revocation is still checked, or taken from answers kept with the entry
+/// until their earliest `nextUpdate`).
 pub(crate) fn step4_certificate(
     ctx: &VerificationContext<'_>,
     cert_value: &str,
-) -> Result<(Certificate, rsa::PublicKey, VerifiedCertificate)> {
-    let cert = Certificate::from_base64(cert_value).map_err(|e| match e {
+) -> Result<(Arc<VerifiedChain>, VerifiedCertificate)> {
+    let malformed_cert = |e: VerifyError| match e {
         VerifyError::InvalidInput { reason, .. } => {
             VerificationFailure::CertificateMalformed(reason)
         }
         other => VerificationFailure::CertificateMalformed(other.to_string()),
-    })?;
+    };
+    let der = b64::decode_std("cert.value", cert_value).map_err(|e| malformed_cert(e.into()))?;
+    let cached = ctx.cert_cache.map(|cache| {
+        let key: CacheKey = (
+            crate::cert::CertFingerprint::of(&der).0,
+            ctx.trust_store.identity(),
+        );
+        (cache, key)
+    });
+    if let Some((cache, key)) = &cached {
+        if let Some((chain, kept)) = cache.lookup(key, &der, ctx.at) {
+            let mut verified = chain.base.clone();
+            if let Some(checker) = ctx.revocation {
+                match kept.filter(|k| k.covers(ctx.at)) {
+                    Some(k) => {
+                        verified.revocation_checked = true;
+                        verified.revocation = k.records;
+                    }
+                    None => {
+                        let issuers: Vec<&Certificate> = chain.issuers.iter().collect();
+                        let (records, all_checked) =
+                            match check_revocation(checker, &chain.cert, &issuers, ctx.at) {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    cache.remove(key);
+                                    return Err(e);
+                                }
+                            };
+                        if let Some(k) = CachedRevocation::of(&records, ctx.at) {
+                            cache.keep_revocation(key, &chain, k);
+                        }
+                        verified.revocation_checked = all_checked;
+                        verified.revocation = records;
+                    }
+                }
+            }
+            return Ok((chain, verified));
+        }
+    }
+    let cert = Certificate::from_der(&der).map_err(malformed_cert)?;
     // A CA certificate of the store is never a user certificate, whatever its extensions say
     // (an anchor or intermediate without basicConstraints is not marked as a CA).
     if ctx.trust_store.contains(&cert) {
@@ -246,53 +292,11 @@ pub(crate) fn step4_certificate(
         Ok(_) => {}
         Err(e) => return Err(VerificationFailure::CertificateMalformed(e).into()),
     }
-    let mut revocation_checked = false;
-    let mut revocation = Vec::new();
-    if let Some(checker) = ctx.revocation {
-        let mut subject = &cert;
-        let mut all_checked = true;
-        // Every certificate but the anchor (the last issuer).
-        for issuer in &path.issuers {
-            let status = checker.check(&RevocationRequest {
-                certificate: subject,
-                issuer,
-                at: ctx.at,
-            });
-            let record = |checked, evidence, unchecked_reason| RevocationRecord {
-                certificate: subject.subject().to_owned(),
-                checked,
-                evidence,
-                unchecked_reason,
-            };
-            match status {
-                RevocationStatus::Good => revocation.push(record(true, None, None)),
-                RevocationStatus::Confirmed(evidence) => {
-                    revocation.push(record(true, Some(evidence), None))
-                }
-                RevocationStatus::Unchecked { reason } => {
-                    all_checked = false;
-                    revocation.push(record(false, None, Some(reason)));
-                }
-                RevocationStatus::Revoked { reason } => {
-                    return Err(VerificationFailure::Revoked {
-                        certificate: subject.display_name(),
-                        reason,
-                    }
-                    .into())
-                }
-                RevocationStatus::Unknown { reason } => {
-                    return Err(VerificationFailure::RevocationUnknown {
-                        certificate: subject.display_name(),
-                        reason,
-                    }
-                    .into())
-                }
-            }
-            subject = issuer;
-        }
-        revocation_checked = all_checked;
-    }
-    let verified = VerifiedCertificate {
+    let (revocation, revocation_checked) = match ctx.revocation {
+        Some(checker) => check_revocation(checker, &cert, &path.issuers, ctx.at)?,
+        None => (Vec::new(), false),
+    };
+    let base = VerifiedCertificate {
         der: cert.der().to_vec(),
         subject: cert.subject().to_owned(),
         issuer: cert.issuer(),
@@ -304,33 +308,126 @@ pub(crate) fn step4_certificate(
             .iter()
             .map(|c| c.subject().to_owned())
             .collect(),
-        revocation_checked,
-        revocation,
+        revocation_checked: false,
+        revocation: Vec::new(),
     };
-    Ok((cert, key, verified))
+    let issuers = path.issuers.iter().map(|c| (*c).clone()).collect();
+    let chain = Arc::new(VerifiedChain::new(cert, key, issuers, base));
+    if let Some((cache, key)) = cached {
+        let kept = CachedRevocation::of(&revocation, ctx.at).filter(|_| ctx.revocation.is_some());
+        cache.insert(key, chain.clone(), kept, ctx.at);
+    }
+    let mut verified = chain.base.clone();
+    verified.revocation_checked = revocation_checked;
+    verified.revocation = revocation;
+    Ok((chain, verified))
+}
+
+/// The revocation part of step 4: `checker` on every certificate of the path but the anchor
+/// (`issuers`: nearest first, the anchor last). Returns the records and whether every one was
+/// confirmed; a revoked or unknown status is the failure.
+fn check_revocation(
+    checker: &dyn crate::revocation::RevocationChecker,
+    cert: &Certificate,
+    issuers: &[&Certificate],
+    at: std::time::SystemTime,
+) -> Result<(Vec<RevocationRecord>, bool)> {
+    let mut subject = cert;
+    let mut all_checked = true;
+    let mut revocation = Vec::new();
+    // Every certificate but the anchor (the last issuer).
+    for issuer in issuers {
+        let status = checker.check(&RevocationRequest {
+            certificate: subject,
+            issuer,
+            at,
+        });
+        let record = |checked, evidence, unchecked_reason| RevocationRecord {
+            certificate: subject.subject().to_owned(),
+            checked,
+            evidence,
+            unchecked_reason,
+        };
+        match status {
+            RevocationStatus::Good => revocation.push(record(true, None, None)),
+            RevocationStatus::Confirmed(evidence) => {
+                revocation.push(record(true, Some(evidence), None))
+            }
+            RevocationStatus::Unchecked { reason } => {
+                all_checked = false;
+                revocation.push(record(false, None, Some(reason)));
+            }
+            RevocationStatus::Revoked { reason } => {
+                return Err(VerificationFailure::Revoked {
+                    certificate: subject.display_name(),
+                    reason,
+                }
+                .into())
+            }
+            RevocationStatus::Unknown { reason } => {
+                return Err(VerificationFailure::RevocationUnknown {
+                    certificate: subject.display_name(),
+                    reason,
+                }
+                .into())
+            }
+        }
+        subject = issuer;
+    }
+    Ok((revocation, all_checked))
 }
 
 /// Steps 5–8: policy, purpose, level, identity. Returns the identity and the level the
 /// certificate proves (never the response's unsigned `cert.certificateLevel`, which is only
-/// checked not to claim more).
+/// checked not to claim more). The certificate-only results are kept in `chain` (and so in
+/// the cache) once they succeeded; the request's level, the claimed level and the targeted
+/// person are checked every time.
 pub(crate) fn steps5_to_8(
-    cert: &Certificate,
+    chain: &VerifiedChain,
     purpose: Purpose,
     completed: &Completed<'_>,
     requested: CertificateLevel,
     subject: &Subject,
 ) -> Result<(CertificateIdentity, CertificateLevel)> {
-    let policies = profile::policy_profile(cert, purpose, completed.claimed_level)?;
-    profile::check_purpose(cert, purpose)?;
-    let level = profile::check_level(
-        cert,
-        purpose,
-        policies,
-        requested,
-        completed.claimed_level,
-        completed.claimed_level_text,
-    )?;
-    let identity = CertificateIdentity::from_certificate(cert)?;
+    let check_claims = |proven, why| {
+        profile::check_level_claims(
+            proven,
+            why,
+            requested,
+            completed.claimed_level,
+            completed.claimed_level_text,
+        )
+    };
+    let (identity, level) = match chain.facts(purpose) {
+        Some(f) => (f.identity.clone(), check_claims(f.proven, f.why_no_higher)?),
+        None => {
+            let cert = &chain.cert;
+            let policies = profile::policy_profile(cert, purpose, completed.claimed_level)?;
+            profile::check_purpose(cert, purpose)?;
+            let (proven, why_no_higher) = match profile::proven_level(cert, purpose, policies)? {
+                LevelProof::Proven(level, why) => (level, why),
+                LevelProof::Incomplete(reason) => {
+                    return Err(VerificationFailure::Level {
+                        requested,
+                        certificate: None,
+                        reason,
+                    }
+                    .into())
+                }
+            };
+            let level = check_claims(proven, why_no_higher)?;
+            let identity = CertificateIdentity::from_certificate(cert)?;
+            chain.set_facts(
+                purpose,
+                ProfileFacts {
+                    proven,
+                    why_no_higher,
+                    identity: identity.clone(),
+                },
+            );
+            (identity, level)
+        }
+    };
     let doc = completed.document_number;
     match subject {
         Subject::Anonymous => {}

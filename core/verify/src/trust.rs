@@ -48,6 +48,10 @@ pub struct TrustStore {
     anchor_keys: Vec<Result<PublicKey, String>>,
     intermediate_keys: Vec<Result<PublicKey, String>>,
     verified: Arc<Mutex<HashSet<(CertFingerprint, CertFingerprint)>>>,
+    /// SHA-256 over the sorted fingerprints of the anchors and of the intermediates: what the
+    /// [`VerifiedCertCache`](crate::VerifiedCertCache) keys entries by, so that a chain
+    /// verified against one store is never reused for another. Kept current by every `add`.
+    identity: [u8; 32],
 }
 
 fn io_err(path: &Path, e: std::io::Error) -> VerifyError {
@@ -119,6 +123,7 @@ impl TrustStore {
         if !self.contains(&cert) {
             self.anchor_keys.push(crypto::public_key(&cert));
             self.anchors.push(cert);
+            self.refresh_identity();
         }
     }
 
@@ -127,7 +132,33 @@ impl TrustStore {
         if !self.contains(&cert) {
             self.intermediate_keys.push(crypto::public_key(&cert));
             self.intermediates.push(cert);
+            self.refresh_identity();
         }
+    }
+
+    /// Recomputes [`identity`](Self::identity): SHA-256 of a domain tag, then the sorted
+    /// anchor fingerprints, then the sorted intermediate fingerprints, each list with its
+    /// length (so that no certificate can move between the roles unnoticed).
+    fn refresh_identity(&mut self) {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(b"sidkit-verify trust store v1");
+        for list in [&self.anchors, &self.intermediates] {
+            let mut fps: Vec<[u8; 32]> = list.iter().map(|c| c.fingerprint().0).collect();
+            fps.sort_unstable();
+            h.update((fps.len() as u64).to_be_bytes());
+            for fp in fps {
+                h.update(fp);
+            }
+        }
+        self.identity = h.finalize().into();
+    }
+
+    /// A digest identifying the store's contents (anchors and intermediates, whatever order
+    /// they were added in): equal for stores that trust the same certificates in the same
+    /// roles.
+    pub(crate) fn identity(&self) -> [u8; 32] {
+        self.identity
     }
 
     /// Adds a certificate as an anchor if it is self-issued, else as an intermediate.
