@@ -271,10 +271,7 @@ impl TestOcspResponder {
         let mut dn = DistinguishedName::new();
         dn.push(DnType::CountryName, "EE");
         dn.push(DnType::OrganizationName, "sidkit test PKI");
-        dn.push(
-            DnType::CommonName,
-            format!("{cn} OCSP RESPONDER"),
-        );
+        dn.push(DnType::CommonName, format!("{cn} OCSP RESPONDER"));
         p.distinguished_name = dn;
         p.is_ca = IsCa::ExplicitNoCa;
         p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -283,8 +280,10 @@ impl TestOcspResponder {
         p.not_after = ca.params.not_after;
         p.serial_number = Some(crate::serial()?);
         p.use_authority_key_identifier_extension = true;
-        p.custom_extensions
-            .push(CustomExtension::from_oid_content(NOCHECK_ARCS, vec![0x05, 0x00]));
+        p.custom_extensions.push(CustomExtension::from_oid_content(
+            NOCHECK_ARCS,
+            vec![0x05, 0x00],
+        ));
         let signer = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
             .map_err(|e| err("responder key", e))?;
         let cert = p
@@ -304,7 +303,10 @@ impl TestOcspResponder {
     /// The delegated responder certificates (DER), one per CA, in the order given to
     /// [`new`](Self::new).
     pub fn responder_certificates(&self) -> Vec<&[u8]> {
-        self.cas.iter().map(|c| c.signer_cert_der.as_slice()).collect()
+        self.cas
+            .iter()
+            .map(|c| c.signer_cert_der.as_slice())
+            .collect()
     }
 
     fn ca_for(&self, id: &CertId) -> Option<&CaEntry> {
@@ -443,7 +445,13 @@ mod tests {
         let r = TestOcspResponder::new(&[&pki.intermediate]).unwrap();
         let now = SystemTime::now();
         let any = |_: &[u8], _: &[u8]| OcspCertStatus::Good;
-        for junk in [&b""[..], b"\x30", b"\x30\x00", b"\x30\x82\xff\xff", &[0u8; 64]] {
+        for junk in [
+            &b""[..],
+            b"\x30",
+            b"\x30\x00",
+            b"\x30\x82\xff\xff",
+            &[0u8; 64],
+        ] {
             let reply = r.respond(junk, now, Duration::from_secs(60), any);
             assert_eq!(reply.response_status, "malformedRequest");
             assert_eq!(reply.der, vec![0x30, 0x03, 0x0a, 0x01, 0x01]);

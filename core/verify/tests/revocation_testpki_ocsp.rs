@@ -78,8 +78,7 @@ fn good_revoked_and_unknown_from_the_test_responder() {
     assert_eq!(a.status, CertRevocationStatus::Good);
 
     // No nonce sent: none echoed, and a check that requires one still accepts (none was sent).
-    let req =
-        OcspRequest::with_nonce(&user_cert, &issuer, CertIdHash::Sha256, None).unwrap();
+    let req = OcspRequest::with_nonce(&user_cert, &issuer, CertIdHash::Sha256, None).unwrap();
     let reply = responder.respond(req.der(), now, Duration::from_secs(600), |_, _| {
         OcspCertStatus::Good
     });
@@ -87,7 +86,13 @@ fn good_revoked_and_unknown_from_the_test_responder() {
     // That answer does not do for a request with a nonce.
     let with_nonce = OcspRequest::new(&user_cert, &issuer, CertIdHash::Sha256).unwrap();
     assert!(matches!(
-        check_ocsp_response(&with_nonce, &issuer, &reply.der, now, &OcspOptions::default()),
+        check_ocsp_response(
+            &with_nonce,
+            &issuer,
+            &reply.der,
+            now,
+            &OcspOptions::default()
+        ),
         Err(RevocationError::NonceMissing)
     ));
     // A flipped byte in the signature is refused.
