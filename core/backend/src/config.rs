@@ -15,7 +15,7 @@ use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
 use sidkit_proto::models::{CertificateLevel, HashAlgorithm, Subject};
 use sidkit_proto::ProtoError;
-use sidkit_verify::TrustStore;
+use sidkit_verify::{TrustStore, VerifiedCertificate};
 
 use crate::error::{FlowError, Problem};
 use crate::revocation::RevocationService;
@@ -135,6 +135,12 @@ impl FlowPolicy for DemoPolicy {
     }
 }
 
+/// Called with the verified certificate of every successful verification, after revocation
+/// checking (when on): for an audit log of how each certificate's status was established
+/// ([`VerifiedCertificate::revocation_checked`], [`VerifiedCertificate::revocation`]). Keep
+/// it short; it runs in the completing request.
+pub type VerifiedHook = Arc<dyn Fn(FlowKind, &VerifiedCertificate) + Send + Sync>;
+
 /// Everything a [`Backend`](crate::Backend) needs.
 #[derive(Clone)]
 pub struct BackendConfig {
@@ -170,6 +176,8 @@ pub struct BackendConfig {
     /// of the response verified. `None` (the default): not checked, outcomes are verified
     /// without it (see [`RevocationService`]).
     pub revocation: Option<Arc<RevocationService>>,
+    /// Called after every successful verification (see [`VerifiedHook`]); `None` by default.
+    pub on_verified: Option<VerifiedHook>,
 }
 
 impl std::fmt::Debug for BackendConfig {
@@ -203,6 +211,7 @@ impl BackendConfig {
             admission: AdmissionConfig::default(),
             claim_lease: Duration::from_secs(15),
             revocation: None,
+            on_verified: None,
         }
     }
 
@@ -222,6 +231,12 @@ impl BackendConfig {
     /// [`RevocationMode::Off`](crate::RevocationMode::Off) checks nothing).
     pub fn with_revocation(mut self, service: Arc<RevocationService>) -> Self {
         self.revocation = Some(service);
+        self
+    }
+
+    /// Calls `hook` after every successful verification (see [`VerifiedHook`]).
+    pub fn with_on_verified(mut self, hook: VerifiedHook) -> Self {
+        self.on_verified = Some(hook);
         self
     }
 

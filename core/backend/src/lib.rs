@@ -83,7 +83,7 @@ mod redis_tls;
 use std::sync::Arc;
 
 pub use admission::AdmissionConfig;
-pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan};
+pub use config::{BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan, VerifiedHook};
 pub use encrypted_store::{EncryptedStore, EncryptionKey};
 pub use error::{BackendError, FlowError, Problem, StoreError};
 pub use record::{FLOW_HANDLE_PREFIX, SESSION_REF_PREFIX};
