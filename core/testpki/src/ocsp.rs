@@ -1,7 +1,7 @@
-//! A sans-IO OCSP responder (RFC 6960) for the CAs of a [`TestPki`]: [`TestOcspResponder`]
-//! reads a DER `OCSPRequest` and writes the DER `OCSPResponse`, signed by a delegated responder
-//! certificate (`id-kp-OCSPSigning`, `id-pkix-ocsp-nocheck`, ECDSA P-256) that each CA issues
-//! to it, as SK's responders are. The caller says what each serial's status is; the simulator
+//! A sans-IO OCSP responder (RFC 6960) for the CAs of a [`TestPki`](crate::TestPki):
+//! [`TestOcspResponder`] reads a DER `OCSPRequest` and writes the DER `OCSPResponse`, signed by a
+//! delegated responder certificate (`id-kp-OCSPSigning`, `id-pkix-ocsp-nocheck`, ECDSA P-256)
+//! that each CA issues to it, as SK's responders are. The caller says what each serial's status is; the simulator
 //! serves it over HTTP.
 //!
 //! What it answers:

@@ -1,7 +1,9 @@
 //! The load harness (`smartid load`, and the `load` integration test): N concurrent App2App
 //! authentications over loopback against one reference backend with the in-memory store, and
 //! the memory of N pending flows. A measurement, not a test of speed: it asserts only that
-//! every flow ends authenticated.
+//! every flow ends authenticated. Revocation checking is off here (unlike the reference
+//! backend's default): it measures the flow machinery and the store, and with it on every
+//! completion validates the chain twice more (the OCSP answers themselves would be cached).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -99,7 +101,12 @@ pub async fn run(flows: usize) -> Result<LoadReport, String> {
         max_connections: 2 * flows + 64,
         ..sidkit_backend::ServeConfig::default()
     };
-    let stack = Stack::on_with(sim, 0, Some(store.clone()), serve).await?;
+    let options = crate::reference::ReferenceOptions {
+        store: Some(store.clone()),
+        revocation: sidkit_backend::RevocationMode::Off,
+        ..Default::default()
+    };
+    let stack = Stack::on_with_options(sim, 0, options, serve).await?;
     let phone = Phone::new(&stack.server.base_url(), DEMO_ACCOUNT)?;
     // Warm-up (connections, lazy statics).
     phone

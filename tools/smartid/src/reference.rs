@@ -412,7 +412,22 @@ impl Stack {
         store: Option<Arc<dyn SessionStore>>,
         config: ServeConfig,
     ) -> Result<Stack, String> {
-        let backend = backend_for(&sim, store)?;
+        let options = ReferenceOptions {
+            store,
+            ..ReferenceOptions::default()
+        };
+        Self::on_with_options(sim, backend_port, options, config).await
+    }
+
+    /// A backend set up as `options` say, and its server with the limits of `config`, on an
+    /// existing simulator.
+    pub async fn on_with_options(
+        sim: Arc<Simulator>,
+        backend_port: u16,
+        options: ReferenceOptions,
+        config: ServeConfig,
+    ) -> Result<Stack, String> {
+        let backend = reference_backend(&sim, options)?;
         let server = Server::start_with(
             app(&backend, sim.clone()),
             SocketAddr::from(([127, 0, 0, 1], backend_port)),
