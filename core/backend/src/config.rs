@@ -15,7 +15,7 @@ use sidkit_proto::ident::DocumentNumber;
 use sidkit_proto::interactions::{Interaction, InteractionFlow, Interactions};
 use sidkit_proto::models::{CertificateLevel, HashAlgorithm, Subject};
 use sidkit_proto::ProtoError;
-use sidkit_verify::{TrustStore, VerifiedCertCache};
+use sidkit_verify::{TrustStore, VerifiedCertCache, VerifiedCertificate};
 
 use crate::error::{FlowError, Problem};
 use crate::revocation::RevocationService;
@@ -135,6 +135,12 @@ impl FlowPolicy for DemoPolicy {
     }
 }
 
+/// Called with the verified certificate of every successful verification, after revocation
+/// checking (when on): for an audit log of how each certificate's status was established
+/// ([`VerifiedCertificate::revocation_checked`], [`VerifiedCertificate::revocation`]). Keep
+/// it short; it runs in the completing request.
+pub type VerifiedHook = Arc<dyn Fn(FlowKind, &VerifiedCertificate) + Send + Sync>;
+
 /// Everything a [`Backend`](crate::Backend) needs.
 #[derive(Clone)]
 pub struct BackendConfig {
@@ -175,6 +181,8 @@ pub struct BackendConfig {
     /// runs). Default: [`DEFAULT_CERT_CACHE_ENTRIES`] certificates for at most an hour;
     /// `None` verifies every chain in full.
     pub cert_cache: Option<Arc<VerifiedCertCache>>,
+    /// Called after every successful verification (see [`VerifiedHook`]); `None` by default.
+    pub on_verified: Option<VerifiedHook>,
 }
 
 /// How many verified user certificates a [`BackendConfig`] caches by default.
@@ -212,6 +220,7 @@ impl BackendConfig {
             claim_lease: Duration::from_secs(15),
             revocation: None,
             cert_cache: Some(Arc::new(VerifiedCertCache::new(DEFAULT_CERT_CACHE_ENTRIES))),
+            on_verified: None,
         }
     }
 
@@ -237,6 +246,12 @@ impl BackendConfig {
     /// [`RevocationMode::Off`](crate::RevocationMode::Off) checks nothing).
     pub fn with_revocation(mut self, service: Arc<RevocationService>) -> Self {
         self.revocation = Some(service);
+        self
+    }
+
+    /// Calls `hook` after every successful verification (see [`VerifiedHook`]).
+    pub fn with_on_verified(mut self, hook: VerifiedHook) -> Self {
+        self.on_verified = Some(hook);
         self
     }
 

@@ -84,7 +84,8 @@ use std::sync::Arc;
 
 pub use admission::AdmissionConfig;
 pub use config::{
-    BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan, DEFAULT_CERT_CACHE_ENTRIES,
+    BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan, VerifiedHook,
+    DEFAULT_CERT_CACHE_ENTRIES,
 };
 pub use encrypted_store::{EncryptedStore, EncryptionKey};
 pub use error::{BackendError, FlowError, Problem, StoreError};

@@ -12,7 +12,7 @@ use sidkit_proto::models::FlowType;
 use sidkit_proto::secret::random_bytes;
 use sidkit_verify::{
     verify_authentication, verify_signature, AuthenticationSession, CallbackCheck, Certificate,
-    OfferedFlows, SignatureSession, VerificationContext, VerifyError,
+    OfferedFlows, SignatureSession, VerificationContext, VerifiedCertificate, VerifyError,
 };
 
 use crate::error::FlowError;
@@ -67,8 +67,10 @@ impl Backend {
         let app_data = Some(new_session_ref()?);
         // Everything but revocation first: a response that fails any other check causes no
         // OCSP or CRL fetch.
-        let outcome = self.verify_with(&ctx, rec, status, callback, flow, app_data.clone())?;
+        let (outcome, verified) =
+            self.verify_with(&ctx, rec, status, callback, flow, app_data.clone())?;
         let Some(service) = self.cfg.revocation.as_ref().filter(|s| s.is_enabled()) else {
+            self.verified(rec, &verified);
             return Ok(outcome);
         };
         let cert = status
@@ -82,7 +84,9 @@ impl Backend {
             .map_err(FlowError::VerificationFailed)?;
         // Again with the fetched, already checked answers: revocation decides now.
         let ctx = ctx.with_revocation_checker(&answers);
-        self.verify_with(&ctx, rec, status, callback, flow, app_data)
+        let (outcome, verified) = self.verify_with(&ctx, rec, status, callback, flow, app_data)?;
+        self.verified(rec, &verified);
+        Ok(outcome)
     }
 
     /// A verification context for `at` against `trust`, with the configured certificate
@@ -99,7 +103,28 @@ impl Backend {
         }
     }
 
-    /// The synchronous verification of `verify` in `ctx`.
+    /// Logs how the verified certificate's revocation status was established and calls the
+    /// configured hook.
+    fn verified(&self, rec: &FlowRecord, c: &VerifiedCertificate) {
+        let sources: Vec<&str> = c
+            .revocation
+            .iter()
+            .filter_map(|r| r.evidence.as_ref().map(|e| e.source.as_str()))
+            .collect();
+        tracing::info!(
+            flow = %rec.log_tag(),
+            kind = rec.kind.as_str(),
+            revocation_checked = c.revocation_checked,
+            revocation_sources = %sources.join(" "),
+            "response verified"
+        );
+        if let Some(hook) = &self.cfg.on_verified {
+            hook(rec.kind, c);
+        }
+    }
+
+    /// The synchronous verification of `verify` in `ctx`: the outcome and the verified
+    /// certificate.
     fn verify_with(
         &self,
         ctx: &VerificationContext<'_>,
@@ -108,7 +133,7 @@ impl Backend {
         callback: CallbackCheck<'_>,
         flow: FlowType,
         app_data: Option<String>,
-    ) -> Result<FlowOutcome, FlowError> {
+    ) -> Result<(FlowOutcome, VerifiedCertificate), FlowError> {
         let ctx = *ctx;
         let offered = OfferedFlows::of(&[flow]);
         let subject = rec.subject()?;
@@ -140,7 +165,7 @@ impl Backend {
             let session = SignatureSession::linked(req, document, rec.initial_callback_url())
                 .with_certificate_choice_flow(l.choice_flow);
             let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
-            FlowOutcome::Signed {
+            let outcome = FlowOutcome::Signed {
                 signature: SignatureResult {
                     document_number: r.document_number,
                     certificate_level: r.certificate_level,
@@ -149,12 +174,13 @@ impl Backend {
                     certificate: Some(b64::encode_std(&r.certificate.der)),
                 },
                 app_data,
-            }
+            };
+            (outcome, r.certificate)
         } else if let Some(req) = &rec.auth_request {
             let session = AuthenticationSession::device_link(req, subject, offered);
             let r = verify_authentication(&ctx, &session, status, callback).map_err(vf)?;
             let id = r.identity;
-            FlowOutcome::Authenticated {
+            let outcome = FlowOutcome::Authenticated {
                 identity: Identity {
                     given_name: id.given_name.clone().unwrap_or_else(|| "-".to_owned()),
                     surname: id.surname.clone().unwrap_or_else(|| "-".to_owned()),
@@ -165,11 +191,12 @@ impl Backend {
                     date_of_birth: id.date_of_birth.map(|d| d.to_string()),
                 },
                 app_data,
-            }
+            };
+            (outcome, r.certificate)
         } else if let Some(req) = &rec.sign_request {
             let session = SignatureSession::device_link(req, subject, offered);
             let r = verify_signature(&ctx, &session, status, callback).map_err(vf)?;
-            FlowOutcome::Signed {
+            let outcome = FlowOutcome::Signed {
                 signature: SignatureResult {
                     document_number: r.document_number,
                     certificate_level: r.certificate_level,
@@ -178,7 +205,8 @@ impl Backend {
                     certificate: Some(b64::encode_std(&r.certificate.der)),
                 },
                 app_data,
-            }
+            };
+            (outcome, r.certificate)
         } else {
             return Err(FlowError::internal("flow record without a request"));
         };

@@ -43,6 +43,7 @@ use sidkit_proto::models::{
 };
 use sidkit_proto::{ProtoError, Result};
 
+pub mod ocsp;
 pub mod openssl_pki;
 pub mod redis_server;
 
@@ -390,6 +391,9 @@ pub struct PkiSpec {
     pub root_without_basic_constraints: bool,
     /// Key usages of the intermediate (`keyCertSign` and `cRLSign` by default).
     pub intermediate_key_usages: Vec<KeyUsagePurpose>,
+    /// OCSP responder URL for the intermediate's AIA extension, where the root's responder
+    /// answers for it (`None` by default: no AIA).
+    pub intermediate_ocsp_url: Option<String>,
 }
 
 impl PkiSpec {
@@ -408,6 +412,7 @@ impl PkiSpec {
             root_path_len: None,
             root_without_basic_constraints: false,
             intermediate_key_usages: vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
+            intermediate_ocsp_url: None,
         }
     }
 }
@@ -542,12 +547,15 @@ impl TestPki {
                 path_len: spec.intermediate_path_len,
             }
         };
-        let int_params = ca_params(
+        let mut int_params = ca_params(
             &format!("{} EID-Q", spec.name),
             validity,
             int_constraints,
             &spec.intermediate_key_usages,
         )?;
+        if let Some(url) = &spec.intermediate_ocsp_url {
+            int_params.custom_extensions.push(aia_ext(url)?);
+        }
         let (int_key, int_rsa) = ca_keypair(spec.intermediate_key, 1)?;
         let int_cert = int_params
             .signed_by(&int_key, &root.issuer())

@@ -37,6 +37,40 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+/// Runs `openssl ca -batch -config openssl.cnf args…` in `dir` (the CA's own configuration).
+fn openssl_ca(dir: &Path, args: &[&str]) {
+    let mut all = vec!["ca", "-batch", "-config", "openssl.cnf"];
+    all.extend_from_slice(args);
+    openssl(dir, &all);
+}
+
+/// Writes `<stem>.key` (RSA-2048) and a request for `/CN=cn` with it, `<stem>.csr`, in `dir`;
+/// returns the key, request and certificate file names.
+fn key_and_request(dir: &Path, stem: &str, cn: &str) -> (String, String, String) {
+    let (key, csr, pem) = (
+        format!("{stem}.key"),
+        format!("{stem}.csr"),
+        format!("{stem}.pem"),
+    );
+    openssl(dir, &["genrsa", "-out", &key, "2048"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-config",
+            "openssl.cnf",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            &format!("/CN={cn}"),
+            "-out",
+            &csr,
+        ],
+    );
+    (key, csr, pem)
+}
+
 /// The certificate profiles an [`OpensslCa`] issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -217,34 +251,10 @@ impl OpensslCa {
     pub fn issue(&self, cn: &str, profile: Profile) -> Issued {
         let stem = self.stem(cn);
         let dir = self.dir();
-        let (key, csr, pem) = (
-            format!("{stem}.key"),
-            format!("{stem}.csr"),
-            format!("{stem}.pem"),
-        );
-        openssl(dir, &["genrsa", "-out", &key, "2048"]);
-        openssl(
+        let (key, csr, pem) = key_and_request(dir, &stem, cn);
+        openssl_ca(
             dir,
             &[
-                "req",
-                "-config",
-                "openssl.cnf",
-                "-new",
-                "-key",
-                &key,
-                "-subj",
-                &format!("/CN={cn}"),
-                "-out",
-                &csr,
-            ],
-        );
-        openssl(
-            dir,
-            &[
-                "ca",
-                "-batch",
-                "-config",
-                "openssl.cnf",
                 "-extensions",
                 profile.section(),
                 "-notext",
@@ -256,10 +266,16 @@ impl OpensslCa {
                 &pem,
             ],
         );
-        let der = der_of(dir, &pem, &format!("{stem}.der"));
+        self.issued(stem, &key, &pem)
+    }
+
+    /// The [`Issued`] for the files `key` and `pem` of `stem` (writes `<stem>.der`).
+    fn issued(&self, stem: String, key: &str, pem: &str) -> Issued {
+        let dir = self.dir();
+        let der = der_of(dir, pem, &format!("{stem}.der"));
         Issued {
-            cert: dir.join(&pem),
-            key: dir.join(&key),
+            cert: dir.join(pem),
+            key: dir.join(key),
             der,
             stem,
         }
@@ -273,27 +289,7 @@ impl OpensslCa {
     pub fn issue_unrecorded(&self, cn: &str) -> Issued {
         let stem = self.stem(cn);
         let dir = self.dir();
-        let (key, csr, pem) = (
-            format!("{stem}.key"),
-            format!("{stem}.csr"),
-            format!("{stem}.pem"),
-        );
-        openssl(dir, &["genrsa", "-out", &key, "2048"]);
-        openssl(
-            dir,
-            &[
-                "req",
-                "-config",
-                "openssl.cnf",
-                "-new",
-                "-key",
-                &key,
-                "-subj",
-                &format!("/CN={cn}"),
-                "-out",
-                &csr,
-            ],
-        );
+        let (key, csr, pem) = key_and_request(dir, &stem, cn);
         openssl(
             dir,
             &[
@@ -317,13 +313,7 @@ impl OpensslCa {
                 &pem,
             ],
         );
-        let der = der_of(dir, &pem, &format!("{stem}.der"));
-        Issued {
-            cert: dir.join(&pem),
-            key: dir.join(&key),
-            der,
-            stem,
-        }
+        self.issued(stem, &key, &pem)
     }
 
     /// Revokes `cert` with `reason` (`keyCompromise`, `superseded`, …; `openssl ca -revoke`).
@@ -332,19 +322,7 @@ impl OpensslCa {
     /// If `openssl` fails.
     pub fn revoke(&self, cert: &Issued, reason: &str) {
         let pem = cert.cert.display().to_string();
-        openssl(
-            self.dir(),
-            &[
-                "ca",
-                "-batch",
-                "-config",
-                "openssl.cnf",
-                "-revoke",
-                &pem,
-                "-crl_reason",
-                reason,
-            ],
-        );
+        openssl_ca(self.dir(), &["-revoke", &pem, "-crl_reason", reason]);
     }
 
     /// A CRL of the current index, valid for `hours` (`openssl ca -gencrl -crlhours`), as DER.
@@ -355,19 +333,9 @@ impl OpensslCa {
         let dir = self.dir();
         let stem = self.stem("crl");
         let (pem, der) = (format!("{stem}.pem"), format!("{stem}.der"));
-        openssl(
+        openssl_ca(
             dir,
-            &[
-                "ca",
-                "-batch",
-                "-config",
-                "openssl.cnf",
-                "-gencrl",
-                "-crlhours",
-                &hours.to_string(),
-                "-out",
-                &pem,
-            ],
+            &["-gencrl", "-crlhours", &hours.to_string(), "-out", &pem],
         );
         openssl(dir, &["crl", "-in", &pem, "-outform", "DER", "-out", &der]);
         std::fs::read(dir.join(der)).expect("read the CRL")

@@ -1,9 +1,10 @@
-//! Test accounts and their scripted outcomes.
+//! Test accounts, their scripted outcomes and the revocation of their certificates.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use sidkit_proto::ident::{DocumentNumber, SemanticsIdentifier};
 use sidkit_proto::models::{CertificateLevel, EndResult};
+use sidkit_testpki::ocsp::{serial_of, CrlReason};
 use sidkit_testpki::{TestPki, TestUser, UserCertSpec};
 
 use crate::error::SimulatorError;
@@ -73,6 +74,28 @@ pub struct AccountSpec {
     /// How long the user takes in notification flows (and linked signatures) before the
     /// outcome; `None` uses [`SimulatorConfig::user_delay`](crate::SimulatorConfig::user_delay).
     pub user_delay: Option<Duration>,
+    /// The account's certificates are revoked: the simulator's OCSP responder answers
+    /// `revoked` for both (the user still signs; a verifier that checks revocation refuses).
+    pub revocation: Option<Revocation>,
+}
+
+/// A revocation of certificates the simulator issued, as its OCSP responder reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    /// The revocation time (`None`: when the certificate is marked revoked).
+    pub time: Option<SystemTime>,
+    /// The reason code (`None`: left out of the answer).
+    pub reason: Option<CrlReason>,
+}
+
+impl Revocation {
+    /// Revoked now, for `reason`.
+    pub fn now(reason: CrlReason) -> Self {
+        Revocation {
+            time: None,
+            reason: Some(reason),
+        }
+    }
 }
 
 impl AccountSpec {
@@ -93,6 +116,7 @@ impl AccountSpec {
             level: CertificateLevel::Qualified,
             outcome: Outcome::Ok,
             user_delay: None,
+            revocation: None,
         }
     }
 
@@ -113,6 +137,13 @@ impl AccountSpec {
         self.user_delay = Some(d);
         self
     }
+
+    /// Creates the account with its certificates revoked for `reason` (see
+    /// [`revocation`](Self::revocation)).
+    pub fn revoked(mut self, reason: CrlReason) -> Self {
+        self.revocation = Some(Revocation::now(reason));
+        self
+    }
 }
 
 /// A created account: the spec plus its certificates and keys.
@@ -121,6 +152,8 @@ pub(crate) struct Account {
     pub spec: AccountSpec,
     pub auth: TestUser,
     pub sign: TestUser,
+    /// Serial numbers (INTEGER content octets) of the authentication and signing certificates.
+    pub serials: [Vec<u8>; 2],
 }
 
 /// Public information about an account (what a test needs to check results).
@@ -138,10 +171,19 @@ pub struct AccountInfo {
     pub auth_cert_der: Vec<u8>,
     /// The signing certificate (DER).
     pub sign_cert_der: Vec<u8>,
+    /// Whether (since when, why) the simulator's OCSP responder reports the account's
+    /// certificates revoked.
+    pub revocation: Option<Revocation>,
 }
 
 impl Account {
-    pub(crate) fn create(pki: &TestPki, spec: AccountSpec) -> Result<Self, SimulatorError> {
+    /// Issues the account's certificates, with `ocsp_url` (the simulator's responder) in their
+    /// AIA extension.
+    pub(crate) fn create(
+        pki: &TestPki,
+        spec: AccountSpec,
+        ocsp_url: &str,
+    ) -> Result<Self, SimulatorError> {
         DocumentNumber::new(spec.document_number.clone())?;
         // Synthetic DEMO identities may have wrong national check digits; the shape must hold.
         SemanticsIdentifier::parse_without_check_digit(&spec.identity)?;
@@ -154,18 +196,22 @@ impl Account {
         // differ per account.
         a.key_slot = 0;
         s.key_slot = 1;
+        a.ocsp_url = Some(ocsp_url.to_owned());
+        s.ocsp_url = Some(ocsp_url.to_owned());
         if spec.level == CertificateLevel::Advanced {
             a = a.advanced();
             s = s.advanced();
         }
+        let (auth, sign) = (pki.issue(&a)?, pki.issue(&s)?);
         Ok(Account {
-            auth: pki.issue(&a)?,
-            sign: pki.issue(&s)?,
+            serials: [serial_of(&auth.cert_der)?, serial_of(&sign.cert_der)?],
+            auth,
+            sign,
             spec,
         })
     }
 
-    pub(crate) fn info(&self) -> AccountInfo {
+    pub(crate) fn info(&self, revocation: Option<Revocation>) -> AccountInfo {
         AccountInfo {
             document_number: self.spec.document_number.clone(),
             identity: self.spec.identity.clone(),
@@ -173,6 +219,7 @@ impl Account {
             outcome: self.spec.outcome.clone(),
             auth_cert_der: self.auth.cert_der.clone(),
             sign_cert_der: self.sign.cert_der.clone(),
+            revocation,
         }
     }
 }
@@ -226,6 +273,8 @@ pub fn default_accounts() -> Vec<AccountSpec> {
         ),
         with("PNOEE-30505050023-SIM3-Q", "PROTOCOL", ProtocolFailure),
         with("PNOEE-30505050034-SIM4-Q", "SERVER", ServerError),
+        // OK, but its certificates are revoked (the OCSP responder says so).
+        ok("PNOEE-30505050078-SIM7-Q", "REVOKED").revoked(CrlReason::KeyCompromise),
         ok("PNOEE-40404049996-MOCK-NQ", "BASIC").advanced(),
     ]
 }
@@ -251,6 +300,7 @@ mod tests {
             "PNOEE-30505050012",
             "PNOEE-30505050023",
             "PNOEE-30505050034",
+            "PNOEE-30505050078",
             "PNOEE-40404049996",
         ] {
             id.parse::<SemanticsIdentifier>().unwrap();

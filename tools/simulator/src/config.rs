@@ -15,6 +15,8 @@ use crate::events::CallbackEvent;
 pub const RP_API_PATH: &str = "/smart-id-rp/v3/";
 /// Path of the mock device endpoint.
 pub const MOCK_DEVICE_PATH: &str = "/mock/device-link";
+/// Path of the OCSP responder (RFC 6960 over HTTP `POST`) for the simulator's test CA.
+pub const OCSP_PATH: &str = "/ocsp";
 
 /// A relying party the simulator accepts, with its permissions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +114,9 @@ pub struct SimulatorConfig {
     pub callback_on_failure: bool,
     /// Name prefix of the generated Smart-ID test CA.
     pub pki_name: String,
+    /// How long an OCSP answer is valid: `nextUpdate` − `thisUpdate` (default 10 minutes;
+    /// a backend caches good answers that long).
+    pub ocsp_validity: Duration,
 }
 
 impl Default for SimulatorConfig {
@@ -134,6 +139,7 @@ impl Default for SimulatorConfig {
             callbacks: CallbackMode::Record,
             callback_on_failure: false,
             pki_name: "TEST of sidkit simulator".to_owned(),
+            ocsp_validity: Duration::from_secs(600),
         }
     }
 }

@@ -22,12 +22,15 @@ pub enum FaultKind {
 /// Which requests a fault may hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FaultScope {
-    /// Any RP API request (not the mock device endpoint).
+    /// Any RP API request (not the mock device endpoint, not OCSP).
     Any,
     /// Session-creating `POST`s and `signature/certificate/{doc}`.
     CreateSession,
     /// `GET session/{id}`.
     SessionStatus,
+    /// The OCSP responder (`POST /ocsp`); only faults with exactly this scope hit it, and
+    /// [`Fault::for_account`] does not apply (the request names a serial, not an account).
+    Ocsp,
 }
 
 /// A fault that hits the next `times` matching requests.
@@ -120,7 +123,7 @@ impl FaultQueue {
     /// (document number and identity, when known).
     pub fn take(&mut self, scope: FaultScope, account_keys: &[&str]) -> Option<FaultKind> {
         let i = self.faults.iter().position(|f| {
-            (f.scope == FaultScope::Any || f.scope == scope)
+            (f.scope == scope || (f.scope == FaultScope::Any && scope != FaultScope::Ocsp))
                 && f.account
                     .as_deref()
                     .is_none_or(|a| account_keys.contains(&a))
@@ -159,6 +162,12 @@ mod tests {
             Some(FaultKind::Status(503))
         );
         assert_eq!(q.take(FaultScope::SessionStatus, &[]), None);
+        q.push(Fault::malformed_json());
+        assert_eq!(q.take(FaultScope::Ocsp, &[]), None, "Any does not hit OCSP");
+        q.clear();
+        q.push(Fault::status(503).on(FaultScope::Ocsp));
+        assert_eq!(q.take(FaultScope::SessionStatus, &[]), None);
+        assert_eq!(q.take(FaultScope::Ocsp, &[]), Some(FaultKind::Status(503)));
         q.push(Fault::malformed_json().times(0));
         assert_eq!(q.take(FaultScope::SessionStatus, &[]), None);
     }

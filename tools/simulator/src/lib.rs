@@ -5,17 +5,20 @@
 //! says (answering `400`/`401`/`403`/`404` with RFC 9457 bodies), and has a mock device
 //! compatible with SK's Mock Service (`POST /mock/device-link`, spec §11) that checks device
 //! links and their authCode exactly as the server would, then signs with test keys whose
-//! certificates chain to a generated Smart-ID-like test CA.
+//! certificates chain to a generated Smart-ID-like test CA. An OCSP responder (`POST /ocsp`)
+//! answers for that CA's certificates, named in their AIA extension as SK's are.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use sidkit_simulator::{Outcome, Simulator, SimulatorConfig};
+//! use sidkit_simulator::{CrlReason, Outcome, Simulator, SimulatorConfig};
 //!
 //! let sim = Simulator::start(SimulatorConfig::default()).await?;
 //! println!("RP API at {}", sim.base_url());          // http://127.0.0.1:PORT/smart-id-rp/v3/
 //! println!("mock device at {}", sim.mock_url());     // http://127.0.0.1:PORT/mock/device-link
 //! sim.set_outcome("PNOEE-40404040009-MOCK-Q", Outcome::UserRefused)?;
 //! let ca_pem = sim.user_ca_pem();                    // trust this to verify the certificates
+//! println!("OCSP at {}", sim.ocsp_url());            // http://127.0.0.1:PORT/ocsp (in every AIA)
+//! sim.revoke("PNOEE-40404040009-MOCK-Q", CrlReason::KeyCompromise)?;
 //! # let _ = ca_pem;
 //! sim.shutdown().await;
 //! # Ok(()) }
@@ -44,19 +47,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sidkit_proto::env::{Environment, RelyingParty};
-use sidkit_testpki::TestPki;
+use sidkit_testpki::{TestPki, TestUser, UserCertSpec};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use accounts::{default_accounts, AccountInfo, AccountSpec, Outcome};
+pub use accounts::{default_accounts, AccountInfo, AccountSpec, Outcome, Revocation};
 pub use config::{
     CallbackHandler, CallbackMode, RelyingPartyPermissions, SimulatorConfig, MOCK_DEVICE_PATH,
-    RP_API_PATH,
+    OCSP_PATH, RP_API_PATH,
 };
 pub use error::SimulatorError;
 pub use events::CallbackEvent;
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use routes::{MockDeviceRequest, MockDeviceResponse};
+pub use sidkit_testpki::ocsp::CrlReason;
 
 /// A running simulator. Dropping it stops the server; [`shutdown`](Self::shutdown) also
 /// waits for it.
@@ -65,6 +69,7 @@ pub struct Simulator {
     addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    ocsp_task: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -79,17 +84,44 @@ impl std::fmt::Debug for Simulator {
 impl Simulator {
     /// Generates the test PKI (and TLS identity), creates the accounts, binds the socket and
     /// starts serving on the current tokio runtime.
+    ///
+    /// In HTTPS mode a second, plain-HTTP listener on the same address (another free port)
+    /// serves the OCSP responder: OCSP travels over plain HTTP, as SK's does.
     pub async fn start(config: SimulatorConfig) -> Result<Simulator, SimulatorError> {
-        let state = Arc::new(state::SimState::new(config)?);
-        let listener = tokio::net::TcpListener::bind(state.cfg.bind).await?;
+        let listener = tokio::net::TcpListener::bind(config.bind).await?;
         let addr = listener.local_addr()?;
+        let ocsp_listener = if config.https {
+            Some(tokio::net::TcpListener::bind(SocketAddr::new(config.bind.ip(), 0)).await?)
+        } else {
+            None
+        };
+        let ocsp_addr = match &ocsp_listener {
+            Some(l) => l.local_addr()?,
+            None => addr,
+        };
+        let ocsp_url = format!("http://{}{OCSP_PATH}", loopback(ocsp_addr));
+        let state = Arc::new(state::SimState::new(config, ocsp_url)?);
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, state.clone(), rx));
+        let ocsp_task = ocsp_listener.map(|l| {
+            tokio::spawn(server::serve(
+                l,
+                state.clone(),
+                rx.clone(),
+                server::Listener::OcspOnly,
+            ))
+        });
+        let task = tokio::spawn(server::serve(
+            listener,
+            state.clone(),
+            rx,
+            server::Listener::Main,
+        ));
         Ok(Simulator {
             state,
             addr,
             shutdown: tx,
             task: Some(task),
+            ocsp_task,
         })
     }
 
@@ -105,12 +137,21 @@ impl Simulator {
         } else {
             "http"
         };
-        let ip = if self.addr.ip().is_unspecified() {
-            IpAddr::V4(Ipv4Addr::LOCALHOST)
-        } else {
-            self.addr.ip()
-        };
-        format!("{scheme}://{}", SocketAddr::new(ip, self.addr.port()))
+        format!("{scheme}://{}", loopback(self.addr))
+    }
+
+    /// The OCSP responder's URL, `http://127.0.0.1:PORT/ocsp`, as every certificate of the
+    /// test CA (user certificates and the intermediate) names it in its AIA extension. Plain
+    /// HTTP also in HTTPS mode (then on a port of its own).
+    pub fn ocsp_url(&self) -> String {
+        self.state.ocsp_url.clone()
+    }
+
+    /// OCSP requests answered so far (counted after faults).
+    pub fn ocsp_requests(&self) -> u64 {
+        self.state
+            .ocsp_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The RP API v3 base URL, ending in `/`.
@@ -199,22 +240,19 @@ impl Simulator {
 
     /// Information about an account, by document number or semantics identifier.
     pub fn account(&self, key: &str) -> Option<AccountInfo> {
-        self.state.lock().account(key).map(|a| a.info())
+        let inner = self.state.lock();
+        inner.account(key).map(|a| inner.info(a))
     }
 
     /// Every account.
     pub fn accounts(&self) -> Vec<AccountInfo> {
-        self.state
-            .lock()
-            .accounts
-            .iter()
-            .map(|a| a.info())
-            .collect()
+        let inner = self.state.lock();
+        inner.accounts.iter().map(|a| inner.info(a)).collect()
     }
 
     /// Creates another account (its document number must be new).
     pub fn add_account(&self, spec: AccountSpec) -> Result<AccountInfo, SimulatorError> {
-        let account = accounts::Account::create(&self.state.pki, spec)?;
+        let account = accounts::Account::create(&self.state.pki, spec, &self.state.ocsp_url)?;
         let mut inner = self.state.lock();
         if inner.account(&account.spec.document_number).is_some() {
             return Err(SimulatorError::Config(format!(
@@ -222,9 +260,60 @@ impl Simulator {
                 account.spec.document_number
             )));
         }
-        let info = account.info();
+        inner.register(&account);
+        let info = inner.info(&account);
         inner.accounts.push(account);
         Ok(info)
+    }
+
+    /// Revokes both certificates of an account (document number or identity) now, for
+    /// `reason`: from now on the OCSP responder answers `revoked` for them. The user still
+    /// signs; a verifier that checks revocation refuses the result.
+    pub fn revoke(&self, key: &str, reason: CrlReason) -> Result<(), SimulatorError> {
+        let mut inner = self.state.lock();
+        let serials = inner
+            .account(key)
+            .map(|a| a.serials.clone())
+            .ok_or_else(|| SimulatorError::Config(format!("no account {key}")))?;
+        for s in &serials {
+            inner.revoke(s, Revocation::now(reason));
+        }
+        Ok(())
+    }
+
+    /// Issues a user certificate from the test CA's intermediate as `spec` describes, with
+    /// this simulator's OCSP URL in its AIA (whatever `spec.ocsp_url` says), and records it as
+    /// issued: the responder answers `good` for it until
+    /// [`revoke_certificate`](Self::revoke_certificate). For tests that sign their own
+    /// responses with the returned key.
+    pub fn issue_certificate(&self, spec: &UserCertSpec) -> Result<TestUser, SimulatorError> {
+        let mut spec = spec.clone();
+        spec.ocsp_url = Some(self.state.ocsp_url.clone());
+        let user = self.state.pki.issue(&spec)?;
+        let serial = sidkit_testpki::ocsp::serial_of(&user.cert_der)?;
+        self.state
+            .lock()
+            .certificates
+            .insert(serial, state::CertRecord::default());
+        Ok(user)
+    }
+
+    /// Revokes a certificate this simulator issued (an account's, or one from
+    /// [`issue_certificate`](Self::issue_certificate)). Fails for any other certificate (the
+    /// responder answers `unknown` for those anyway).
+    pub fn revoke_certificate(
+        &self,
+        cert_der: &[u8],
+        revocation: Revocation,
+    ) -> Result<(), SimulatorError> {
+        let serial = sidkit_testpki::ocsp::serial_of(cert_der)?;
+        if self.state.lock().revoke(&serial, revocation) {
+            Ok(())
+        } else {
+            Err(SimulatorError::Config(
+                "the simulator did not issue this certificate".into(),
+            ))
+        }
     }
 
     /// Changes what the user of an account (document number or identity) does from now on.
@@ -444,7 +533,20 @@ impl Simulator {
         if let Some(t) = self.task.take() {
             let _ = t.await;
         }
+        if let Some(t) = self.ocsp_task.take() {
+            let _ = t.await;
+        }
     }
+}
+
+/// `addr` with an unspecified IP replaced by `127.0.0.1`.
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    let ip = if addr.ip().is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        addr.ip()
+    };
+    SocketAddr::new(ip, addr.port())
 }
 
 impl Drop for Simulator {

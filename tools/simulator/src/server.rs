@@ -1,5 +1,6 @@
 //! The accept loop: plain HTTP/1.1 or HTTPS on one listener, with support for the
-//! "dropped connection" fault.
+//! "dropped connection" fault. An HTTPS simulator also runs a plain-HTTP loop that serves
+//! only the OCSP responder.
 
 use std::sync::Arc;
 
@@ -11,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
-use crate::routes::{router, DropConnection};
+use crate::routes::{ocsp_router, router, DropConnection};
 use crate::state::SimState;
 
 /// The error a connection's service returns to make hyper close it without a response.
@@ -26,18 +27,33 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// What a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listener {
+    /// Every route, over HTTPS in HTTPS mode.
+    Main,
+    /// Only the OCSP responder, over plain HTTP (the second listener of an HTTPS simulator).
+    OcspOnly,
+}
+
 pub(crate) async fn serve(
     listener: TcpListener,
     state: Arc<SimState>,
     shutdown: watch::Receiver<bool>,
+    what: Listener,
 ) {
-    let app = router(state.clone());
-    let tls = match &state.tls {
-        Some(t) => match crate::tls::server_config(t.clone()) {
-            Ok(cfg) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg))),
-            Err(_) => return,
-        },
-        None => None,
+    let (app, tls) = match what {
+        Listener::OcspOnly => (ocsp_router(state.clone()), None),
+        Listener::Main => {
+            let tls = match &state.tls {
+                Some(t) => match crate::tls::server_config(t.clone()) {
+                    Ok(cfg) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg))),
+                    Err(_) => return,
+                },
+                None => None,
+            };
+            (router(state.clone()), tls)
+        }
     };
     let mut stop = shutdown.clone();
     loop {

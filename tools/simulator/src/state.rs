@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use sidkit_proto::device_link::SessionType;
 use sidkit_proto::interactions::Interactions;
@@ -14,11 +14,12 @@ use sidkit_proto::models::{
     SessionStatus, SignatureAlgorithm,
 };
 use sidkit_proto::secret::SessionSecret;
-use sidkit_testpki::TestPki;
+use sidkit_testpki::ocsp::{CrlReason, OcspCertStatus, TestOcspResponder};
+use sidkit_testpki::{PkiSpec, TestPki};
 use tokio::sync::{watch, Notify};
 use tokio::time::Instant;
 
-use crate::accounts::Account;
+use crate::accounts::{Account, AccountInfo, Revocation};
 use crate::callbacks::{callback_client, http_get_callback};
 use crate::config::{CallbackMode, SimulatorConfig};
 use crate::error::SimulatorError;
@@ -88,8 +89,17 @@ pub(crate) struct Session {
     pub pending_callback: Option<PendingCallback>,
 }
 
+/// A certificate the simulator's CA issued: what its OCSP responder answers for it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CertRecord {
+    /// Revocation time and reason, once revoked.
+    pub revoked: Option<(SystemTime, Option<CrlReason>)>,
+}
+
 pub(crate) struct Inner {
     pub accounts: Vec<Account>,
+    /// Every user certificate the intermediate issued, by serial (INTEGER content octets).
+    pub certificates: HashMap<Vec<u8>, CertRecord>,
     pub sessions: HashMap<String, Session>,
     pub tokens: HashMap<String, String>,
     pub faults: FaultQueue,
@@ -109,6 +119,46 @@ impl Inner {
             .or_else(|| self.accounts.iter().find(|a| a.spec.identity == key))
     }
 
+    /// Records the certificates of `account` as issued, revoked when its spec says so.
+    pub fn register(&mut self, account: &Account) {
+        let revoked = account
+            .spec
+            .revocation
+            .map(|r| (r.time.unwrap_or_else(SystemTime::now), r.reason));
+        for serial in &account.serials {
+            self.certificates
+                .insert(serial.clone(), CertRecord { revoked });
+        }
+    }
+
+    /// Marks the certificate with `serial` revoked (it must have been issued here); `false`
+    /// if it was not.
+    pub fn revoke(&mut self, serial: &[u8], revocation: Revocation) -> bool {
+        match self.certificates.get_mut(serial) {
+            Some(c) => {
+                c.revoked = Some((
+                    revocation.time.unwrap_or_else(SystemTime::now),
+                    revocation.reason,
+                ));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Public information about `account`, with the revocation of its certificates.
+    pub fn info(&self, account: &Account) -> AccountInfo {
+        let revocation = self
+            .certificates
+            .get(&account.serials[0])
+            .and_then(|c| c.revoked)
+            .map(|(t, reason)| Revocation {
+                time: Some(t),
+                reason,
+            });
+        account.info(revocation)
+    }
+
     pub fn account_mut(&mut self, key: &str) -> Option<&mut Account> {
         let i = self
             .accounts
@@ -122,6 +172,12 @@ impl Inner {
 pub(crate) struct SimState {
     pub cfg: SimulatorConfig,
     pub pki: TestPki,
+    /// The OCSP responder for the root and the intermediate.
+    pub ocsp: TestOcspResponder,
+    /// The OCSP URL written into every certificate's AIA extension.
+    pub ocsp_url: String,
+    /// OCSP requests answered so far.
+    pub ocsp_requests: AtomicU64,
     pub tls: Option<Arc<ServerTls>>,
     pub inner: Mutex<Inner>,
     pub callback_notify: Notify,
@@ -131,7 +187,8 @@ pub(crate) struct SimState {
 }
 
 impl SimState {
-    pub fn new(mut cfg: SimulatorConfig) -> Result<Self, SimulatorError> {
+    /// The state for `cfg`; certificates name `ocsp_url` as their OCSP responder.
+    pub fn new(mut cfg: SimulatorConfig, ocsp_url: String) -> Result<Self, SimulatorError> {
         if cfg.relying_parties.is_empty() {
             return Err(SimulatorError::Config(
                 "at least one relying party is needed".into(),
@@ -144,7 +201,11 @@ impl SimState {
             )?;
         }
         sidkit_proto::url::parse_https("deviceLinkBase", &cfg.device_link_base)?;
-        let pki = TestPki::generate(&cfg.pki_name)?;
+        let pki = TestPki::generate_with(&PkiSpec {
+            intermediate_ocsp_url: Some(ocsp_url.clone()),
+            ..PkiSpec::new(cfg.pki_name.as_str())
+        })?;
+        let ocsp = TestOcspResponder::new(&[&pki.root, &pki.intermediate])?;
         let mut accounts = Vec::new();
         for spec in std::mem::take(&mut cfg.accounts) {
             if accounts
@@ -156,7 +217,7 @@ impl SimState {
                     spec.document_number
                 )));
             }
-            accounts.push(Account::create(&pki, spec)?);
+            accounts.push(Account::create(&pki, spec, &ocsp_url)?);
         }
         let tls = if cfg.https {
             Some(Arc::new(ServerTls::generate()?))
@@ -164,24 +225,57 @@ impl SimState {
             None
         };
         let callback_http = callback_client(&cfg.callbacks, tls.as_deref())?;
+        let mut inner = Inner {
+            accounts: Vec::new(),
+            certificates: HashMap::new(),
+            sessions: HashMap::new(),
+            tokens: HashMap::new(),
+            faults: FaultQueue::default(),
+            clock_offset: Duration::ZERO,
+            callbacks: Vec::new(),
+            callback_cursor: 0,
+            idempotency: HashMap::new(),
+        };
+        for a in &accounts {
+            inner.register(a);
+        }
+        inner.accounts = accounts;
         Ok(SimState {
             pki,
+            ocsp,
+            ocsp_url,
+            ocsp_requests: AtomicU64::new(0),
             tls,
-            inner: Mutex::new(Inner {
-                accounts,
-                sessions: HashMap::new(),
-                tokens: HashMap::new(),
-                faults: FaultQueue::default(),
-                clock_offset: Duration::ZERO,
-                callbacks: Vec::new(),
-                callback_cursor: 0,
-                idempotency: HashMap::new(),
-            }),
+            inner: Mutex::new(inner),
             callback_notify: Notify::new(),
             callback_http,
             connections: AtomicU64::new(0),
             cfg,
         })
+    }
+
+    /// What the OCSP responder says about `serial` issued by the CA `ca_der`: the root issued
+    /// only the intermediate; the intermediate every registered certificate.
+    pub fn ocsp_status(&self, ca_der: &[u8], serial: &[u8]) -> OcspCertStatus {
+        if ca_der == self.pki.root.der() {
+            return match sidkit_testpki::ocsp::serial_of(self.pki.intermediate.der()) {
+                Ok(s) if s == serial => OcspCertStatus::Good,
+                _ => OcspCertStatus::Unknown,
+            };
+        }
+        if ca_der != self.pki.intermediate.der() {
+            return OcspCertStatus::Unknown;
+        }
+        match self.lock().certificates.get(serial) {
+            Some(CertRecord {
+                revoked: Some((time, reason)),
+            }) => OcspCertStatus::Revoked {
+                time: *time,
+                reason: *reason,
+            },
+            Some(_) => OcspCertStatus::Good,
+            None => OcspCertStatus::Unknown,
+        }
     }
 
     pub fn lock(&self) -> MutexGuard<'_, Inner> {

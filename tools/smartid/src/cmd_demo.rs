@@ -1,6 +1,7 @@
 //! `smartid demo` (`smartid serve` is in `cmd_serve`, `smartid load` in `cmd_load`).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
@@ -8,7 +9,9 @@ use sidkit_app::{NextStep, PollDisposition, PollProgress};
 use sidkit_cli::demo_env::{DemoEnvArgs, DemoEnvConfig, EnvName};
 use sidkit_cli::http_transport::BackendTransport;
 use sidkit_cli::phone::{now_ms, Phone, PhoneError};
-use sidkit_cli::reference::{Stack, DEMO_ACCOUNT};
+use sidkit_cli::reference::{
+    certificate_status_lines, describe_revocation, ReferenceOptions, Stack, DEMO_ACCOUNT,
+};
 use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
 use sidkit_proto::qr::{device_link_qr, QrErrorCorrection};
 
@@ -21,6 +24,26 @@ pub enum DemoFlow {
     App2app,
     /// Dynamic QR code shown on this screen, scanned by the phone.
     Qr,
+}
+
+/// How the embedded reference backend checks the revocation of the simulator's certificates
+/// (`--revocation` of `smartid demo` and `smartid serve`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SimRevocation {
+    /// OCSP against the simulator's responder (named in the certificates' AIA), fail closed.
+    Ocsp,
+    /// No revocation check (results say `revocationChecked: false`).
+    Off,
+}
+
+impl SimRevocation {
+    /// The backend kit's mode.
+    pub fn mode(self) -> sidkit_backend::RevocationMode {
+        match self {
+            SimRevocation::Ocsp => sidkit_backend::RevocationMode::Ocsp,
+            SimRevocation::Off => sidkit_backend::RevocationMode::Off,
+        }
+    }
 }
 
 /// Arguments of `smartid demo`.
@@ -55,6 +78,11 @@ pub struct DemoArgs {
     /// How many seconds the QR code is shown before the phone scans it.
     #[arg(long, default_value_t = 3)]
     qr_seconds: u64,
+    /// Revocation checking by the embedded backend: `ocsp` (default; fail closed, against the
+    /// simulator's OCSP responder that the certificates' AIA names) or `off`. Try `--account
+    /// PNOEE-30505050078-SIM7-Q`, whose certificates are revoked.
+    #[arg(long, value_enum, default_value = "ocsp")]
+    revocation: SimRevocation,
 }
 
 /// The environment failed (exit code 3): a port in use, a service that does not answer, a
@@ -175,13 +203,29 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
     let t0 = Instant::now();
     let say = |s: &str| println!("[{:>5.2}s] {s}", t0.elapsed().as_secs_f64());
     let kind = demo_kind(&a);
+    // What the embedded backend verified: the certificate with its revocation status.
+    let verified = Arc::new(Mutex::new(Vec::new()));
     let (stack, base) = match &a.backend_url {
         Some(url) => {
             say(&format!("backend  using the reference backend at {url}"));
             (None, url.clone())
         }
         None => {
-            let stack = Stack::start(0, 0, None).await.map_err(fail)?;
+            let seen = verified.clone();
+            let options = ReferenceOptions {
+                revocation: a.revocation.mode(),
+                on_verified: Some(Arc::new(
+                    move |_, c: &sidkit_verify::VerifiedCertificate| {
+                        if let Ok(mut v) = seen.lock() {
+                            v.push(c.clone());
+                        }
+                    },
+                )),
+                ..ReferenceOptions::default()
+            };
+            let stack = Stack::start_with_options(0, 0, options)
+                .await
+                .map_err(fail)?;
             if stack
                 .sim
                 .account(&a.account)
@@ -206,6 +250,10 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
             say(&format!(
                 "backend  reference backend at {} (in-memory SessionStore; trust anchor: the simulator's test CA)",
                 stack.server.base_url()
+            ));
+            say(&format!(
+                "backend  {}",
+                describe_revocation(&stack.sim, a.revocation.mode())
             ));
             let base = stack.server.base_url();
             (Some(stack), base)
@@ -287,6 +335,19 @@ async fn run_demo(a: DemoArgs) -> CmdResult {
         DemoFlow::Qr => run_qr(&phone, kind, context, a.qr_seconds, &say).await?,
     };
     let summary = print_outcome(&outcome, &say)?;
+    if a.backend_url.is_some() {
+        say("backend  certificate status: checked by the backend at --backend-url (`smartid serve` prints it)");
+    } else {
+        let last = verified.lock().ok().and_then(|v| v.last().cloned());
+        match last {
+            Some(c) => {
+                for line in certificate_status_lines(&c) {
+                    say(&format!("backend  {line}"));
+                }
+            }
+            None => say("backend  certificate status: no verified certificate reported"),
+        }
+    }
     if let Some(stack) = stack {
         stack.server.shutdown().await;
     }

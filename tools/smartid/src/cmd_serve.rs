@@ -6,9 +6,12 @@ use std::sync::Arc;
 
 use clap::Args;
 use sidkit_cli::demo_env::{DemoEnvArgs, EnvName};
-use sidkit_cli::reference::{DEMO_ACCOUNT, DEMO_CALLBACK_BASE, DEV_APP_PATH};
+use sidkit_cli::reference::{
+    certificate_status_lines, describe_revocation, ReferenceOptions, DEMO_ACCOUNT,
+    DEMO_CALLBACK_BASE, DEV_APP_PATH,
+};
 
-use crate::cmd_demo::fail;
+use crate::cmd_demo::{fail, SimRevocation};
 use crate::error::{CliError, CmdResult};
 use crate::serve_obs::{with_metrics, METRICS_PATH};
 use crate::serve_store::StoreArgs;
@@ -35,6 +38,11 @@ pub struct ServeArgs {
     /// `SidkitConfig` callback base). The default is the demo phone's.
     #[arg(long, default_value = DEMO_CALLBACK_BASE)]
     callback_base: String,
+    /// `--env sim`: revocation checking of the simulator's certificates: `ocsp` (default; fail
+    /// closed, against the simulator's OCSP responder that the certificates' AIA names; each
+    /// verified flow prints a `flow …: certificate status: …` line) or `off`.
+    #[arg(long, value_enum, default_value = "ocsp")]
+    revocation: SimRevocation,
     #[command(flatten)]
     store: StoreArgs,
     #[command(flatten)]
@@ -110,49 +118,44 @@ pub fn serve(a: ServeArgs) -> CmdResult {
     }
     sidkit_app::CallbackBase::new(&a.callback_base)
         .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
-    let limits = a.limits.config()?;
-    let store = a.store.resolve()?;
-    let metrics = a.log.install()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(fail)?;
-    rt.block_on(async move {
-        let store_line = store.describe();
-        let store = store.open().await?;
+    let (sim_port, callback_base, admission) =
+        (a.sim_port, a.callback_base.clone(), a.limits.admission());
+    let revocation = a.revocation.mode();
+    run_server(&a, move |store| async move {
         let sim = Arc::new(
-            sidkit_cli::reference::start_simulator(a.sim_port)
+            sidkit_cli::reference::start_simulator(sim_port)
                 .await
                 .map_err(fail)?,
         );
-        let backend = sidkit_cli::reference::backend_with(
-            &sim,
+        // Each verified flow says how its certificate's status was established (best effort:
+        // a closed stdout must not fail the flow, so no `println!`, which panics then).
+        let on_verified: sidkit_backend::VerifiedHook =
+            Arc::new(|kind, c: &sidkit_verify::VerifiedCertificate| {
+                use std::io::Write as _;
+                let mut out = std::io::stdout().lock();
+                for line in certificate_status_lines(c) {
+                    let _ = writeln!(out, "flow {kind}: {line}");
+                }
+                let _ = out.flush();
+            });
+        let options = ReferenceOptions {
             store,
-            &a.callback_base,
-            a.limits.admission(),
-        )
-        .map_err(fail)?;
-        let server = sidkit_cli::reference::Server::start_with(
-            with_metrics(sidkit_cli::reference::app(&backend, sim.clone()), metrics),
-            SocketAddr::new(a.bind, a.port),
-            limits,
-        )
-        .await
-        .map_err(fail)?;
-        println!("backend-url: {}", server.base_url());
-        println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
-        println!("metrics: GET {}{METRICS_PATH} (Prometheus text)", server.base_url().trim_end_matches('/'));
-        println!("dev-smart-id-app: POST {}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}", server.base_url().trim_end_matches('/'));
-        println!("callback-base: {}", a.callback_base);
-        println!("device-link-base: {}", sidkit_proto::env::DEMO_DEVICE_LINK_BASE);
-        println!("rp-api-base-url: {}", sim.base_url());
-        println!("default-account: {DEMO_ACCOUNT}");
-        println!("{store_line}");
-        println!("Ctrl-C stops.");
-        tokio::signal::ctrl_c().await.map_err(fail)?;
-        server.shutdown().await;
-        Ok(String::new())
+            callback_base: callback_base.clone(),
+            admission,
+            revocation,
+            on_verified: Some(on_verified),
+        };
+        let backend = sidkit_cli::reference::reference_backend(&sim, options).map_err(fail)?;
+        let banner = vec![
+            format!("dev-smart-id-app: POST {{base}}{DEV_APP_PATH} {{\"deviceLink\",\"documentNumber\"?}}"),
+            format!("callback-base: {callback_base}"),
+            format!("device-link-base: {}", sidkit_proto::env::DEMO_DEVICE_LINK_BASE),
+            format!("rp-api-base-url: {}", sim.base_url()),
+            format!("ocsp-url: {}", sim.ocsp_url()),
+            describe_revocation(&sim, revocation),
+            format!("default-account: {DEMO_ACCOUNT}"),
+        ];
+        Ok((sidkit_cli::reference::app(&backend, sim), banner))
     })
 }
 
@@ -161,15 +164,41 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
     let cfg = a.demo_env.resolve().map_err(CliError::Input)?;
     sidkit_app::CallbackBase::new(&a.callback_base)
         .map_err(|e| CliError::Input(format!("--callback-base {}: {e}", a.callback_base)))?;
-    let limits = a.limits.config()?;
-    let store = a.store.resolve()?;
     if a.demo_env.check_config {
+        a.limits.config()?;
+        a.store.resolve()?;
         // Builds the TLS client and the backend (reads the CA files); no request.
         cfg.backend(&a.callback_base, None)
             .map_err(CliError::Input)?;
         return Ok(cfg.describe(&a.callback_base));
     }
+    let callback_base = a.callback_base.clone();
+    run_server(&a, move |store| async move {
+        let backend = cfg
+            .backend(&callback_base, store)
+            .map_err(CliError::Input)?;
+        let banner = vec![
+            cfg.describe(&callback_base),
+            "Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).".to_owned(),
+        ];
+        Ok((backend.router(), banner))
+    })
+}
+
+/// What both environments share: checks the limits and the store, installs logging and
+/// metrics, starts the runtime, opens the store, lets `build` make the router and its banner
+/// lines (`{base}` in a line becomes the backend URL without its final `/`), serves it with the
+/// limits on `--bind`/`--port`, prints the banner (ending in `Ctrl-C stops.`) and runs until
+/// Ctrl-C.
+fn run_server<F, Fut>(a: &ServeArgs, build: F) -> CmdResult
+where
+    F: FnOnce(Option<Arc<dyn sidkit_backend::SessionStore>>) -> Fut,
+    Fut: std::future::Future<Output = Result<(axum::Router, Vec<String>), CliError>>,
+{
+    let limits = a.limits.config()?;
+    let store = a.store.resolve()?;
     let metrics = a.log.install()?;
+    let addr = SocketAddr::new(a.bind, a.port);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -178,21 +207,19 @@ fn serve_demo_env(a: ServeArgs) -> CmdResult {
     rt.block_on(async move {
         let store_line = store.describe();
         let store = store.open().await?;
-        let backend = cfg
-            .backend(&a.callback_base, store)
-            .map_err(CliError::Input)?;
-        let server = sidkit_cli::reference::Server::start_with(
-            with_metrics(backend.router(), metrics),
-            SocketAddr::new(a.bind, a.port),
-            limits,
-        )
-        .await
-        .map_err(fail)?;
-        println!("backend-url: {}", server.base_url());
+        let (router, banner) = build(store).await?;
+        let server =
+            sidkit_cli::reference::Server::start_with(with_metrics(router, metrics), addr, limits)
+                .await
+                .map_err(fail)?;
+        let base = server.base_url();
+        let origin = base.trim_end_matches('/');
+        println!("backend-url: {base}");
         println!("contract: POST /flows, GET|DELETE /flows/{{flowHandle}}, POST /flows/{{flowHandle}}/complete (docs/openapi.yaml)");
-        println!("metrics: GET {}{METRICS_PATH} (Prometheus text)", server.base_url().trim_end_matches('/'));
-        println!("{}", cfg.describe(&a.callback_base));
-        println!("Smart-ID: SK DEMO; a real phone with the Smart-ID DEMO app plays the user (no /dev/smart-id-app route).");
+        println!("metrics: GET {origin}{METRICS_PATH} (Prometheus text)");
+        for line in banner {
+            println!("{}", line.replace("{base}", origin));
+        }
         println!("{store_line}");
         println!("Ctrl-C stops.");
         tokio::signal::ctrl_c().await.map_err(fail)?;

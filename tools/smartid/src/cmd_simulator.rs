@@ -73,6 +73,7 @@ pub fn simulator(a: SimulatorArgs) -> CmdResult {
         let mut lines = vec![
             format!("rp-api-base-url: {}", sim.base_url()),
             format!("mock-device-url: {}", sim.mock_url()),
+            format!("ocsp-url: {}", sim.ocsp_url()),
             format!("relying-party-uuid: {}", rp.uuid),
             format!("relying-party-name: {}", rp.name),
             format!("scheme-name: {}", sim.environment().scheme_name),
@@ -92,8 +93,13 @@ pub fn simulator(a: SimulatorArgs) -> CmdResult {
             }
         }
         for acc in sim.accounts() {
+            let revoked = if acc.revocation.is_some() {
+                " (certificates revoked)"
+            } else {
+                ""
+            };
             lines.push(format!(
-                "account: {} {} {:?}",
+                "account: {} {} {:?}{revoked}",
                 acc.document_number, acc.level, acc.outcome
             ));
         }

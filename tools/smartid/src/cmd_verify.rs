@@ -23,7 +23,7 @@ use sidkit_verify::{
 
 use crate::error::{CliError, CmdResult};
 use crate::secret_arg::{read_inline_or_file, secret_arg, SecretArg, SessionSecretArgs};
-use crate::verify_revocation::{revocation_answers, RevocationArg};
+use crate::verify_revocation::{revocation_answers, status_lines, RevocationArg};
 
 /// A trust set bundled with sidkit: SK's published CA certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -516,6 +516,9 @@ pub fn verify_response(a: VerifyResponseArgs) -> CmdResult {
     };
     let mut value =
         value.map_err(|e| CliError::Environment(format!("cannot serialize the result: {e}")))?;
+    for line in status_lines(&value) {
+        eprintln!("{line}");
+    }
     if let Value::Object(m) = &mut value {
         m.insert("sessionType".into(), Value::String(session_type.into()));
     }

@@ -9,6 +9,10 @@
 //! the backend kit each run on a runtime of their own, and the CPU time of each runtime's
 //! threads is read from Linux's `/proc/self/task/<tid>/schedstat`: the backend's CPU time per
 //! flow, and from it the flows per second one core of the backend alone sustains.
+//!
+//! Revocation checking is off in both (unlike the reference backend's default): the harness
+//! measures the flow machinery and the store; with it on, every completion validates the chain
+//! twice more (the OCSP answers themselves would be cached).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -232,7 +236,7 @@ impl SmartIdApp {
 pub async fn run(flows: usize) -> Result<LoadReport, String> {
     let store = Arc::new(MemoryStore::new());
     let sim = Arc::new(crate::reference::start_simulator(0).await?);
-    let stack = Stack::on_with(sim, 0, Some(store.clone()), serve_config(flows)).await?;
+    let stack = stack_on(sim, store.clone(), flows).await?;
     let report = drive(&stack, &store, flows, SmartIdApp::DevRoute, None).await;
     stack.server.shutdown().await;
     report
@@ -258,12 +262,7 @@ pub async fn run_backend_only(flows: usize) -> Result<LoadReport, String> {
         );
         let store = Arc::new(MemoryStore::new());
         let stack = backend_rt
-            .spawn(Stack::on_with(
-                sim.clone(),
-                0,
-                Some(store.clone()),
-                serve_config(flows),
-            ))
+            .spawn(stack_on(sim.clone(), store.clone(), flows))
             .await
             .map_err(|e| e.to_string())??;
         let app = SmartIdApp::Direct(sim, sim_rt.handle().clone());
@@ -289,12 +288,24 @@ struct Meters {
     simulator: CpuMeter,
 }
 
-/// Every phone may hold a connection of its own: the cap must not be what is measured.
-fn serve_config(flows: usize) -> sidkit_backend::ServeConfig {
-    sidkit_backend::ServeConfig {
+/// The reference backend on `sim` with `store` and revocation checking off, serving `flows`
+/// phones: every phone may hold a connection of its own, so the cap must not be what is
+/// measured.
+async fn stack_on(
+    sim: Arc<Simulator>,
+    store: Arc<MemoryStore>,
+    flows: usize,
+) -> Result<Stack, String> {
+    let serve = sidkit_backend::ServeConfig {
         max_connections: 2 * flows + 64,
         ..sidkit_backend::ServeConfig::default()
-    }
+    };
+    let options = crate::reference::ReferenceOptions {
+        store: Some(store),
+        revocation: sidkit_backend::RevocationMode::Off,
+        ..Default::default()
+    };
+    Stack::on_with_options(sim, 0, options, serve).await
 }
 
 /// The measured part: a warm-up flow, `flows` concurrent authentications, `flows` pending ones.

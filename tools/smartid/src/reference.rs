@@ -1,5 +1,7 @@
 //! The reference backend: the embedded Smart-ID simulator and the backend kit's router on
-//! loopback, plus a development-only route that plays the Smart-ID app.
+//! loopback, plus a development-only route that plays the Smart-ID app. It checks the
+//! revocation of the simulator's certificates by default: OCSP, fail closed, against the
+//! simulator's responder (named in every certificate's AIA, as SK's certificates name theirs).
 //!
 //! | route | what |
 //! |---|---|
@@ -17,11 +19,12 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sidkit_backend::{
-    AdmissionConfig, Backend, BackendConfig, ServeConfig, ServeStats, SessionStore,
+    AdmissionConfig, Backend, BackendConfig, RevocationMode, RevocationPolicy, RevocationService,
+    ServeConfig, ServeStats, SessionStore, VerifiedHook,
 };
 use sidkit_client::{ClientConfig, SmartIdClient};
 use sidkit_simulator::{Simulator, SimulatorConfig};
-use sidkit_verify::TrustStore;
+use sidkit_verify::{TrustStore, VerifiedCertificate};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -103,16 +106,138 @@ pub fn backend_with(
     callback_base: &str,
     admission: AdmissionConfig,
 ) -> Result<Backend, String> {
-    let mut config = backend_config(sim, callback_base)?.with_admission(admission);
-    if let Some(s) = store {
+    reference_backend(
+        sim,
+        ReferenceOptions {
+            store,
+            callback_base: callback_base.to_owned(),
+            admission,
+            ..ReferenceOptions::default()
+        },
+    )
+}
+
+/// How the reference backend is set up on a simulator.
+#[derive(Clone)]
+pub struct ReferenceOptions {
+    /// The session store (in-memory when `None`).
+    pub store: Option<Arc<dyn SessionStore>>,
+    /// The App2App callback base (default [`DEMO_CALLBACK_BASE`]).
+    pub callback_base: String,
+    /// Admission limits (default [`reference_admission`]).
+    pub admission: AdmissionConfig,
+    /// Revocation checking of the simulator's certificates (default
+    /// [`RevocationMode::Ocsp`], fail closed, responders from the AIA: the simulator's).
+    pub revocation: RevocationMode,
+    /// Called after every successful verification (e.g. to report the certificate status).
+    pub on_verified: Option<VerifiedHook>,
+}
+
+impl Default for ReferenceOptions {
+    fn default() -> Self {
+        ReferenceOptions {
+            store: None,
+            callback_base: DEMO_CALLBACK_BASE.to_owned(),
+            admission: reference_admission(),
+            revocation: RevocationMode::Ocsp,
+            on_verified: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ReferenceOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReferenceOptions")
+            .field("callback_base", &self.callback_base)
+            .field("revocation", &self.revocation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The revocation service of the reference backend for `mode`: fail closed, OCSP responders
+/// (and CRL locations) from the certificates, plain HTTP; `None` for [`RevocationMode::Off`].
+pub fn reference_revocation(
+    mode: RevocationMode,
+) -> Result<Option<Arc<RevocationService>>, String> {
+    if mode == RevocationMode::Off {
+        return Ok(None);
+    }
+    RevocationService::http(RevocationPolicy::new(mode))
+        .map(|s| Some(Arc::new(s)))
+        .map_err(|e| format!("revocation client: {e}"))
+}
+
+/// How [`reference_backend`] checks revocation, as one line: `revocation: OCSP against
+/// http://127.0.0.1:PORT/ocsp (the simulator's responder, from the AIA), fail closed`.
+pub fn describe_revocation(sim: &Simulator, mode: RevocationMode) -> String {
+    let what = match mode {
+        RevocationMode::Off => {
+            return "revocation: off (results say revocationChecked: false)".into()
+        }
+        RevocationMode::Ocsp => "OCSP",
+        RevocationMode::Crl => "CRL (the simulator's certificates name none: fails closed)",
+        RevocationMode::OcspThenCrl => "OCSP, then CRL",
+    };
+    format!(
+        "revocation: {what} against {} (the simulator's responder, from the AIA), fail closed",
+        sim.ocsp_url()
+    )
+}
+
+/// How the revocation status of a verified certificate (and its intermediates) was
+/// established, one line each, then `revocationChecked: true|false`: e.g. `certificate status:
+/// good (OCSP, http://127.0.0.1:PORT/ocsp, next update 2025-01-01T12:10:00Z) for
+/// SERIALNUMBER=PNOEE-…`.
+pub fn certificate_status_lines(c: &VerifiedCertificate) -> Vec<String> {
+    let mut out = Vec::new();
+    if c.revocation.is_empty() {
+        out.push("certificate status: not checked (revocation checking is off)".to_owned());
+    }
+    for r in &c.revocation {
+        out.push(match (&r.evidence, &r.unchecked_reason) {
+            (Some(e), _) if r.checked => format!(
+                "certificate status: good ({}, {}{}) for {}",
+                e.method.as_str().to_uppercase(),
+                e.source,
+                // The RFC 3339 form the result's JSON has.
+                serde_json::to_value(e)
+                    .ok()
+                    .and_then(|v| v["nextUpdate"]
+                        .as_str()
+                        .map(|t| format!(", next update {t}")))
+                    .unwrap_or_default(),
+                r.certificate
+            ),
+            (None, _) if r.checked => format!("certificate status: good for {}", r.certificate),
+            (_, reason) => format!(
+                "certificate status: NOT checked ({}) for {}",
+                reason.as_deref().unwrap_or("no reason given"),
+                r.certificate
+            ),
+        });
+    }
+    out.push(format!("revocationChecked: {}", c.revocation_checked));
+    out
+}
+
+/// A backend on `sim` as `options` say.
+pub fn reference_backend(sim: &Simulator, options: ReferenceOptions) -> Result<Backend, String> {
+    let mut config = backend_config(sim, &options.callback_base)?.with_admission(options.admission);
+    if let Some(s) = options.store {
         config = config.with_store(s);
+    }
+    if let Some(r) = reference_revocation(options.revocation)? {
+        config = config.with_revocation(r);
+    }
+    if let Some(h) = options.on_verified {
+        config = config.with_on_verified(h);
     }
     Backend::new(config).map_err(|e| format!("backend: {e}"))
 }
 
 /// The configuration of a backend on `sim` (the RP API client, the simulator's relying party,
-/// a trust store of only its test CA, `callback_base`), with the kit's defaults otherwise: for
-/// tests that change one setting.
+/// a trust store of only its test CA, `callback_base`), with the kit's defaults otherwise (no
+/// revocation checking): for tests that change one setting.
 pub fn backend_config(sim: &Simulator, callback_base: &str) -> Result<BackendConfig, String> {
     let client = SmartIdClient::new(ClientConfig::new(sim.environment()))
         .map_err(|e| format!("client: {e}"))?;
@@ -260,6 +385,26 @@ impl Stack {
         Self::on_with(sim, backend_port, store, ServeConfig::default()).await
     }
 
+    /// A simulator, and a backend set up as `options` say, on loopback (ports 0 = free ones).
+    pub async fn start_with_options(
+        sim_port: u16,
+        backend_port: u16,
+        options: ReferenceOptions,
+    ) -> Result<Stack, String> {
+        let sim = Arc::new(start_simulator(sim_port).await?);
+        let backend = reference_backend(&sim, options)?;
+        let server = Server::start(
+            app(&backend, sim.clone()),
+            SocketAddr::from(([127, 0, 0, 1], backend_port)),
+        )
+        .await?;
+        Ok(Stack {
+            sim,
+            backend,
+            server,
+        })
+    }
+
     /// [`Stack::on`] with the server limits of `config`.
     pub async fn on_with(
         sim: Arc<Simulator>,
@@ -267,7 +412,22 @@ impl Stack {
         store: Option<Arc<dyn SessionStore>>,
         config: ServeConfig,
     ) -> Result<Stack, String> {
-        let backend = backend_for(&sim, store)?;
+        let options = ReferenceOptions {
+            store,
+            ..ReferenceOptions::default()
+        };
+        Self::on_with_options(sim, backend_port, options, config).await
+    }
+
+    /// A backend set up as `options` say, and its server with the limits of `config`, on an
+    /// existing simulator.
+    pub async fn on_with_options(
+        sim: Arc<Simulator>,
+        backend_port: u16,
+        options: ReferenceOptions,
+        config: ServeConfig,
+    ) -> Result<Stack, String> {
+        let backend = reference_backend(&sim, options)?;
         let server = Server::start_with(
             app(&backend, sim.clone()),
             SocketAddr::from(([127, 0, 0, 1], backend_port)),

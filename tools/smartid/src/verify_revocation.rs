@@ -1,6 +1,8 @@
 //! `smartid verify-response --revocation`: the revocation status of the verified user
 //! certificate and its intermediates, fetched with the backend kit's `RevocationService`
 //! (OCSP from the AIA, CRLs from the distribution points), then verified again with the answers.
+//! How each certificate's status was established is also said on stderr
+//! ([`status_lines`]), the result alone staying on stdout.
 
 use std::time::SystemTime;
 
@@ -58,4 +60,31 @@ pub fn revocation_answers(
         .map_err(|e| CliError::Environment(format!("cannot start the runtime: {e}")))?;
     rt.block_on(service.answers(trust, &cert, at))
         .map_err(failed)
+}
+
+/// One line per certificate of a verified result's `revocation` records (its JSON `value`):
+/// `certificate status: good (OCSP, <responder URL>) for <subject>`, or `not checked (<why>)`.
+pub fn status_lines(value: &Value) -> Vec<String> {
+    let records = value["certificate"]["revocation"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    records
+        .iter()
+        .map(|r| {
+            let subject = r["certificate"].as_str().unwrap_or("?");
+            if r["checked"] == true {
+                format!(
+                    "certificate status: good ({}, {}) for {subject}",
+                    r["method"].as_str().unwrap_or("?").to_uppercase(),
+                    r["source"].as_str().unwrap_or("?")
+                )
+            } else {
+                format!(
+                    "certificate status: not checked ({}) for {subject}",
+                    r["uncheckedReason"].as_str().unwrap_or("no reason given")
+                )
+            }
+        })
+        .collect()
 }

@@ -1,4 +1,6 @@
-//! `smartid demo` as the README runs it: exit 0 and a verified identity (or signature).
+//! `smartid demo` as the README runs it: exit 0 and a verified identity (or signature), the
+//! certificate status checked by OCSP against the simulator's responder (`--revocation off`
+//! turns that off; a revoked account fails verification, exit 1).
 
 use std::process::Command;
 
@@ -25,6 +27,42 @@ fn demo_app2app_prints_a_verified_identity() {
     );
     assert!(out.contains("a forged return URL is refused"), "{out}");
     assert!(out.contains("gives the same outcome: true"), "{out}");
+    assert!(
+        out.contains("revocation: OCSP against http://127.0.0.1:"),
+        "{out}"
+    );
+    let good = out
+        .lines()
+        .filter(|l| l.contains("certificate status: good (OCSP, http://127.0.0.1:"))
+        .count();
+    assert_eq!(good, 2, "the user certificate and the intermediate: {out}");
+    assert!(out.contains("backend  revocationChecked: true"), "{out}");
+}
+
+#[test]
+fn demo_revocation_off_and_a_revoked_account() {
+    let (code, out, err) = demo(&["--revocation", "off"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("revocationChecked: false"), "{out}");
+    assert!(
+        out.contains("not checked (revocation checking is off)"),
+        "{out}"
+    );
+    let (code, out, err) = demo(&["--account", "PNOEE-30505050078-SIM7-Q"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(err.contains("verification_failed"), "{err}");
+    assert!(err.contains("is revoked (keyCompromise"), "{err}");
+    let (code, out, err) = demo(&[
+        "--account",
+        "PNOEE-30505050078-SIM7-Q",
+        "--revocation",
+        "off",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("verified identity: REVOKED TESTNUMBER"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -35,6 +73,7 @@ fn demo_sign_and_qr() {
         out.contains("verified signature by PNOEE-40404040009-MOCK-Q"),
         "{out}"
     );
+    assert!(out.contains("backend  revocationChecked: true"), "{out}");
     let (code, out, err) = demo(&["--sign", "--cert-choice"]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("kind: certificateChoiceAndSignature"), "{out}");

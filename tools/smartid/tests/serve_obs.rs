@@ -1,6 +1,7 @@
 //! `smartid serve`'s logs and metrics as a process: `--log-format json` writes one JSON object
 //! per line on stderr, `GET /metrics` serves the Prometheus text with the flow counters, and a
-//! bad `--log-level` is exit code 2.
+//! bad `--log-level` is exit code 2. The banner names the simulator's OCSP responder, which the
+//! backend checks every certificate against (the `response verified` log event says so).
 
 mod common;
 
@@ -11,6 +12,14 @@ use sidkit_contract::{FlowKind, FlowOutcome};
 async fn json_logs_and_prometheus_metrics() {
     let mut serve = Serve::start(&["--log-format", "json", "--log-level", "info"]);
     let base = serve.line("backend-url: ").to_owned();
+    let ocsp = serve.line("ocsp-url: ").to_owned();
+    assert!(
+        serve
+            .line("revocation: ")
+            .starts_with(&format!("OCSP against {ocsp} ")),
+        "{:?}",
+        serve.banner
+    );
     let metrics_url = serve
         .line("metrics: GET ")
         .split(' ')
@@ -25,6 +34,22 @@ async fn json_logs_and_prometheus_metrics() {
     .await
     .unwrap();
     assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    // The verified flow's certificate status, on stdout.
+    let status: Vec<String> = (0..3)
+        .map(|_| {
+            serve
+                .output
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        status[0].starts_with(&format!(
+            "flow authentication: certificate status: good (OCSP, {ocsp}"
+        )),
+        "{status:?}"
+    );
+    assert_eq!(status[2], "flow authentication: revocationChecked: true");
     let r = http().get(&metrics_url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"]
@@ -55,6 +80,14 @@ async fn json_logs_and_prometheus_metrics() {
         events
             .iter()
             .any(|e| e["message"] == "flow finished" && e["result"] == "authenticated"),
+        "{err}"
+    );
+    assert!(
+        events.iter().any(|e| e["message"] == "response verified"
+            && e["revocation_checked"] == true
+            && e["revocation_sources"]
+                .as_str()
+                .is_some_and(|s| s.contains(&ocsp))),
         "{err}"
     );
 }

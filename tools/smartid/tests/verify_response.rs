@@ -560,8 +560,8 @@ fn the_response_does_not_choose_its_own_verifier() {
 /// `--revocation` (issue 13, item 1): with the user certificate's OCSP responder unreachable
 /// (a closed loopback port), the check fails closed as an environment failure (exit 3), soft
 /// fail verifies and reports every certificate below the anchor as unchecked, and `off` (the
-/// default) says `revocationChecked: false` without a list. A revoked certificate (exit 1) is
-/// covered by the backend kit's tests against `openssl ocsp`.
+/// default) says `revocationChecked: false` without a list. Good, revoked and unknown answers
+/// from a real responder: [`revocation_against_the_simulators_responder`].
 #[test]
 fn revocation_fails_closed_or_soft() {
     let dir = Dir::new("revocation");
@@ -605,4 +605,106 @@ fn revocation_fails_closed_or_soft() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     let out = run(&with(base_args(&dir), &["--revocation-soft-fail"]));
     assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+/// `--revocation` against a real responder, the simulator's (`POST /ocsp`, named in the AIA of
+/// the certificates it issues; the chain is the simulator's test CA): a good certificate
+/// verifies (exit 0, `revocationChecked: true`, stderr says `good (OCSP, <url>)` for the user
+/// certificate and the intermediate), a revoked one fails (exit 1, the reason named), one the
+/// simulator did not issue is `unknown`, so its status is not established (exit 3, fail
+/// closed) unless soft fail reports it unchecked. `ocsp-then-crl` takes the OCSP answer;
+/// `crl` finds no CRL location in these certificates (exit 3).
+#[test]
+fn revocation_against_the_simulators_responder() {
+    use sidkit_simulator::{CrlReason, Revocation, Simulator, SimulatorConfig};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt
+        .block_on(Simulator::start(SimulatorConfig::default()))
+        .unwrap();
+    let url = sim.ocsp_url();
+    let spec = UserCertSpec::authentication(IDENTITY, "MARY ÄNN", "TESTNUMBER");
+    let setup = |name: &str, user: &TestUser| {
+        let dir = Dir::new(name);
+        sim.write_ca_files(Path::new(&dir.path("ca"))).unwrap();
+        auth_files(&dir, user, FlowType::Qr, SchemeName::SmartIdDemo);
+        dir
+    };
+
+    let good = setup("ocsp-good", &sim.issue_certificate(&spec).unwrap());
+    for mode in ["ocsp", "ocsp-then-crl"] {
+        let out = run(&with(base_args(&good), &["--revocation", mode]));
+        assert_eq!(out.code, 0, "{mode}: {}", out.stderr);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let c = &v["certificate"];
+        assert_eq!(c["revocationChecked"], true, "{c}");
+        let list = c["revocation"].as_array().unwrap();
+        assert_eq!(
+            list.len(),
+            2,
+            "the user certificate and the intermediate: {c}"
+        );
+        for r in list {
+            assert_eq!(r["checked"], true, "{r}");
+            assert_eq!(r["method"], "ocsp", "{r}");
+            assert_eq!(r["source"], url.as_str(), "{r}");
+            assert!(r["nextUpdate"].is_string(), "{r}");
+        }
+        let expect = format!("certificate status: good (OCSP, {url}) for SERIALNUMBER={IDENTITY}");
+        assert!(out.stderr.contains(&expect), "{}", out.stderr);
+        assert!(out.stderr.contains("EID-Q"), "{}", out.stderr);
+    }
+    let out = run(&with(base_args(&good), &["--revocation", "crl"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no OCSP responder or CRL location"),
+        "{}",
+        out.stderr
+    );
+
+    let revoked_user = sim.issue_certificate(&spec).unwrap();
+    sim.revoke_certificate(
+        &revoked_user.cert_der,
+        Revocation::now(CrlReason::KeyCompromise),
+    )
+    .unwrap();
+    let revoked = setup("ocsp-revoked", &revoked_user);
+    for extra in [
+        &["--revocation", "ocsp"][..],
+        &["--revocation", "ocsp", "--revocation-soft-fail"],
+    ] {
+        let out = run(&with(base_args(&revoked), extra));
+        assert_eq!(out.code, 1, "{extra:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("is revoked (keyCompromise"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(&url), "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+    }
+
+    let mut stranger_spec = spec.clone();
+    stranger_spec.ocsp_url = Some(url.clone());
+    let unknown = setup("ocsp-unknown", &sim.pki().issue(&stranger_spec).unwrap());
+    let out = run(&with(base_args(&unknown), &["--revocation", "ocsp"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("answered `unknown`"), "{}", out.stderr);
+    let out = run(&with(
+        base_args(&unknown),
+        &["--revocation", "ocsp", "--revocation-soft-fail"],
+    ));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["certificate"]["revocationChecked"], false);
+    assert!(
+        out.stderr.contains("certificate status: not checked"),
+        "{}",
+        out.stderr
+    );
+    assert!(sim.ocsp_requests() >= 8);
+    rt.block_on(sim.shutdown());
 }

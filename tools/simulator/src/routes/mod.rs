@@ -7,10 +7,12 @@
 //! * [`status`]: the long-polled `GET session/{id}`;
 //! * [`device`]: the mock device (`POST /mock/device-link`) that plays the Smart-ID app, with
 //!   the QR freshness window in [`qr`];
+//! * [`ocsp`]: the OCSP responder of the test CA (`POST /ocsp`);
 //! * [`problem`]: RFC 9457 error responses and JSON answers; [`fault`]: injected faults.
 
 mod device;
 mod fault;
+mod ocsp;
 mod problem;
 mod qr;
 mod request;
@@ -24,7 +26,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::config::{MOCK_DEVICE_PATH, RP_API_PATH};
+use crate::config::{MOCK_DEVICE_PATH, OCSP_PATH, RP_API_PATH};
 use crate::state::SimState;
 
 pub(crate) use device::mock_device;
@@ -105,6 +107,16 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .nest(RP_API_PATH.trim_end_matches('/'), api)
         .route(MOCK_DEVICE_PATH, post(mock_device_http))
+        .route(OCSP_PATH, post(ocsp::ocsp))
+        .fallback(|| async { problem(404, "No such endpoint", None, None) })
+        .with_state(state)
+}
+
+/// The OCSP responder alone: what the plain-HTTP listener of an HTTPS simulator serves (OCSP
+/// travels over plain HTTP, RFC 6960 Appendix A).
+pub(crate) fn ocsp_router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route(OCSP_PATH, post(ocsp::ocsp))
         .fallback(|| async { problem(404, "No such endpoint", None, None) })
         .with_state(state)
 }

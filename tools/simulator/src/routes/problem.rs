@@ -18,6 +18,8 @@ fn title(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
         471 => "No suitable account of requested type found",
         472 => "Person should view Smart-ID app or Smart-ID self-service portal now",
         480 => "Client too old",

@@ -60,6 +60,8 @@ pub struct Serve {
     pub child: std::process::Child,
     /// The banner lines before `Ctrl-C stops.`.
     pub banner: Vec<String>,
+    /// The lines it prints after the banner (e.g. each verified flow's certificate status).
+    pub output: std::sync::mpsc::Receiver<String>,
 }
 
 impl Serve {
@@ -82,18 +84,21 @@ impl Serve {
                 }
             }
         });
-        let mut serve = Serve {
-            child,
-            banner: Vec::new(),
-        };
+        let mut banner = Vec::new();
         loop {
             match rx.recv_timeout(std::time::Duration::from_secs(60)) {
-                Ok(line) if line == "Ctrl-C stops." => return serve,
-                Ok(line) => serve.banner.push(line),
+                Ok(line) if line == "Ctrl-C stops." => {
+                    return Serve {
+                        child,
+                        banner,
+                        output: rx,
+                    }
+                }
+                Ok(line) => banner.push(line),
                 Err(e) => {
-                    let _ = serve.child.kill();
-                    let out = stderr_of(&mut serve.child);
-                    panic!("serve did not start ({e}): {:?}\n{out}", serve.banner);
+                    let _ = child.kill();
+                    let out = stderr_of(&mut child);
+                    panic!("serve did not start ({e}): {banner:?}\n{out}");
                 }
             }
         }
