@@ -6,9 +6,10 @@
 # (authenticated, failed or expired with a typed error), none lost, every session reference
 # redeemable once. Prints the counts; exit 0 if that holds, 3 if not.
 #
-#   tests/soak/soak.sh [--flows N] [--concurrency C] [--redis-restart-ms T] [--kill-ms T]
+#   tests/soak/soak.sh [--flows N] [--concurrency C] [--redis-restart-after N] [--kill-after N]
 #
-# Defaults (smartid soak): 2000 flows, 64 at once, Redis restarted at 3 s, A killed at 6 s.
+# Defaults (smartid soak): 2000 flows, 64 at once, Redis restarted once a third of them have
+# started, A killed at two thirds.
 # Release build: a run of the defaults takes about a minute on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -57,12 +57,14 @@ pub struct SoakArgs {
     /// Flows running at once.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Kill and restart Redis this many milliseconds into the run (0: never).
-    #[arg(long, default_value_t = 3000)]
-    redis_restart_ms: u64,
-    /// Kill backend instance A this many milliseconds into the run (0: never).
-    #[arg(long, default_value_t = 6000)]
-    kill_ms: u64,
+    /// Kill and restart Redis once this many flows have started (0: never; default: a third
+    /// of --flows).
+    #[arg(long)]
+    redis_restart_after: Option<usize>,
+    /// Kill backend instance A once this many flows have started (0: never; default: two
+    /// thirds of --flows).
+    #[arg(long)]
+    kill_after: Option<usize>,
 }
 
 /// `smartid soak`: exit 0 if every flow ended exactly once, 3 otherwise.
@@ -73,12 +75,15 @@ pub fn soak(a: SoakArgs) -> CmdResult {
             "--flows must be positive and --concurrency 1 to 1000".into(),
         ));
     }
-    let at = |ms: u64| (ms > 0).then(|| std::time::Duration::from_millis(ms));
+    let after = |n: Option<usize>, default: usize| match n.unwrap_or(default) {
+        0 => None,
+        n => Some(n),
+    };
     let config = sidkit_cli::soak::SoakConfig {
         flows: a.flows,
         concurrency: a.concurrency,
-        redis_restart_at: at(a.redis_restart_ms),
-        kill_at: at(a.kill_ms),
+        redis_restart_after: after(a.redis_restart_after, a.flows / 3),
+        kill_after: after(a.kill_after, 2 * a.flows / 3),
         ..sidkit_cli::soak::SoakConfig::short()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -44,12 +44,14 @@ pub struct SoakConfig {
     pub flows: usize,
     /// Flows running at once.
     pub concurrency: usize,
-    /// When (from the start of the run) Redis is killed and restarted; `None`: never.
-    pub redis_restart_at: Option<Duration>,
+    /// Redis is killed and restarted once this many flows have started (the others in flight
+    /// meet the outage); `None`: never. Counted in flows rather than time, so that the faults
+    /// hit flows in flight however fast the machine runs them.
+    pub redis_restart_after: Option<usize>,
     /// How long Redis stays down.
     pub redis_down_for: Duration,
-    /// When instance A is killed; `None`: never.
-    pub kill_at: Option<Duration>,
+    /// Instance A is killed once this many flows have started; `None`: never.
+    pub kill_after: Option<usize>,
     /// The claim lease of both instances.
     pub claim_lease: Duration,
     /// A flow still running this long after it started is counted as lost.
@@ -58,14 +60,14 @@ pub struct SoakConfig {
 
 impl SoakConfig {
     /// The short version of the default test run: 120 flows, 24 at once, Redis restarted
-    /// after 1 s, instance A killed after 2 s.
+    /// once 40 have started, instance A killed once 80 have.
     pub fn short() -> Self {
         SoakConfig {
             flows: 120,
             concurrency: 24,
-            redis_restart_at: Some(Duration::from_millis(1000)),
+            redis_restart_after: Some(40),
             redis_down_for: Duration::from_millis(500),
-            kill_at: Some(Duration::from_millis(2000)),
+            kill_after: Some(80),
             claim_lease: Duration::from_secs(2),
             flow_deadline: Duration::from_secs(60),
         }
@@ -370,6 +372,20 @@ pub async fn run(config: SoakConfig) -> Result<SoakReport, String> {
         retries: AtomicUsize::new(0),
     });
 
+    let mut report = SoakReport {
+        flows: config.flows,
+        ..SoakReport::default()
+    };
+    // The faults, each once its number of flows has started (the flows in flight meet it).
+    let mut faults: Vec<(usize, bool)> = Vec::new();
+    if let Some(n) = config.redis_restart_after {
+        faults.push((n, true));
+    }
+    if let Some(n) = config.kill_after {
+        faults.push((n, false));
+    }
+    faults.sort();
+    faults.reverse();
     let t0 = Instant::now();
     let permits = Arc::new(Semaphore::new(config.concurrency));
     let mut tasks = tokio::task::JoinSet::new();
@@ -386,46 +402,26 @@ pub async fn run(config: SoakConfig) -> Result<SoakReport, String> {
             drop(permit);
             end
         });
-    }
-    // The faults, while the flows run.
-    let mut report = SoakReport {
-        flows: config.flows,
-        ..SoakReport::default()
-    };
-    let mut faults: Vec<(Duration, bool)> = Vec::new();
-    if let Some(at) = config.redis_restart_at {
-        faults.push((at, true));
-    }
-    if let Some(at) = config.kill_at {
-        faults.push((at, false));
-    }
-    faults.sort();
-    let mut ends = Vec::with_capacity(config.flows);
-    for (at, is_redis) in faults {
-        let wait = at.saturating_sub(t0.elapsed());
-        // Collect what ends meanwhile.
-        let _ = tokio::time::timeout(wait, async {
-            while let Some(e) = tasks.join_next().await {
-                ends.push(e);
+        while let Some(&(_, is_redis)) = faults.last().filter(|(n, _)| *n <= i + 1) {
+            faults.pop();
+            if is_redis {
+                redis.kill();
+                tokio::time::sleep(config.redis_down_for).await;
+                redis = tokio::task::spawn_blocking(move || {
+                    let mut r = redis;
+                    r.restart();
+                    r
+                })
+                .await
+                .map_err(|_| "redis-server did not restart")?;
+                report.redis_restarts += 1;
+            } else {
+                a.kill();
+                report.kills += 1;
             }
-        })
-        .await;
-        if is_redis {
-            redis.kill();
-            tokio::time::sleep(config.redis_down_for).await;
-            redis = tokio::task::spawn_blocking(move || {
-                let mut r = redis;
-                r.restart();
-                r
-            })
-            .await
-            .map_err(|_| "redis-server did not restart")?;
-            report.redis_restarts += 1;
-        } else {
-            a.kill();
-            report.kills += 1;
         }
     }
+    let mut ends = Vec::with_capacity(config.flows);
     while let Some(e) = tasks.join_next().await {
         ends.push(e);
     }
