@@ -5,6 +5,7 @@
 #   android/sidkit/src/main/jniLibs/<abi>/libsidkit.so
 #
 #   scripts/build-android.sh [--profile mobile|release|dev] [--abi ABI]... [--out DIR] [--no-strip]
+#                            [--build-std]
 #
 # Defaults: profile `mobile` (workspace Cargo.toml: opt-level s, fat LTO, unwinding panics), all
 # four ABIs (arm64-v8a armeabi-v7a x86_64 x86), API level 24 (the module's minSdk).
@@ -18,6 +19,15 @@
 # it as an opt-in, older NDKs need the flag), and the script checks the alignment of every LOAD
 # segment afterwards.
 #
+# --build-std (opt-in, nightly Rust): rebuilds the standard library with the library, with
+# `-Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind`: std without its `backtrace`
+# feature (the DWARF symbolizer behind RUST_BACKTRACE, which a phone never prints: about 80 KB)
+# and optimised with the profile (opt-level s, fat LTO into std). Panics still unwind
+# (`panic_unwind`, std's `panic-unwind` feature), so UniFFI still turns them into errors.
+# Expected: roughly 80-100 KB less per ABI; not measured in this repository's CI (no NDK there).
+# Needs the toolchain $SIDKIT_NIGHTLY (default `nightly`) with rust-src:
+#   rustup toolchain install nightly --component rust-src
+#
 # The Kotlin bindings are not generated here: they come from the host build
 # (scripts/generate-bindings.sh; the metadata is the same for every target), which the Gradle
 # task :sidkit:generateSidkitBindings runs.
@@ -29,9 +39,11 @@ PLATFORM=24
 PROFILE=mobile
 OUT=android/sidkit/src/main/jniLibs
 STRIP=1
+BUILD_STD=0
+NIGHTLY=${SIDKIT_NIGHTLY:-nightly}
 ABIS=()
 
-usage() { sed -n 2,23p "$0"; }
+usage() { sed -n 2,33p "$0"; }
 die() { echo "build-android: $*" >&2; exit 1; }
 
 while [ $# -gt 0 ]; do
@@ -40,6 +52,7 @@ while [ $# -gt 0 ]; do
     --abi) ABIS+=("${2:?}"); shift 2 ;;
     --out) OUT=${2:?}; shift 2 ;;
     --no-strip) STRIP=0; shift ;;
+    --build-std) BUILD_STD=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown argument: $1" ;;
   esac
@@ -66,6 +79,23 @@ esac
 # ---- tools
 command -v cargo >/dev/null 2>&1 || die "cargo not found (install Rust with rustup)"
 command -v rustup >/dev/null 2>&1 || die "rustup not found (the Android targets are added with rustup)"
+
+# --build-std: a nightly toolchain with rust-src, checked before anything is built.
+CARGO_TOOLCHAIN=()
+BUILD_STD_ARGS=()
+if [ "$BUILD_STD" -eq 1 ]; then
+  rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
+    || die "--build-std needs the nightly toolchain '$NIGHTLY' (rustup toolchain install $NIGHTLY --component rust-src; or set SIDKIT_NIGHTLY)"
+  rustup run "$NIGHTLY" rustc --version 2>/dev/null | grep -q -- '-nightly' \
+    || die "--build-std needs a nightly toolchain, and '$NIGHTLY' is not one ($(rustup run "$NIGHTLY" rustc --version 2>/dev/null))"
+  NIGHTLY_SYSROOT=$(rustup run "$NIGHTLY" rustc --print sysroot 2>/dev/null || true)
+  if [ -z "$NIGHTLY_SYSROOT" ] || [ ! -f "$NIGHTLY_SYSROOT/lib/rustlib/src/rust/library/std/Cargo.toml" ]; then
+    die "--build-std needs the rust-src component of '$NIGHTLY' (rustup component add rust-src --toolchain $NIGHTLY)"
+  fi
+  CARGO_TOOLCHAIN=("+$NIGHTLY")
+  BUILD_STD_ARGS=("-Zbuild-std=std,panic_unwind" "-Zbuild-std-features=panic-unwind")
+  echo "build-android: --build-std with $(rustup run "$NIGHTLY" rustc --version)"
+fi
 
 NDK=${ANDROID_NDK_HOME:-${ANDROID_NDK_ROOT:-}}
 if [ -z "$NDK" ]; then
@@ -100,7 +130,9 @@ fi
 
 TRIPLES=()
 for abi in "${ABIS[@]}"; do TRIPLES+=("$(triple_of "$abi")"); done
-rustup target add "${TRIPLES[@]}"
+if [ "$BUILD_STD" -eq 0 ]; then
+  rustup target add "${TRIPLES[@]}"   # --build-std compiles std from rust-src instead
+fi
 
 # ---- build
 TARGET_ARGS=()
@@ -112,8 +144,9 @@ for abi in "${ABIS[@]}"; do
   var=CARGO_TARGET_$(triple_of "$abi" | tr 'a-z-' 'A-Z_')_RUSTFLAGS
   export "$var=${!var:-} -C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--pack-dyn-relocs=android"
 done
-cargo ndk "${TARGET_ARGS[@]}" --platform "$PLATFORM" \
-  build -p sidkit-mobile --lib --profile "$PROFILE"
+# `cargo +nightly ndk`: rustup's proxy hands the toolchain on to the cargo that cargo-ndk runs.
+cargo ${CARGO_TOOLCHAIN[@]+"${CARGO_TOOLCHAIN[@]}"} ndk "${TARGET_ARGS[@]}" --platform "$PLATFORM" \
+  build -p sidkit-mobile --lib --profile "$PROFILE" ${BUILD_STD_ARGS[@]+"${BUILD_STD_ARGS[@]}"}
 
 # ---- collect, strip, check
 # Every PT_LOAD segment must be aligned to at least 16 KB (0x4000); the alignment is the last

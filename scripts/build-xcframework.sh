@@ -4,6 +4,7 @@
 # and its SwiftPM checksum. Runs on macOS with Xcode and rustup.
 #
 #   scripts/build-xcframework.sh [--release | --debug] [--out DIR] [--macos] [--bindings-only]
+#                                [--build-std]
 #
 #   --release        size-optimised library, cargo profile `mobile` (default)
 #   --debug          unoptimised library, cargo profile `dev` (faster to build)
@@ -11,6 +12,14 @@
 #   --macos          add a macOS slice (arm64 + x86_64), so that `swift test` runs on a Mac
 #   --bindings-only  only regenerate ios/Sources/SidKit/Generated/SidKit.swift from a host build
 #                    (works on Linux too; no Xcode needed)
+#   --build-std      opt-in, nightly Rust: rebuild the standard library with the library
+#                    (-Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind): std without
+#                    its `backtrace` feature (the symbolizer behind RUST_BACKTRACE, about 80 KB that
+#                    an app never uses) and optimised with the profile; panics still unwind, so
+#                    UniFFI still turns them into errors. Expected: roughly 80-100 KB less per
+#                    slice (not measured in this repository's CI). Needs the toolchain
+#                    $SIDKIT_NIGHTLY (default `nightly`) with rust-src:
+#                      rustup toolchain install nightly --component rust-src
 #
 # Output:
 #   DIR/SidKitFFI.xcframework      ios-arm64 + ios-arm64_x86_64-simulator (+ macos-arm64_x86_64)
@@ -18,7 +27,8 @@
 #                                  Package.swift (`releaseFFI`)
 #   ios/Sources/SidKit/Generated/SidKit.swift   the generated Swift, from the same library
 #
-# Environment: IPHONEOS_DEPLOYMENT_TARGET (default 15.0), MACOSX_DEPLOYMENT_TARGET (default 12.0).
+# Environment: IPHONEOS_DEPLOYMENT_TARGET (default 15.0), MACOSX_DEPLOYMENT_TARGET (default 12.0),
+# SIDKIT_NIGHTLY (the toolchain of --build-std, default `nightly`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -27,6 +37,8 @@ PROFILE=mobile
 OUT=ios/build
 MACOS=0
 BINDINGS_ONLY=0
+BUILD_STD=0
+NIGHTLY=${SIDKIT_NIGHTLY:-nightly}
 GENERATED_SWIFT=ios/Sources/SidKit/Generated/SidKit.swift
 
 die() {
@@ -43,7 +55,8 @@ while [ $# -gt 0 ]; do
       OUT=$2; shift 2 ;;
     --macos) MACOS=1; shift ;;
     --bindings-only) BINDINGS_ONLY=1; shift ;;
-    -h|--help) sed -n 2,21p "$0"; exit 0 ;;
+    --build-std) BUILD_STD=1; shift ;;
+    -h|--help) sed -n 2,31p "$0"; exit 0 ;;
     *) echo "build-xcframework: unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -105,6 +118,23 @@ need ditto "ditto is part of macOS"
 xcodebuild -version >/dev/null 2>&1 \
   || die "xcodebuild does not work (only the command line tools selected?): sudo xcode-select -s /Applications/Xcode.app"
 
+# --build-std: a nightly toolchain with rust-src, checked before anything is built.
+CARGO_TOOLCHAIN=()
+BUILD_STD_ARGS=()
+if [ "$BUILD_STD" -eq 1 ]; then
+  rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
+    || die "--build-std needs the nightly toolchain '$NIGHTLY' (rustup toolchain install $NIGHTLY --component rust-src; or set SIDKIT_NIGHTLY)"
+  rustup run "$NIGHTLY" rustc --version 2>/dev/null | grep -q -- '-nightly' \
+    || die "--build-std needs a nightly toolchain, and '$NIGHTLY' is not one ($(rustup run "$NIGHTLY" rustc --version 2>/dev/null))"
+  NIGHTLY_SYSROOT=$(rustup run "$NIGHTLY" rustc --print sysroot 2>/dev/null || true)
+  if [ -z "$NIGHTLY_SYSROOT" ] || [ ! -f "$NIGHTLY_SYSROOT/lib/rustlib/src/rust/library/std/Cargo.toml" ]; then
+    die "--build-std needs the rust-src component of '$NIGHTLY' (rustup component add rust-src --toolchain $NIGHTLY)"
+  fi
+  CARGO_TOOLCHAIN=("+$NIGHTLY")
+  BUILD_STD_ARGS=("-Zbuild-std=std,panic_unwind" "-Zbuild-std-features=panic-unwind")
+  echo "build-xcframework: --build-std with $(rustup run "$NIGHTLY" rustc --version)"
+fi
+
 export IPHONEOS_DEPLOYMENT_TARGET=${IPHONEOS_DEPLOYMENT_TARGET:-15.0}
 export MACOSX_DEPLOYMENT_TARGET=${MACOSX_DEPLOYMENT_TARGET:-12.0}
 
@@ -113,8 +143,10 @@ MAC_TARGETS=(aarch64-apple-darwin x86_64-apple-darwin)
 TARGETS=("${IOS_TARGETS[@]}")
 if [ "$MACOS" -eq 1 ]; then TARGETS+=("${MAC_TARGETS[@]}"); fi
 
-echo "build-xcframework: rustup target add ${TARGETS[*]}"
-rustup target add "${TARGETS[@]}" >/dev/null
+if [ "$BUILD_STD" -eq 0 ]; then   # --build-std compiles std from rust-src instead
+  echo "build-xcframework: rustup target add ${TARGETS[*]}"
+  rustup target add "${TARGETS[@]}" >/dev/null
+fi
 
 # Only the staticlib: an XCFramework of a static library needs no linking here, and the
 # package's cdylib crate type would otherwise be linked for every target.
@@ -123,7 +155,9 @@ for t in "${TARGETS[@]}"; do
     *-apple-darwin) echo "build-xcframework: cargo ($PROFILE) for $t, macOS $MACOSX_DEPLOYMENT_TARGET" ;;
     *) echo "build-xcframework: cargo ($PROFILE) for $t, iOS $IPHONEOS_DEPLOYMENT_TARGET" ;;
   esac
-  cargo rustc --quiet -p sidkit-mobile --lib --crate-type staticlib --profile "$PROFILE" --target "$t"
+  cargo ${CARGO_TOOLCHAIN[@]+"${CARGO_TOOLCHAIN[@]}"} rustc --quiet -p sidkit-mobile --lib \
+    --crate-type staticlib --profile "$PROFILE" --target "$t" \
+    ${BUILD_STD_ARGS[@]+"${BUILD_STD_ARGS[@]}"}
   [ -f "target/$t/$PROFILE_DIR/libsidkit.a" ] || die "cargo did not produce target/$t/$PROFILE_DIR/libsidkit.a"
 done
 

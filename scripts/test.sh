@@ -53,6 +53,14 @@ if cargo test --workspace --all-features --no-fail-fast 2>&1 | tee "$LOG_DIR/car
 fi
 count_cargo "$LOG_DIR/cargo.log"
 
+# The mobile library's smallest build (App2App only: no json, no qr), which --all-features skips.
+echo "== cargo test -p sidkit-mobile --no-default-features"
+if cargo test -p sidkit-mobile --no-default-features 2>&1 | tee "$LOG_DIR/cargo-app2app.log"; then :; else
+  status=1
+  if ! grep -qE '^test result: .* [1-9][0-9]* failed;' "$LOG_DIR/cargo-app2app.log"; then failed=$((failed + 1)); fi
+fi
+count_cargo "$LOG_DIR/cargo-app2app.log"
+
 echo "== cargo doc --workspace --all-features (warnings are errors)"
 if RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps 2>&1 | tee "$LOG_DIR/doc.log"; then
   passed=$((passed + 1))

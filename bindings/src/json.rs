@@ -1,11 +1,14 @@
 //! JSON encoding of the app ↔ backend contract, for transports that speak HTTP + JSON.
 //!
 //! Encoders never fail. Decoders check everything the contract requires and fail with
-//! `SidkitError.Flow(kind = BadResponse)`.
+//! `SidkitError.Flow(kind = BadResponse)`. The JSON itself is read and written by the small
+//! hand-written codec of `json_codec.rs` (not serde: see there why, and how it is kept equal to
+//! the backend's serde encoding).
 
 use sidkit_contract as c;
 
 use crate::error::{FlowErrorKind, SidkitError};
+use crate::json_codec as codec;
 use crate::types::{
     CompleteFlowRequest, FlowOutcome, PollFlowResponse, StartFlowRequest, StartFlowResponse,
 };
@@ -13,7 +16,11 @@ use crate::types::{
 /// Longest JSON document the decoders accept.
 const MAX_JSON_LEN: usize = 256 * 1024;
 
-fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, SidkitError> {
+fn decode<T>(
+    what: &str,
+    json: &str,
+    read: fn(&str) -> Result<T, String>,
+) -> Result<T, SidkitError> {
     let bad = |reason: String| SidkitError::Flow {
         kind: FlowErrorKind::BadResponse,
         reason,
@@ -21,7 +28,7 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> Result<T, S
     if json.len() > MAX_JSON_LEN {
         return Err(bad(format!("{what} is longer than {MAX_JSON_LEN} bytes")));
     }
-    serde_json::from_str(json).map_err(|e| bad(format!("{what} is not valid contract JSON: {e}")))
+    read(json).map_err(|e| bad(format!("{what} is not valid contract JSON: {e}")))
 }
 
 fn checked<T>(r: sidkit_proto::Result<()>, v: T) -> Result<T, SidkitError> {
@@ -35,33 +42,37 @@ fn checked<T>(r: sidkit_proto::Result<()>, v: T) -> Result<T, SidkitError> {
 /// The JSON body of `POST /flows`.
 #[uniffi::export]
 pub fn start_flow_request_to_json(request: StartFlowRequest) -> String {
-    serde_json::to_string(&c::StartFlowRequest::from(request)).unwrap_or_default()
+    codec::encode_start_flow_request(&c::StartFlowRequest::from(request))
 }
 
 /// Reads the `201` body of `POST /flows`.
 #[uniffi::export]
 pub fn start_flow_response_from_json(json: String) -> Result<StartFlowResponse, SidkitError> {
-    let r: c::StartFlowResponse = decode("start-flow response", &json)?;
+    let r = decode(
+        "start-flow response",
+        &json,
+        codec::decode_start_flow_response,
+    )?;
     checked(r.validate(), r.into())
 }
 
 /// The JSON body of `POST /flows/{flowHandle}/complete`.
 #[uniffi::export]
 pub fn complete_flow_request_to_json(request: CompleteFlowRequest) -> String {
-    serde_json::to_string(&c::CompleteFlowRequest::from(request)).unwrap_or_default()
+    codec::encode_complete_flow_request(&c::CompleteFlowRequest::from(request))
 }
 
 /// Reads the `200` body of `POST /flows/{flowHandle}/complete`.
 #[uniffi::export]
 pub fn flow_outcome_from_json(json: String) -> Result<FlowOutcome, SidkitError> {
-    let o: c::FlowOutcome = decode("flow outcome", &json)?;
+    let o = decode("flow outcome", &json, codec::decode_flow_outcome)?;
     checked(o.validate(), o.into())
 }
 
 /// Reads the `200` body of `GET /flows/{flowHandle}`.
 #[uniffi::export]
 pub fn poll_flow_response_from_json(json: String) -> Result<PollFlowResponse, SidkitError> {
-    let r: c::PollFlowResponse = decode("poll response", &json)?;
+    let r = decode("poll response", &json, codec::decode_poll_flow_response)?;
     checked(r.validate(), r.into())
 }
 
@@ -72,7 +83,7 @@ pub fn poll_flow_response_from_json(json: String) -> Result<PollFlowResponse, Si
 /// 502, 503 and 504.
 #[uniffi::export]
 pub fn backend_error_from_json(http_status: u16, json: String) -> SidkitError {
-    let parsed = decode::<c::ErrorBody>("error body", &json)
+    let parsed = decode("error body", &json, codec::decode_error_body)
         .ok()
         .filter(|b| b.validate().is_ok());
     match parsed {

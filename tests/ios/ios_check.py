@@ -724,8 +724,46 @@ def xcframework_script_problems():
         r2, _, _ = run_xcframework_script(["--debug", "--out", os.path.join(tmp, "out2")], [noxc, bare], tmp)
         if r2.returncode == 0 or "xcodebuild does not work" not in r2.stderr:
             out.append(f"a broken xcodebuild is not reported (exit {r2.returncode}: {r2.stderr.strip()[-200:]})")
+        # --build-std: without a nightly toolchain (the stub rustup prints no version) it stops
+        # with a clear message before building anything; with one (and rust-src) it builds every
+        # slice with that toolchain and -Zbuild-std, without `rustup target add`.
+        r3, calls3, _ = run_xcframework_script(["--debug", "--build-std", "--out", os.path.join(tmp, "out3")], [STUBS], tmp)
+        if r3.returncode == 0 or "--build-std needs a nightly toolchain" not in r3.stderr:
+            out.append(f"--build-std without nightly is not reported (exit {r3.returncode}: {r3.stderr.strip()[-200:]})")
+        if any(c.startswith("cargo") and "staticlib" in c for c in calls3):
+            out.append("--build-std built a slice before checking its toolchain")
+        nightly = os.path.join(tmp, "nightly")
+        sysroot = os.path.join(tmp, "sysroot")
+        os.makedirs(os.path.join(sysroot, "lib", "rustlib", "src", "rust", "library", "std"))
+        os.makedirs(nightly)
+        fake_rustup = os.path.join(nightly, "rustup")
+        open(fake_rustup, "w").write(
+            "#!/usr/bin/env bash\n"
+            'echo "rustup $*" >> "$STUB_LOG"\n'
+            'if [ "$1 $3" = "run rustc" ]; then\n'
+            '  if [ "$4" = --version ]; then echo "rustc 1.99.0-nightly (0000000 2026-11-30)"; fi\n'
+            f'  if [ "$4" = --print ]; then echo "{sysroot}"; fi\n'
+            "fi\n")
+        os.chmod(fake_rustup, 0o755)
+        r4, calls4, _ = run_xcframework_script(["--debug", "--build-std", "--out", os.path.join(tmp, "out4")], [nightly, STUBS], tmp)
+        if r4.returncode == 0 or "rust-src" not in r4.stderr:
+            out.append(f"--build-std without rust-src is not reported (exit {r4.returncode}: {r4.stderr.strip()[-200:]})")
+        open(os.path.join(sysroot, "lib", "rustlib", "src", "rust", "library", "std", "Cargo.toml"), "w").write("")
+        r5, calls5, _ = run_xcframework_script(["--debug", "--build-std", "--out", os.path.join(tmp, "out5")], [nightly, STUBS], tmp)
+        if r5.returncode != 0:
+            out.append(f"--build-std failed (exit {r5.returncode}: {(r5.stderr or r5.stdout).strip()[-300:]})")
+        else:
+            builds = [c for c in calls5 if c.startswith("cargo") and "--crate-type staticlib" in c]
+            if len(builds) != 3 or not all(
+                    c.startswith("cargo +nightly rustc ")
+                    and c.endswith("-Zbuild-std=std,panic_unwind -Zbuild-std-features=panic-unwind")
+                    for c in builds):
+                out.append(f"--build-std slices not built with +nightly -Zbuild-std: {builds}")
+            if any(c.startswith("rustup target add") for c in calls5):
+                out.append("--build-std still ran rustup target add")
     if not out:
-        print("     device + lipo'd simulator slices, Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, zip, checksum, same Swift")
+        print("     device + lipo'd simulator slices, Headers/SidKitFFI/{SidKitFFI.h,module.modulemap}, zip, checksum, same Swift;"
+              " --build-std: nightly and rust-src checked, slices built with +nightly -Zbuild-std")
     return out
 
 
