@@ -122,17 +122,9 @@ xcodebuild -version >/dev/null 2>&1 \
 CARGO_TOOLCHAIN=()
 BUILD_STD_ARGS=()
 if [ "$BUILD_STD" -eq 1 ]; then
-  rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
-    || die "--build-std needs the nightly toolchain '$NIGHTLY' (rustup toolchain install $NIGHTLY --component rust-src; or set SIDKIT_NIGHTLY)"
-  rustup run "$NIGHTLY" rustc --version 2>/dev/null | grep -q -- '-nightly' \
-    || die "--build-std needs a nightly toolchain, and '$NIGHTLY' is not one ($(rustup run "$NIGHTLY" rustc --version 2>/dev/null))"
-  NIGHTLY_SYSROOT=$(rustup run "$NIGHTLY" rustc --print sysroot 2>/dev/null || true)
-  if [ -z "$NIGHTLY_SYSROOT" ] || [ ! -f "$NIGHTLY_SYSROOT/lib/rustlib/src/rust/library/std/Cargo.toml" ]; then
-    die "--build-std needs the rust-src component of '$NIGHTLY' (rustup component add rust-src --toolchain $NIGHTLY)"
-  fi
-  CARGO_TOOLCHAIN=("+$NIGHTLY")
-  BUILD_STD_ARGS=("-Zbuild-std=std,panic_unwind" "-Zbuild-std-features=panic-unwind")
-  echo "build-xcframework: --build-std with $(rustup run "$NIGHTLY" rustc --version)"
+  # shellcheck source=scripts/build-std.sh
+  . scripts/build-std.sh
+  check_build_std "$NIGHTLY" build-xcframework
 fi
 
 export IPHONEOS_DEPLOYMENT_TARGET=${IPHONEOS_DEPLOYMENT_TARGET:-15.0}
