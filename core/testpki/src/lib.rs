@@ -33,7 +33,6 @@ use rcgen::{
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::pkcs8::EncodePrivateKey;
 use rsa::{Pkcs1v15Sign, PrivateKey as RsaPrivateKey, Pss};
-use sha2::Digest as _;
 
 use sidkit_proto::acsp::AcspV2Payload;
 use sidkit_proto::models::{
@@ -599,7 +598,12 @@ impl TestPki {
             .get_mut(2)
             .ok_or_else(|| err("DER", "short tbsCertificate"))? = ai.clone();
         let tbs = der_seq(&fields);
-        let sig = sign_pss_with_salt(key, alg, &hash(alg, &tbs), alg.output_len())?;
+        let sig = sign_pss_with_salt(
+            key,
+            alg,
+            &sidkit_proto::signable::digest(alg, &tbs),
+            alg.output_len(),
+        )?;
         let mut bits = vec![0u8];
         bits.extend(sig);
         Ok(der_seq(&[tbs, ai, der_tlv(0x03, &bits)]))
@@ -920,17 +924,6 @@ impl std::fmt::Debug for TestUser {
     }
 }
 
-fn hash(alg: HashAlgorithm, msg: &[u8]) -> Vec<u8> {
-    match alg {
-        HashAlgorithm::Sha256 => sha2::Sha256::digest(msg).to_vec(),
-        HashAlgorithm::Sha384 => sha2::Sha384::digest(msg).to_vec(),
-        HashAlgorithm::Sha512 => sha2::Sha512::digest(msg).to_vec(),
-        HashAlgorithm::Sha3_256 => sha3::Sha3_256::digest(msg).to_vec(),
-        HashAlgorithm::Sha3_384 => sha3::Sha3_384::digest(msg).to_vec(),
-        HashAlgorithm::Sha3_512 => sha3::Sha3_512::digest(msg).to_vec(),
-    }
-}
-
 fn sign_pss_with<D>(key: &RsaPrivateKey, digest: &[u8]) -> Result<Vec<u8>>
 where
     D: sha2::Digest + rsa::signature::digest::FixedOutputReset,
@@ -1007,7 +1000,7 @@ impl TestUser {
     /// RSASSA-PSS over `message` (hashed with `alg`, MGF1 with `alg`, salt = hash length,
     /// trailer 0xbc): an ACSP_V2 signature.
     pub fn sign_pss(&self, alg: HashAlgorithm, message: &[u8]) -> Result<Vec<u8>> {
-        self.sign_pss_prehashed(alg, &hash(alg, message))
+        self.sign_pss_prehashed(alg, &sidkit_proto::signable::digest(alg, message))
     }
 
     /// RSASSA-PSS over an already computed hash `digest` (a RAW_DIGEST_SIGNATURE).
@@ -1192,7 +1185,7 @@ mod tests {
         assert_eq!(sig.len(), 256);
         // The signature verifies with the public key.
         let public = user.private_key().to_public_key();
-        let digest = sha2::Sha512::digest(b"payload");
+        let digest = sidkit_proto::signable::digest(HashAlgorithm::Sha512, b"payload");
         public
             .verify(Pss::<sha2::Sha512>::new_with_salt(64), &digest, &sig)
             .unwrap();

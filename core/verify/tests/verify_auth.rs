@@ -649,7 +649,7 @@ fn signature_value_tampering() {
     );
     // A salt shorter than claimed.
     let mut a = Auth::new(&pki, FlowType::Qr);
-    let digest = hash_of(a.hash, &a.payload_bytes(SCHEME, None));
+    let digest = sidkit_proto::signable::digest(a.hash, &a.payload_bytes(SCHEME, None));
     let sig = a
         .user
         .sign_pss_prehashed_with_salt(a.hash, &digest, 32)

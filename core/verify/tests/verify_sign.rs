@@ -146,7 +146,7 @@ fn legacy_pkcs1_only_when_requested() {
 fn signature_over_another_digest() {
     let pki = Pki::new();
     let mut s = Sign::new(&pki, FlowType::Qr);
-    let other = hash_of(s.hash, b"a different document");
+    let other = sidkit_proto::signable::digest(s.hash, b"a different document");
     let v = s.user.sign_pss_prehashed(s.hash, &other).unwrap();
     s.signature_mut().value = Some(b64::encode_std(&v));
     let f = expect_failure(s.verify(&pki));
@@ -425,7 +425,7 @@ fn linked_signature_carries_the_certificate_choice_callback() {
     .unwrap();
     assert_eq!(c.document_number, DOC);
     // S5, linked to that document number.
-    let digest = hash_of(HashAlgorithm::Sha256, b"contract");
+    let digest = sidkit_proto::signable::digest(HashAlgorithm::Sha256, b"contract");
     let request = SignatureRequestBuilder::new(
         &RelyingParty::demo(),
         b64::encode_std(&digest),
@@ -513,7 +513,7 @@ fn linked_signature_flow_type_is_notification_or_the_choices_flow() {
         CallbackCheck::DeferredToLinkedSignature,
     )
     .unwrap();
-    let digest = hash_of(HashAlgorithm::Sha256, b"contract");
+    let digest = sidkit_proto::signable::digest(HashAlgorithm::Sha256, b"contract");
     let request = SignatureRequestBuilder::new(
         &RelyingParty::demo(),
         b64::encode_std(&digest),

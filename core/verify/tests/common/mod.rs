@@ -321,18 +321,6 @@ pub struct Sign {
     pub status: SessionStatus,
 }
 
-pub fn hash_of(alg: HashAlgorithm, data: &[u8]) -> Vec<u8> {
-    use sha2::Digest as _;
-    match alg {
-        HashAlgorithm::Sha256 => sha2::Sha256::digest(data).to_vec(),
-        HashAlgorithm::Sha384 => sha2::Sha384::digest(data).to_vec(),
-        HashAlgorithm::Sha512 => sha2::Sha512::digest(data).to_vec(),
-        HashAlgorithm::Sha3_256 => sha3::Sha3_256::digest(data).to_vec(),
-        HashAlgorithm::Sha3_384 => sha3::Sha3_384::digest(data).to_vec(),
-        HashAlgorithm::Sha3_512 => sha3::Sha3_512::digest(data).to_vec(),
-    }
-}
-
 impl Sign {
     pub fn new(pki: &Pki, flow: FlowType) -> Self {
         Self::with(
@@ -353,7 +341,7 @@ impl Sign {
         spec: &UserCertSpec,
         level_requested: Option<CertificateLevel>,
     ) -> Self {
-        let digest = hash_of(hash, b"the document to be signed");
+        let digest = sidkit_proto::signable::digest(hash, b"the document to be signed");
         let doc_number: sidkit_proto::ident::DocumentNumber = DOC.parse().unwrap();
         let initial = create_callback_url(CALLBACK_BASE).unwrap();
         let mut b =
