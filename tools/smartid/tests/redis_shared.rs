@@ -285,13 +285,7 @@ async fn a_redis_dump_of_an_encrypted_store_holds_nothing_in_clear() {
         let stack = Stack::start(0, 0, Some(store)).await.unwrap();
         let phone = phone(&stack, OK);
         // One completed flow (its record and session reference) and one pending one.
-        let (_, run) = within(
-            30,
-            phone.app2app(FlowKind::Authentication, None, &mut |_| {}),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+        authenticate(&phone, "a flow on the shared store").await;
         let _pending = phone
             .start(FlowKind::Authentication, Presentation::App2App, None)
             .await

@@ -132,18 +132,10 @@ async fn good_and_revoked_certificates_against_the_simulators_responder() {
 
     // Good: authentication and signature complete, every certificate checked by OCSP.
     let phone = Phone::new(&stack.server.base_url(), DEMO_ACCOUNT).unwrap();
-    let (_, run) = phone
-        .app2app(FlowKind::Authentication, None, &mut |_| {})
-        .await
-        .unwrap();
-    assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    common::authenticate(&phone, "a good certificate").await;
     let after_first = stack.sim.ocsp_requests();
     assert_eq!(after_first, 2, "the user certificate and the intermediate");
-    let (_, run) = phone
-        .app2app(FlowKind::Authentication, None, &mut |_| {})
-        .await
-        .unwrap();
-    assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    common::authenticate(&phone, "a good certificate").await;
     assert_eq!(
         stack.sim.ocsp_requests(),
         after_first,
@@ -197,10 +189,6 @@ async fn good_and_revoked_certificates_against_the_simulators_responder() {
     assert_eq!(err.problem_code(), Some("verification_failed"), "{err}");
     assert!(err.to_string().contains("unknown"), "{err}");
     stack.sim.clear_faults();
-    let (_, run) = phone
-        .app2app(FlowKind::Authentication, None, &mut |_| {})
-        .await
-        .unwrap();
-    assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    common::authenticate(&phone, "a good certificate").await;
     stack.server.shutdown().await;
 }

@@ -5,8 +5,7 @@
 
 mod common;
 
-use common::{http, stderr_of, within, Serve};
-use sidkit_contract::{FlowKind, FlowOutcome};
+use common::{authenticate, http, stderr_of, Serve};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_and_prometheus_metrics() {
@@ -27,13 +26,7 @@ async fn json_logs_and_prometheus_metrics() {
         .unwrap()
         .to_owned();
     let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
-    let (_, run) = within(
-        30,
-        phone.app2app(FlowKind::Authentication, None, &mut |_| {}),
-    )
-    .await
-    .unwrap();
-    assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    authenticate(&phone, "a flow through smartid serve").await;
     // The verified flow's certificate status, on stdout.
     let status: Vec<String> = (0..3)
         .map(|_| {

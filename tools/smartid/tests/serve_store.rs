@@ -10,8 +10,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{stderr_of, within, Serve};
-use sidkit_contract::{FlowKind, FlowOutcome, Presentation};
+use common::{authenticate, stderr_of, Serve};
+use sidkit_contract::{FlowKind, Presentation};
 use sidkit_testpki::redis_server::{RedisServer, RedisTestPki};
 
 const OK: &str = "PNOEE-40404040009-MOCK-Q";
@@ -91,13 +91,7 @@ async fn smartid_serve_over_mutual_tls_with_a_store_key_file_leaves_nothing_in_c
         "rediss (TLS, client certificate), encrypted at rest with key 2026-12 (1 older key(s) readable)"
     );
     let phone = sidkit_cli::phone::Phone::new(serve.line("backend-url: "), OK).unwrap();
-    let (_, run) = within(
-        30,
-        phone.app2app(FlowKind::Authentication, None, &mut |_| {}),
-    )
-    .await
-    .unwrap();
-    assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    authenticate(&phone, "a flow through smartid serve").await;
     let _pending = phone
         .start(FlowKind::Authentication, Presentation::App2App, None)
         .await

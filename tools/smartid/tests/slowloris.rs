@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use common::*;
 use sidkit_backend::ServeConfig;
 use sidkit_cli::reference::Stack;
-use sidkit_contract::{FlowKind, FlowOutcome};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -63,13 +62,7 @@ async fn idle_and_half_sent_connections_neither_take_the_server_offline_nor_stay
     }
     // A real user meanwhile: a whole App2App authentication.
     let phone = phone(&stack, "PNOEE-40404040009-MOCK-Q");
-    let (_, run) = within(
-        30,
-        phone.app2app(FlowKind::Authentication, None, &mut |_| {}),
-    )
-    .await
-    .expect("a flow completes during the attack");
-    assert!(matches!(run.outcome, FlowOutcome::Authenticated { .. }));
+    authenticate(&phone, "a flow completes during the attack").await;
     // Every attacking connection is closed by the server, within its timeout (plus slack).
     let mut set = tokio::task::JoinSet::new();
     for c in attackers {
@@ -94,11 +87,5 @@ async fn idle_and_half_sent_connections_neither_take_the_server_offline_nor_stay
     }
     assert_eq!(stack.server.stats.open(), 0);
     // And it still serves.
-    let (_, again) = within(
-        30,
-        phone.app2app(FlowKind::Authentication, None, &mut |_| {}),
-    )
-    .await
-    .expect("serves after the attack");
-    assert!(matches!(again.outcome, FlowOutcome::Authenticated { .. }));
+    authenticate(&phone, "serves after the attack").await;
 }

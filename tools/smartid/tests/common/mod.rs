@@ -34,6 +34,26 @@ pub async fn within<F: std::future::Future>(secs: u64, f: F) -> F::Output {
         .expect("finished in time")
 }
 
+/// A whole App2App authentication on `phone` (bounded to 30 s), which must end
+/// authenticated; `what` names it in a failure.
+pub async fn authenticate(phone: &Phone, what: &str) -> sidkit_cli::phone::App2AppRun {
+    let (_, run) = within(
+        30,
+        phone.app2app(sidkit_contract::FlowKind::Authentication, None, &mut |_| {}),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        matches!(
+            run.outcome,
+            sidkit_contract::FlowOutcome::Authenticated { .. }
+        ),
+        "{what}: {:?}",
+        run.outcome
+    );
+    run
+}
+
 /// Reads a JSON body.
 pub async fn json<T: serde::de::DeserializeOwned>(r: reqwest::Response) -> T {
     let bytes = r.bytes().await.expect("body");
