@@ -4,24 +4,17 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use common::*;
-use sidkit_backend::{AdmissionConfig, ServeConfig};
-use sidkit_cli::reference::{app, backend_with, start_simulator, Server, DEMO_CALLBACK_BASE};
+use sidkit_backend::AdmissionConfig;
+use sidkit_cli::reference::{backend_with, start_simulator, Server, DEMO_CALLBACK_BASE};
 use sidkit_contract::{FlowKey, FlowKind, Presentation, StartFlowRequest};
 
 async fn server(admission: AdmissionConfig) -> (Server, Arc<sidkit_simulator::Simulator>) {
     let sim = Arc::new(start_simulator(0).await.unwrap());
     let backend = backend_with(&sim, None, DEMO_CALLBACK_BASE, admission).unwrap();
-    let server = Server::start_with(
-        app(&backend, sim.clone()),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeConfig::default(),
-    )
-    .await
-    .unwrap();
+    let server = common::serve(&backend, &sim).await;
     (server, sim)
 }
 

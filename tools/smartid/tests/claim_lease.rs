@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,10 +14,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use common::*;
 use sidkit_app::{Flow, NextStep};
-use sidkit_backend::{Backend, MemoryStore, ServeConfig, SessionStore, StoreError, Versioned};
+use sidkit_backend::{Backend, MemoryStore, SessionStore, StoreError, Versioned};
 use sidkit_cli::http_transport::BackendTransport;
 use sidkit_cli::phone::{now_ms, Phone};
-use sidkit_cli::reference::{app, backend_config, start_simulator, Server, DEMO_CALLBACK_BASE};
+use sidkit_cli::reference::{backend_config, start_simulator, Server, DEMO_CALLBACK_BASE};
 use sidkit_contract::{CompleteFlowRequest, FlowKind, FlowOutcome, Presentation};
 use zeroize::Zeroizing;
 
@@ -80,13 +79,7 @@ async fn instance(
         .with_store(store)
         .with_claim_lease(Duration::from_millis(800));
     let backend = Backend::new(config).unwrap();
-    let server = Server::start_with(
-        app(&backend, sim.clone()),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeConfig::default(),
-    )
-    .await
-    .unwrap();
+    let server = common::serve(&backend, sim).await;
     (backend, server)
 }
 

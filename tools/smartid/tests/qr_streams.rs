@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use sidkit_backend::{AdmissionConfig, ServeConfig};
-use sidkit_cli::reference::{app, backend_with, start_simulator, Server, DEMO_CALLBACK_BASE};
+use sidkit_backend::AdmissionConfig;
+use sidkit_cli::reference::{backend_with, start_simulator, Server, DEMO_CALLBACK_BASE};
 use sidkit_contract::{FlowKind, Presentation, FLOW_KEY_HEADER};
 
 async fn server(max_qr_streams: usize) -> (Server, Arc<sidkit_simulator::Simulator>) {
@@ -21,13 +20,7 @@ async fn server(max_qr_streams: usize) -> (Server, Arc<sidkit_simulator::Simulat
         ..AdmissionConfig::default()
     };
     let backend = backend_with(&sim, None, DEMO_CALLBACK_BASE, admission).unwrap();
-    let server = Server::start_with(
-        app(&backend, sim.clone()),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeConfig::default(),
-    )
-    .await
-    .unwrap();
+    let server = common::serve(&backend, &sim).await;
     (server, sim)
 }
 

@@ -10,19 +10,17 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use sidkit_backend::{
-    Backend, RevocationMode, RevocationPolicy, RevocationService, RevocationTransport, ServeConfig,
+    Backend, RevocationMode, RevocationPolicy, RevocationService, RevocationTransport,
     TransportError,
 };
 use sidkit_cli::phone::Phone;
 use sidkit_cli::reference::{
-    app, backend_config, start_simulator, ReferenceOptions, Server, Stack, DEMO_ACCOUNT,
-    DEMO_CALLBACK_BASE,
+    backend_config, start_simulator, ReferenceOptions, Stack, DEMO_ACCOUNT, DEMO_CALLBACK_BASE,
 };
 use sidkit_contract::{FlowKind, FlowOutcome};
 use sidkit_simulator::{Fault, FaultScope};
@@ -54,13 +52,7 @@ async fn run(policy: RevocationPolicy, transport: Arc<Unreachable>) -> Result<Fl
         .unwrap()
         .with_revocation(service);
     let backend = Backend::new(config).unwrap();
-    let server = Server::start_with(
-        app(&backend, sim.clone()),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        ServeConfig::default(),
-    )
-    .await
-    .unwrap();
+    let server = common::serve(&backend, &sim).await;
     let phone = Phone::new(&server.base_url(), "PNOEE-40404040009-MOCK-Q").unwrap();
     let r = phone
         .app2app(FlowKind::Authentication, None, &mut |_| {})

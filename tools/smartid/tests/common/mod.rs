@@ -13,6 +13,21 @@ pub async fn stack() -> Stack {
         .expect("reference stack starts")
 }
 
+/// `backend` (with the development route on `sim`) served on a free loopback port with the
+/// default server limits.
+pub async fn serve(
+    backend: &sidkit_backend::Backend,
+    sim: &std::sync::Arc<sidkit_simulator::Simulator>,
+) -> sidkit_cli::reference::Server {
+    sidkit_cli::reference::Server::start_with(
+        sidkit_cli::reference::app(backend, sim.clone()),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        sidkit_backend::ServeConfig::default(),
+    )
+    .await
+    .expect("server starts")
+}
+
 /// A phone for `stack` with `account`.
 pub fn phone(stack: &Stack, account: &str) -> Phone {
     Phone::new(&stack.server.base_url(), account).expect("phone")
