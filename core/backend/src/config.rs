@@ -183,7 +183,17 @@ pub struct BackendConfig {
     pub cert_cache: Option<Arc<VerifiedCertCache>>,
     /// Called after every successful verification (see [`VerifiedHook`]); `None` by default.
     pub on_verified: Option<VerifiedHook>,
+    /// How long a QR event stream's status check waits on Smart-ID (`timeoutMs` of its long
+    /// poll; 1–120 s, default [`DEFAULT_QR_STREAM_LONG_POLL`]). The stream's per-second links
+    /// come from the stored flow and never wait for it, and a long poll answers as soon as the
+    /// session ends, so a longer wait costs no latency: it only divides the upstream status
+    /// calls per open stream (one per `qr_stream_long_poll` instead of one a second). Keep it
+    /// below the idle timeout of any proxy between the backend and Smart-ID.
+    pub qr_stream_long_poll: Duration,
 }
+
+/// The default [`BackendConfig::qr_stream_long_poll`]: 10 s.
+pub const DEFAULT_QR_STREAM_LONG_POLL: Duration = Duration::from_secs(10);
 
 /// How many verified user certificates a [`BackendConfig`] caches by default.
 pub const DEFAULT_CERT_CACHE_ENTRIES: usize = 1024;
@@ -221,7 +231,16 @@ impl BackendConfig {
             revocation: None,
             cert_cache: Some(Arc::new(VerifiedCertCache::new(DEFAULT_CERT_CACHE_ENTRIES))),
             on_verified: None,
+            qr_stream_long_poll: DEFAULT_QR_STREAM_LONG_POLL,
         }
+    }
+
+    /// Uses `wait` as the QR event streams' long poll (see
+    /// [`BackendConfig::qr_stream_long_poll`]; [`Backend::new`](crate::Backend::new) refuses
+    /// values outside 1–120 s).
+    pub fn with_qr_stream_long_poll(mut self, wait: Duration) -> Self {
+        self.qr_stream_long_poll = wait;
+        self
     }
 
     /// Uses `cache` for verified certificate chains (`None`: no cache).
@@ -291,5 +310,42 @@ mod tests {
         let cache = cfg.cert_cache.as_ref().map(|c| c.capacity());
         assert_eq!(cache, Some(DEFAULT_CERT_CACHE_ENTRIES));
         assert!(cfg.with_cert_cache(None).cert_cache.is_none());
+    }
+
+    #[test]
+    fn the_qr_stream_long_poll_is_what_the_rp_api_accepts() {
+        let env = sidkit_proto::env::Environment::custom(
+            "test",
+            "http://127.0.0.1:9/",
+            sidkit_proto::env::SchemeName::SmartIdDemo,
+            vec![],
+        )
+        .unwrap();
+        let client = SmartIdClient::new(sidkit_client::ClientConfig::new(env)).unwrap();
+        let cfg = BackendConfig::new(
+            client,
+            RelyingParty::demo(),
+            TrustStore::sk_demo().unwrap(),
+            "https://rp.example.com/callback",
+        );
+        assert_eq!(cfg.qr_stream_long_poll, DEFAULT_QR_STREAM_LONG_POLL);
+        for ms in [1_000, 10_000, 120_000] {
+            let c = cfg
+                .clone()
+                .with_qr_stream_long_poll(Duration::from_millis(ms));
+            assert!(crate::Backend::new(c).is_ok(), "{ms} ms");
+        }
+        for wait in [
+            Duration::from_millis(999),
+            Duration::from_millis(120_001),
+            Duration::from_micros(1_500_500),
+            Duration::ZERO,
+        ] {
+            let c = cfg.clone().with_qr_stream_long_poll(wait);
+            let Err(e) = crate::Backend::new(c) else {
+                panic!("{wait:?} accepted");
+            };
+            assert!(e.to_string().contains("qrStreamLongPoll"), "{e}");
+        }
     }
 }

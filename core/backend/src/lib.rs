@@ -85,7 +85,7 @@ use std::sync::Arc;
 pub use admission::AdmissionConfig;
 pub use config::{
     BackendConfig, DemoPolicy, FlowPlan, FlowPolicy, SignPlan, VerifiedHook,
-    DEFAULT_CERT_CACHE_ENTRIES,
+    DEFAULT_CERT_CACHE_ENTRIES, DEFAULT_QR_STREAM_LONG_POLL,
 };
 pub use encrypted_store::{EncryptedStore, EncryptionKey};
 pub use error::{BackendError, FlowError, Problem, StoreError};
@@ -129,6 +129,15 @@ impl Backend {
             return Err(BackendError::invalid(
                 "flowTtl",
                 format!("must be 1 s to {} ms", MAX_EXPIRES_IN_MS),
+            ));
+        }
+        let wait = config.qr_stream_long_poll;
+        if !(sidkit_client::MIN_LONG_POLL..=sidkit_client::MAX_LONG_POLL).contains(&wait)
+            || !wait.as_nanos().is_multiple_of(1_000_000)
+        {
+            return Err(BackendError::invalid(
+                "qrStreamLongPoll",
+                "must be 1 s to 120 s, in whole milliseconds",
             ));
         }
         Ok(Backend {

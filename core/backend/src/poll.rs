@@ -49,11 +49,18 @@ impl Backend {
         flow_key: Option<&str>,
     ) -> Result<PollFlowResponse, FlowError> {
         let addr = FlowAddr::of_request(handle, flow_key)?;
-        self.poll_at(&addr).await
+        self.poll_at(&addr, sidkit_client::MIN_LONG_POLL).await
     }
 
-    /// [`Backend::poll_flow`] at a checked address.
-    pub(crate) async fn poll_at(&self, addr: &FlowAddr) -> Result<PollFlowResponse, FlowError> {
+    /// [`Backend::poll_flow`] at a checked address; a pending flow's status check waits on
+    /// Smart-ID for at most `long_poll` (an app's poll: the shortest, so that its answer comes
+    /// soon; a QR event stream's: [`BackendConfig::qr_stream_long_poll`](crate::BackendConfig::qr_stream_long_poll),
+    /// since its ticks do not wait for it).
+    pub(crate) async fn poll_at(
+        &self,
+        addr: &FlowAddr,
+        long_poll: std::time::Duration,
+    ) -> Result<PollFlowResponse, FlowError> {
         let (v, rec) = self.load(addr).await?;
         match &rec.stage {
             Stage::Done {
@@ -78,7 +85,7 @@ impl Backend {
                 if self.save(addr, v.version, &taken).await? {
                     return Ok(PollFlowResponse::finished(result));
                 }
-                return Box::pin(self.poll_at(addr)).await;
+                return Box::pin(self.poll_at(addr, long_poll)).await;
             }
             Stage::Cancelled => return Err(FlowError::Cancelled),
             Stage::Completing { .. } => return Ok(PollFlowResponse::Pending { device_link: None }),
@@ -88,11 +95,9 @@ impl Backend {
             return Err(FlowError::Expired);
         }
         if rec.kind == FlowKind::CertificateChoiceAndSignature {
-            let progress = self
-                .advance_linked(addr, sidkit_client::MIN_LONG_POLL)
-                .await?;
+            let progress = self.advance_linked(addr, long_poll).await?;
             if progress == LinkedProgress::Settled {
-                return Box::pin(self.poll_at(addr)).await;
+                return Box::pin(self.poll_at(addr, long_poll)).await;
             }
             let (_, rec) = self.load(addr).await?;
             // A pending QR flow carries the current link (as for the other kinds, also after
@@ -105,11 +110,7 @@ impl Backend {
         }
         let status = self
             .status
-            .get(
-                &self.cfg.client,
-                &rec.session_id,
-                sidkit_client::MIN_LONG_POLL,
-            )
+            .get(&self.cfg.client, &rec.session_id, long_poll)
             .await?;
         if status.state == SessionState::Complete {
             let result = if let Some(failed) = failed_outcome(&status) {
@@ -127,7 +128,7 @@ impl Backend {
                 return result.map(PollFlowResponse::finished);
             }
             // Another poll finished it first: answer as a later reader.
-            return Box::pin(self.poll_at(addr)).await;
+            return Box::pin(self.poll_at(addr, long_poll)).await;
         }
         let device_link = match rec.presentation {
             Presentation::Qr => Some(self.qr_link(&rec)?),

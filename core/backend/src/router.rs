@@ -248,9 +248,10 @@ type LinkFuture =
 ///
 /// * every second a `pending` event with the link of that second, computed from the stored
 ///   record without any upstream call ([`Backend::qr_tick`]);
-/// * at most one status check ([`Backend::poll_flow`]'s logic) at a time, started on a tick
-///   when none is running: when it sees the flow end, the stream sends `finished` or
-///   `problem` and ends.
+/// * at most one status check ([`Backend::poll_flow`]'s logic, with a long poll of
+///   [`BackendConfig::qr_stream_long_poll`](crate::BackendConfig::qr_stream_long_poll)) at a
+///   time, started on a tick when none is running: when it sees the flow end, the stream
+///   sends `finished` or `problem` and ends.
 struct QrEvents {
     backend: Backend,
     addr: FlowAddr,
@@ -294,6 +295,18 @@ impl QrEvents {
         status_event(r)
     }
 
+    /// Starts a status check and polls it once, so that it registers
+    /// its waker; the final event if it is done at once.
+    fn check_status(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        long_poll: std::time::Duration,
+    ) -> Option<Event> {
+        let (b, a) = (self.backend.clone(), self.addr.clone());
+        self.status = Some(Box::pin(async move { b.poll_at(&a, long_poll).await }));
+        self.poll_status(cx)
+    }
+
     fn end_with(&mut self, event: Event) -> Option<Result<Event, std::convert::Infallible>> {
         self.done = true;
         self.status = None;
@@ -327,10 +340,8 @@ impl futures_core::Stream for QrEvents {
                 return Poll::Ready(None);
             }
             if self.status.is_none() {
-                let (b, a) = (self.backend.clone(), self.addr.clone());
-                self.status = Some(Box::pin(async move { b.poll_at(&a).await }));
-                // Poll it now so that it registers its waker (it may also be done at once).
-                if let Some(last) = self.poll_status(cx) {
+                let wait = self.backend.config().qr_stream_long_poll;
+                if let Some(last) = self.check_status(cx, wait) {
                     return Poll::Ready(self.end_with(last));
                 }
             }
@@ -353,10 +364,18 @@ impl futures_core::Stream for QrEvents {
                 let data = serde_json::to_string(&resp).unwrap_or_default();
                 Poll::Ready(Some(Ok(Event::default().event("pending").data(data))))
             }
-            // The flow is no longer pending: the status check (running, or started on the
-            // next tick) reports how it ended. Poll again so that the interval registers its
-            // waker (it was last seen ready).
+            // The flow is no longer pending: the status check reports how it ended. One in
+            // flight is never replaced (it may be the one that recorded the end and carries
+            // the outcome, which is handed out once), so after a cancellation or the expiry
+            // the last event can come up to one long poll late; the links stop at once. With
+            // none in flight, a new one reads the stored end at once.
             Ok(None) => {
+                if self.status.is_none() {
+                    if let Some(last) = self.check_status(cx, sidkit_client::MIN_LONG_POLL) {
+                        return Poll::Ready(self.end_with(last));
+                    }
+                }
+                // Poll again so that the interval registers its waker (it was last seen ready).
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }

@@ -20,6 +20,18 @@ pub struct LoadArgs {
     /// (Linux).
     #[arg(long)]
     backend_only: bool,
+    /// Instead of App2App flows: start this many QR flows (1 to 5000), open one event stream
+    /// for each, and report the link events, Smart-ID status calls and App2App start latency
+    /// while they are open, and how many streams past the cap were refused.
+    #[arg(long, value_name = "N")]
+    qr_streams: Option<usize>,
+    /// The instance's cap on open QR streams in a --qr-streams run.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    qr_stream_cap: usize,
+    /// Seconds a --qr-streams run measures with the streams open (1 to 300; a few long polls
+    /// of the backend, 10 s each by default, for a steady figure).
+    #[arg(long, default_value_t = 30, value_name = "S")]
+    seconds: u64,
 }
 
 /// `smartid load`.
@@ -32,6 +44,34 @@ pub fn load(a: LoadArgs) -> CmdResult {
         .enable_all()
         .build()
         .map_err(fail)?;
+    if let Some(streams) = a.qr_streams {
+        if !(1..=5000).contains(&streams) || a.backend_only {
+            return Err(CliError::Input(
+                "--qr-streams must be 1 to 5000 (and without --backend-only)".into(),
+            ));
+        }
+        if !(1..=300).contains(&a.seconds) || a.qr_stream_cap == 0 {
+            return Err(CliError::Input(
+                "--seconds must be 1 to 300 and --qr-stream-cap positive".into(),
+            ));
+        }
+        let window = std::time::Duration::from_secs(a.seconds);
+        let report = rt
+            .block_on(sidkit_cli::load::run_qr_streams(
+                streams,
+                a.qr_stream_cap,
+                window,
+            ))
+            .map_err(fail)?;
+        let admitted = streams.min(a.qr_stream_cap);
+        if report.opened != admitted || report.refused != streams - admitted || report.other != 0 {
+            return Err(fail(format!(
+                "expected {admitted} streams open and {} refused with 429:\n{report}",
+                streams - admitted
+            )));
+        }
+        return Ok(report.to_string());
+    }
     let report = if a.backend_only {
         rt.block_on(sidkit_cli::load::run_backend_only(a.flows))
     } else {

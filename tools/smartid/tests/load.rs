@@ -2,7 +2,8 @@
 //! backend-only mode. Asserts only correctness; prints the latency percentiles, memory per
 //! pending flow and (backend-only mode) CPU per flow: a measurement, never a timing assertion.
 //! `cargo run -p sidkit-cli --release -- load --flows 500 [--backend-only]` gives optimised
-//! figures. One test, so that the two runs never hold their connections at the same time.
+//! figures. One test, so that the runs never hold their connections at the same time. Last, a
+//! small run of the QR stream mode (`smartid load --qr-streams N`).
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_flows_in_both_modes() {
@@ -27,4 +28,22 @@ async fn concurrent_flows_in_both_modes() {
         assert!(cpu.simulator > std::time::Duration::ZERO, "{cpu:?}");
         assert!(cpu.backend + cpu.simulator <= cpu.process, "{cpu:?}");
     }
+
+    // QR event streams: 24 asked of an instance that admits 16; the rest are refused with 429
+    // and Retry-After; every open stream gets its links, and the streams' status checks reach
+    // Smart-ID (the window outlasts one 10 s long poll: each stream's first check, started as
+    // it opened, ends inside the window and the next one starts; at least half must be seen
+    // so that a late answer at the window's edge does not count as a failure).
+    let report = sidkit_cli::load::run_qr_streams(24, 16, std::time::Duration::from_secs(11))
+        .await
+        .expect("qr stream run");
+    println!("{report}");
+    assert_eq!(
+        (report.opened, report.refused, report.other),
+        (16, 8, 0),
+        "{report}"
+    );
+    assert!(report.events >= 16 * 8, "{report}");
+    assert!(report.upstream_calls >= 8, "{report}");
+    assert!(report.starts > 0);
 }

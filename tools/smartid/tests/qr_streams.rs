@@ -202,3 +202,32 @@ async fn qr_links_tick_every_second_while_status_calls_are_slow() {
     assert!(!body.contains("event: finished") && !body.contains("event: problem"));
     sim.clear_faults();
 }
+
+/// An open QR stream costs Smart-ID one status call per long poll
+/// (`BackendConfig::qr_stream_long_poll`, 10 s by default), not one a second: over 4.5 s a
+/// stream sends a link every second and its flow gets one `GET session` (it got three when
+/// the stream's status check long-polled for 1 s). The flow still ends the stream at once
+/// when the session ends: the long poll answers then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_qr_stream_costs_one_upstream_call_per_long_poll() {
+    let (server, sim) = server(16).await;
+    let base = server.base_url();
+    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
+    let (q, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    let before = sim.total_status_requests();
+    let mut r = http()
+        .get(format!("{base}flows/{}/qr", q.flow_handle().unwrap()))
+        .header(FLOW_KEY_HEADER, q.flow_key().expose())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (events, ended) = read_events(&mut r, Duration::from_millis(4500)).await;
+    let upstream = sim.total_status_requests() - before;
+    println!("{events} events, {upstream} upstream status calls in 4.5 s of one QR stream");
+    assert!(!ended && events >= 4, "{events} events");
+    assert_eq!(upstream, 1, "one long poll in 4.5 s");
+}
