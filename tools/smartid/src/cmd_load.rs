@@ -28,6 +28,11 @@ pub struct LoadArgs {
     /// The instance's cap on open QR streams in a --qr-streams run.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     qr_stream_cap: usize,
+    /// Instead of App2App flows: start this many App2App flows (1 to 20000) and leave them
+    /// pending, after as many Smart-ID sessions made on the simulator directly, and report the
+    /// memory per pending flow and the simulator's share of it.
+    #[arg(long, value_name = "N")]
+    pending: Option<usize>,
     /// Seconds a --qr-streams run measures with the streams open (1 to 300; a few long polls
     /// of the backend, 10 s each by default, for a steady figure).
     #[arg(long, default_value_t = 30, value_name = "S")]
@@ -44,6 +49,17 @@ pub fn load(a: LoadArgs) -> CmdResult {
         .enable_all()
         .build()
         .map_err(fail)?;
+    if let Some(flows) = a.pending {
+        if !(1..=20_000).contains(&flows) || a.backend_only || a.qr_streams.is_some() {
+            return Err(CliError::Input(
+                "--pending must be 1 to 20000 (and without --backend-only or --qr-streams)".into(),
+            ));
+        }
+        let report = rt
+            .block_on(sidkit_cli::load::run_pending(flows))
+            .map_err(fail)?;
+        return Ok(report.to_string());
+    }
     if let Some(streams) = a.qr_streams {
         if !(1..=5000).contains(&streams) || a.backend_only {
             return Err(CliError::Input(

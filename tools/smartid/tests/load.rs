@@ -46,4 +46,15 @@ async fn concurrent_flows_in_both_modes() {
     assert!(report.events >= 16 * 8, "{report}");
     assert!(report.upstream_calls >= 8, "{report}");
     assert!(report.starts > 0);
+
+    // Pending flows on a fresh backend, after as many sessions made on the simulator directly.
+    let report = sidkit_cli::load::run_pending(300)
+        .await
+        .expect("pending run");
+    println!("{report}");
+    assert!(report.store_bytes_per_pending_flow > 0, "{report}");
+    if cfg!(target_os = "linux") {
+        assert!(report.rss_per_pending_flow.is_some(), "{report}");
+        assert!(report.rss_per_simulator_session.is_some(), "{report}");
+    }
 }
