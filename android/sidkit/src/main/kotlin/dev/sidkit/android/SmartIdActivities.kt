@@ -150,8 +150,16 @@ class SmartIdLoginViewModel(app: Application, private val saved: SavedStateHandl
         }
     }
 
+    /**
+     * The activity was recreated (process death) without a return in its intent: the flow was
+     * restored in [init] from the saved flow id, or, if the process died before the id was
+     * saved, from the store; with neither there is nothing left to wait for.
+     */
     internal fun resumeAfterRecreation() {
-        if (coordinator == null) deliver(noProvider())
+        val c = coordinator ?: return deliver(noProvider())
+        if (c.currentFlowId == null && !restoreAndAwait()) {
+            deliver(SmartIdResult.Error(SmartIdException.Internal("the pending flow was lost", code = "flow_snapshot")))
+        }
     }
 
     internal fun takeReturn(url: String) {
