@@ -1,4 +1,5 @@
-// sidkit Android: the library module (AAR `dev.sidkit:sidkit-android`) and a sample app.
+// sidkit Android: the library module (AAR `dev.sidkit:sidkit-android`), its OkHttp transport
+// (AAR `dev.sidkit:sidkit-okhttp`) and a sample app.
 // Build from this directory: `gradle :sidkit:assembleRelease` (see docs/integration-android.md).
 pluginManagement {
     repositories {
@@ -18,4 +19,5 @@ dependencyResolutionManagement {
 
 rootProject.name = "sidkit-android"
 include(":sidkit")
+include(":sidkit-okhttp")
 include(":sample")

@@ -8,6 +8,7 @@ plugins {
 }
 
 val callbackHost: String = providers.gradleProperty("sidkit.sample.callbackHost").getOrElse("rp.example.com")
+val returnPath = "/smart-id/return"
 val backendUrl: String = providers.gradleProperty("sidkit.sample.backendUrl").getOrElse("http://10.0.2.2:8090")
 /** Extra allowed device-link base, e.g. the simulator's (empty: only Smart-ID DEMO). */
 val extraLinkBase: String = providers.gradleProperty("sidkit.sample.extraDeviceLinkBase").getOrElse("")
@@ -22,8 +23,11 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
-        manifestPlaceholders["callbackHost"] = callbackHost
-        buildConfigField("String", "CALLBACK_BASE", "\"https://$callbackHost/smart-id/return\"")
+        // The library's SmartIdRedirectActivity takes the App Link https://<host><path>; the
+        // client's callback base is the same URL.
+        manifestPlaceholders["sidkitReturnHost"] = callbackHost
+        manifestPlaceholders["sidkitReturnPath"] = returnPath
+        buildConfigField("String", "CALLBACK_BASE", "\"https://$callbackHost$returnPath\"")
         buildConfigField("String", "BACKEND_URL", "\"$backendUrl\"")
         buildConfigField("String", "EXTRA_DEVICE_LINK_BASE", "\"$extraLinkBase\"")
     }
@@ -54,9 +58,21 @@ kotlin {
     }
 }
 
+// The Robolectric test of LoginActivity (src/test) runs the library's activities against the
+// fake backend of :sidkit's tests, on the host build of libsidkit, like :sidkit's unit tests.
+android.sourceSets.getByName("test").java.srcDir("../sidkit/src/test/kotlin/dev/sidkit/tests")
+android.testOptions.unitTests.isIncludeAndroidResources = true
+tasks.withType<Test>().configureEach {
+    dependsOn(":sidkit:generateSidkitBindings")
+    systemProperty("jna.library.path", rootDir.parentFile.resolve("target/debug").path)
+    systemProperty("robolectric.logging.enabled", "false")
+}
+
 dependencies {
     implementation(project(":sidkit"))
-    implementation("androidx.activity:activity-ktx:1.9.3")
-    implementation("androidx.lifecycle:lifecycle-viewmodel-ktx:2.8.7")
-    implementation("androidx.lifecycle:lifecycle-runtime-ktx:2.8.7")
+    implementation("androidx.activity:activity:1.9.3")
+
+    testImplementation("junit:junit:4.13.2")
+    testImplementation("org.robolectric:robolectric:4.17")
+    testImplementation("net.java.dev.jna:jna:5.17.0@jar")
 }

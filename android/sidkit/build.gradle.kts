@@ -182,6 +182,12 @@ dependencies {
     // The generated bindings call libsidkit through JNA; the AAR carries JNA's Android natives.
     api("net.java.dev.jna:jna:5.17.0@aar")
     api("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
+    // SmartIdLogin (ActivityResultContract), the library's activities (ComponentActivity) and
+    // their ViewModel / SavedStateHandle. tests/android/run.sh installs the same versions.
+    api("androidx.activity:activity:1.9.3")
+    implementation("androidx.lifecycle:lifecycle-runtime:2.8.7")
+    implementation("androidx.lifecycle:lifecycle-viewmodel:2.8.7")
+    implementation("androidx.lifecycle:lifecycle-viewmodel-savedstate:2.8.7")
 
     // Unit tests (src/test/kotlin), as tests/android/pom.xml runs them. Robolectric brings
     // androidx.test:monitor; the JNA jar carries the desktop natives the AAR lacks.

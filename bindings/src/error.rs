@@ -64,13 +64,12 @@ pub enum FlowErrorKind {
     ContractVersion,
 }
 
-/// Everything that can go wrong. Each variant says whether repeating the same call may
-/// succeed ([`SidkitError::is_retryable`]) and has a stable [`code`](SidkitError::code).
+/// Everything that can go wrong: the one error type of this library. Each variant says
+/// whether repeating the same call may succeed (`isRetryable`) and has a stable `code`.
 ///
-/// The app's transport throws [`SidkitError::Transport`] for network failures and
-/// [`SidkitError::Backend`] for error responses of its backend (see
-/// `backendErrorFromJson` with the `json` feature); anything else it throws arrives as
-/// [`SidkitError::Unexpected`].
+/// The app's transport throws the `Transport` variant for network failures and the `Backend`
+/// variant for error responses of its backend (see `backendErrorFromJson` with the `json`
+/// feature); anything else it throws arrives as the `Unexpected` variant.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum SidkitError {
     /// An argument or configuration value is invalid.
@@ -125,7 +124,7 @@ pub enum SidkitError {
         /// Whether repeating the call may succeed.
         retryable: bool,
     },
-    /// The app's transport threw something that is not a `SidkitError`.
+    /// The app's transport threw something that is not this error type.
     #[error("unexpected error from the app's transport: {reason}")]
     Unexpected {
         /// The foreign exception's text.

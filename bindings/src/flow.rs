@@ -30,7 +30,7 @@ pub(crate) fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// The code of a core error as [`SidkitError::code`] reports it.
+/// The code of a core error as the error's `code` reports it.
 fn ffi_code(e: &AppError) -> String {
     match e {
         AppError::Flow(FlowFailure::Transport { .. }) => "transport".to_owned(),

@@ -1,7 +1,7 @@
 //! JSON encoding of the app ↔ backend contract, for transports that speak HTTP + JSON.
 //!
 //! Encoders never fail. Decoders check everything the contract requires and fail with
-//! `SidkitError.Flow(kind = BadResponse)`. The JSON itself is read and written by the small
+//! the `Flow` error with kind `BadResponse`. The JSON itself is read and written by the small
 //! hand-written codec of `json_codec.rs` (not serde: see there why, and how it is kept equal to
 //! the backend's serde encoding).
 
@@ -78,8 +78,8 @@ pub fn poll_flow_response_from_json(json: String) -> Result<PollFlowResponse, Si
 
 /// The error to throw from a transport for an error response of the backend: the contract's
 /// RFC 9457 problem body (`application/problem+json`: `{"type", "title", "status", "detail",
-/// "code", "retryable"}`; a legacy `message` is read as `detail`) becomes `SidkitError.Backend`. A body that is not
-/// a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
+/// "code", "retryable"}`; a legacy `message` is read as `detail`) becomes the `Backend` variant of
+/// this library's error type. A body that is not a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
 /// 502, 503 and 504.
 #[uniffi::export]
 pub fn backend_error_from_json(http_status: u16, json: String) -> SidkitError {

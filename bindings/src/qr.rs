@@ -5,7 +5,7 @@
 //! crate). An App2App-only app can build without it (`--no-default-features --features json`):
 //! the types and functions stay, so the FFI surface, the generated Kotlin and Swift and the
 //! wrappers are the same for both builds, but `qrCode` / `qrSvg` / `SidkitFlow.qrCode` then fail
-//! with `SidkitError.Flow(kind = InvalidState)` saying that QR support is not built in.
+//! with the `Flow` error of kind `InvalidState` saying that QR support is not built in.
 
 #[cfg(feature = "qr")]
 use sidkit_proto::qr::{self as core_qr, QrErrorCorrection as CoreEc};

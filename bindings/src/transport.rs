@@ -15,10 +15,10 @@ use crate::types::{
 /// `pollFlowResponseFromJson`, `backendErrorFromJson`) do the encoding.
 ///
 /// Contract for implementations:
-/// * Throw `SidkitError.Transport(reason, retryable)` when the backend could not be reached
-///   (`retryable = true` for timeouts and connectivity problems), and `SidkitError.Backend`
-///   for an error response (use `backendErrorFromJson`). Anything else thrown arrives as
-///   `SidkitError.Unexpected` and ends the operation.
+/// * Throw the `Transport(reason, retryable)` variant of this library's error type when the
+///   backend could not be reached (`retryable = true` for timeouts and connectivity problems),
+///   and the `Backend` variant for an error response (use `backendErrorFromJson`). Anything
+///   else thrown arrives as the `Unexpected` variant and ends the operation.
 /// * The calls must be cancellable: when the app cancels the flow (or the caller's coroutine
 ///   / task is cancelled) the SDK stops waiting for the call.
 /// * Do not retry `complete_flow` with a different URL; the same request may be repeated (the
@@ -75,7 +75,7 @@ pub fn contract_version() -> u32 {
 }
 
 /// Checks the `Sidkit-Contract` header of a backend response (`None` when it is missing):
-/// `SidkitError.Flow(kind = ContractVersion)` unless it names the major version this library
+/// the `Flow` error of kind `ContractVersion` unless it names the major version this library
 /// speaks. A transport calls it on every response, error responses included, before it reads
 /// the body.
 #[uniffi::export]

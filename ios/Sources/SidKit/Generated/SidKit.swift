@@ -615,10 +615,10 @@ fileprivate struct FfiConverterString: FfiConverter {
  * `pollFlowResponseFromJson`, `backendErrorFromJson`) do the encoding.
  *
  * Contract for implementations:
- * * Throw `SidkitError.Transport(reason, retryable)` when the backend could not be reached
- * (`retryable = true` for timeouts and connectivity problems), and `SidkitError.Backend`
- * for an error response (use `backendErrorFromJson`). Anything else thrown arrives as
- * `SidkitError.Unexpected` and ends the operation.
+ * * Throw the `Transport(reason, retryable)` variant of this library's error type when the
+ * backend could not be reached (`retryable = true` for timeouts and connectivity problems),
+ * and the `Backend` variant for an error response (use `backendErrorFromJson`). Anything
+ * else thrown arrives as the `Unexpected` variant and ends the operation.
  * * The calls must be cancellable: when the app cancels the flow (or the caller's coroutine
  * / task is cancelled) the SDK stops waiting for the call.
  * * Do not retry `complete_flow` with a different URL; the same request may be repeated (the
@@ -667,10 +667,10 @@ public protocol BackendTransport: AnyObject, Sendable {
  * `pollFlowResponseFromJson`, `backendErrorFromJson`) do the encoding.
  *
  * Contract for implementations:
- * * Throw `SidkitError.Transport(reason, retryable)` when the backend could not be reached
- * (`retryable = true` for timeouts and connectivity problems), and `SidkitError.Backend`
- * for an error response (use `backendErrorFromJson`). Anything else thrown arrives as
- * `SidkitError.Unexpected` and ends the operation.
+ * * Throw the `Transport(reason, retryable)` variant of this library's error type when the
+ * backend could not be reached (`retryable = true` for timeouts and connectivity problems),
+ * and the `Backend` variant for an error response (use `backendErrorFromJson`). Anything
+ * else thrown arrives as the `Unexpected` variant and ends the operation.
  * * The calls must be cancellable: when the app cancels the flow (or the caller's coroutine
  * / task is cancelled) the SDK stops waiting for the call.
  * * Do not retry `complete_flow` with a different URL; the same request may be repeated (the
@@ -4419,13 +4419,12 @@ public func FfiConverterTypeSessionType_lower(_ value: SessionType) -> RustBuffe
 
 
 /**
- * Everything that can go wrong. Each variant says whether repeating the same call may
- * succeed ([`SidkitError::is_retryable`]) and has a stable [`code`](SidkitError::code).
+ * Everything that can go wrong: the one error type of this library. Each variant says
+ * whether repeating the same call may succeed (`isRetryable`) and has a stable `code`.
  *
- * The app's transport throws [`SidkitError::Transport`] for network failures and
- * [`SidkitError::Backend`] for error responses of its backend (see
- * `backendErrorFromJson` with the `json` feature); anything else it throws arrives as
- * [`SidkitError::Unexpected`].
+ * The app's transport throws the `Transport` variant for network failures and the `Backend`
+ * variant for error responses of its backend (see `backendErrorFromJson` with the `json`
+ * feature); anything else it throws arrives as the `Unexpected` variant.
  */
 public 
 enum SidkitError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -4505,7 +4504,7 @@ enum SidkitError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */retryable: Bool
     )
     /**
-     * The app's transport threw something that is not a `SidkitError`.
+     * The app's transport threw something that is not this error type.
      */
     case Unexpected(
         /**
@@ -5099,8 +5098,8 @@ public func sidkitVersion() -> String  {
 /**
  * The error to throw from a transport for an error response of the backend: the contract's
  * RFC 9457 problem body (`application/problem+json`: `{"type", "title", "status", "detail",
- * "code", "retryable"}`; a legacy `message` is read as `detail`) becomes `SidkitError.Backend`. A body that is not
- * a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
+ * "code", "retryable"}`; a legacy `message` is read as `detail`) becomes the `Backend` variant of
+ * this library's error type. A body that is not a contract error still gives a `Backend` error, coded `http_<status>`, retryable for 429,
  * 502, 503 and 504.
  */
 public func backendErrorFromJson(httpStatus: UInt16, json: String) -> SidkitError  {
@@ -5196,7 +5195,7 @@ public func qrSvg(deviceLink: String, errorCorrection: QrErrorCorrection, module
 }
 /**
  * Checks the `Sidkit-Contract` header of a backend response (`None` when it is missing):
- * `SidkitError.Flow(kind = ContractVersion)` unless it names the major version this library
+ * the `Flow` error of kind `ContractVersion` unless it names the major version this library
  * speaks. A transport calls it on every response, error responses included, before it reads
  * the body.
  */
@@ -5246,7 +5245,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_func_sidkit_version() != 836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_func_backend_error_from_json() != 18272) {
+    if (uniffi_sidkit_checksum_func_backend_error_from_json() != 25835) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_func_complete_flow_request_to_json() != 38932) {
@@ -5270,7 +5269,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_sidkit_checksum_func_qr_svg() != 5924) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_sidkit_checksum_func_check_contract_version() != 12671) {
+    if (uniffi_sidkit_checksum_func_check_contract_version() != 12716) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_sidkit_checksum_func_contract_version() != 17416) {

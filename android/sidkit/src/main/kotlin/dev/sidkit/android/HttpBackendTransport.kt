@@ -32,6 +32,8 @@ import javax.net.ssl.SSLHandshakeException
 import javax.net.ssl.SSLPeerUnverifiedException
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * The default [BackendTransport]: the sidkit app ↔ backend contract (`docs/mobile-flow.md`)
@@ -68,8 +70,8 @@ import kotlin.coroutines.resumeWithException
  * @param headerProvider headers computed per request (e.g. a fresh `Authorization` bearer token);
  *   they override [headers] with the same name. It is called in the calling coroutine, before
  *   the request; an exception it throws arrives in the SDK as `SidkitException.Unexpected`.
- * @param connectTimeoutMs connect timeout in milliseconds.
- * @param readTimeoutMs read timeout in milliseconds.
+ * @param connectTimeout connect timeout.
+ * @param readTimeout read timeout (per read, not for the whole call).
  * @param sslSocketFactory for `https` base URLs: a socket factory with the app's own trust
  *   (e.g. an `SSLContext` whose `TrustManager` pins the backend's keys). `null`: the platform's.
  * @param hostnameVerifier for `https` base URLs: a replacement hostname verifier (rarely needed).
@@ -79,8 +81,8 @@ class HttpBackendTransport(
     baseUrl: String,
     private val headers: Map<String, String> = emptyMap(),
     private val headerProvider: (suspend () -> Map<String, String>)? = null,
-    private val connectTimeoutMs: Int = 10_000,
-    private val readTimeoutMs: Int = 30_000,
+    private val connectTimeout: Duration = 10.seconds,
+    private val readTimeout: Duration = 30.seconds,
     private val sslSocketFactory: javax.net.ssl.SSLSocketFactory? = null,
     private val hostnameVerifier: HostnameVerifier? = null,
     private val dispatcher: CoroutineDispatcher = Dispatchers.IO,
@@ -93,7 +95,7 @@ class HttpBackendTransport(
         require(this.baseUrl.startsWith("https://") || this.baseUrl.startsWith("http://")) {
             "baseUrl must be an http(s) URL"
         }
-        require(connectTimeoutMs > 0 && readTimeoutMs > 0) { "timeouts must be positive" }
+        require(connectTimeout.isPositive() && readTimeout.isPositive() && connectTimeout.inWholeMilliseconds <= Int.MAX_VALUE && readTimeout.inWholeMilliseconds <= Int.MAX_VALUE) { "timeouts must be positive" }
     }
 
     /** `POST /flows` with the `Idempotency-Key` header; expects `201` (or `200` for a repeat). */
@@ -134,8 +136,8 @@ class HttpBackendTransport(
             throw transportError(e)
         }
         conn.requestMethod = method
-        conn.connectTimeout = connectTimeoutMs
-        conn.readTimeout = readTimeoutMs
+        conn.connectTimeout = connectTimeout.inWholeMilliseconds.coerceAtLeast(1).toInt()
+        conn.readTimeout = readTimeout.inWholeMilliseconds.coerceAtLeast(1).toInt()
         conn.instanceFollowRedirects = false
         conn.useCaches = false
         conn.setRequestProperty("Accept", "application/json, application/problem+json")

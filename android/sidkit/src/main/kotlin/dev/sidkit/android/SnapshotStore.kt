@@ -10,7 +10,7 @@ import java.util.concurrent.ExecutorService
 import java.util.concurrent.Executors
 
 /**
- * Where a [SidkitController] keeps the snapshot of its pending flow, so that the flow survives
+ * Where a [SmartIdFlowCoordinator] keeps the snapshot of its pending flow, so that the flow survives
  * process death and an App Link return that starts a fresh activity (task cleared, or the
  * activity not recreated from saved state).
  *
@@ -34,8 +34,9 @@ interface SnapshotStore {
  * The default [SnapshotStore]: one app-private file per store in
  * [Context.getNoBackupFilesDir] (`no_backup/dev.sidkit/<name>.json` in the app's data
  * directory), which Android never puts into Auto Backup or device-to-device transfer. The
- * library manifest also excludes that folder (and the `SharedPreferences` file older versions
- * used) through `android:fullBackupContent` and `android:dataExtractionRules`; see
+ * library manifest also excludes that folder (and, harmlessly, the `SharedPreferences` file
+ * `dev.sidkit.flows` that versions before 0.1 used, so that a stale copy on an upgraded device
+ * is never backed up) through `android:fullBackupContent` and `android:dataExtractionRules`; see
  * `docs/integration-android.md` for apps that have their own backup rules.
  *
  * Writes are atomic (a temporary file in the same folder, synced, then renamed over the old
@@ -45,13 +46,9 @@ interface SnapshotStore {
  * one small file, fine in `onCreate`. `save(null)` deletes the file. I/O errors are logged
  * (without the snapshot) and otherwise ignored: the flow goes on, it just cannot be restored.
  *
- * A new store also deletes the `SharedPreferences` file `dev.sidkit.flows` that earlier
- * versions of this library wrote, if it is there (its contents are never read: a snapshot of
- * format version 1 cannot be restored any more).
- *
  * @param context any context; only its application context is kept.
  * @param name the file's name without extension: letters, digits, `_` and `-` (use one per
- *   controller if the app runs several at the same time).
+ *   coordinator if the app runs several at the same time).
  */
 class NoBackupSnapshotStore(
     context: Context,
@@ -67,10 +64,6 @@ class NoBackupSnapshotStore(
     val file: File = File(File(appContext.noBackupFilesDir, DIRECTORY), "$name.json")
 
     private val temporary: File = File(file.parentFile, "$name.json.tmp")
-
-    init {
-        io.execute { removeLegacyPreferences(appContext) }
-    }
 
     override fun load(): String? =
         await(null) {
@@ -137,13 +130,6 @@ class NoBackupSnapshotStore(
         /** The folder inside [Context.getNoBackupFilesDir] that holds the stores' files. */
         const val DIRECTORY: String = "dev.sidkit"
 
-        /**
-         * The `SharedPreferences` file earlier versions of this library kept the snapshot in
-         * (`SharedPreferencesSnapshotStore`); a new store deletes it unread, and the library's
-         * backup rules exclude it.
-         */
-        const val LEGACY_PREFERENCES: String = "dev.sidkit.flows"
-
         private const val TAG = "sidkit"
         private val NAME = Regex("[A-Za-z0-9_-]{1,64}")
 
@@ -152,16 +138,5 @@ class NoBackupSnapshotStore(
             Thread(r, "sidkit-snapshot-store").apply { isDaemon = true }
         }
 
-        private fun removeLegacyPreferences(context: Context) {
-            try {
-                // Checked first: deleteSharedPreferences creates the shared_prefs folder.
-                val prefs = File(File(context.dataDir, "shared_prefs"), "$LEGACY_PREFERENCES.xml")
-                if (prefs.exists() || File(prefs.path + ".bak").exists()) {
-                    context.deleteSharedPreferences(LEGACY_PREFERENCES)
-                }
-            } catch (e: RuntimeException) {
-                Log.w(TAG, "could not delete the old snapshot preferences (${e.javaClass.simpleName})")
-            }
-        }
     }
 }

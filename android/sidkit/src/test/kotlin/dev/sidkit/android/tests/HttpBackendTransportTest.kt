@@ -47,6 +47,8 @@ import java.util.concurrent.CopyOnWriteArrayList
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
+import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
 
 /** What the test server saw of one request. */
 data class Seen(val method: String, val path: String, val headers: Map<String, String>, val body: String)
@@ -135,7 +137,7 @@ class HttpBackendTransportTest {
         dispatcher: kotlinx.coroutines.CoroutineDispatcher = Dispatchers.IO,
     ) = HttpBackendTransport(
         baseUrl, headers = headers, headerProvider = { mapOf("X-Request-Attempt" to "1") },
-        connectTimeoutMs = 2_000, readTimeoutMs = readTimeoutMs, dispatcher = dispatcher,
+        connectTimeout = 2.seconds, readTimeout = readTimeoutMs.milliseconds, dispatcher = dispatcher,
     )
 
     private val startRequest =
@@ -279,7 +281,7 @@ class HttpBackendTransportTest {
     fun unreachableBackendAndTimeoutsAreRetryableTransportErrors() {
         runBlocking {
             val closedPort = ServerSocket(0, 1, InetAddress.getLoopbackAddress()).use { it.localPort }
-            val refused = HttpBackendTransport("http://127.0.0.1:$closedPort", connectTimeoutMs = 2_000)
+            val refused = HttpBackendTransport("http://127.0.0.1:$closedPort", connectTimeout = 2_000.milliseconds)
             try {
                 refused.startFlow(startRequest)
                 fail("expected SidkitException.Transport")

@@ -31,13 +31,16 @@ class ProjectFilesTest {
     private fun text(path: String): String = File(root, path).readText()
 
     @Test
-    fun sampleManifestDeclaresAVerifiedHttpsAppLinkOnASingleTaskActivity() {
-        val manifest = xml("android/sample/src/main/AndroidManifest.xml")
-        assertTrue(manifest.children("uses-permission").any { it.a("name") == "android.permission.INTERNET" })
-        val activity = manifest.children("activity").single { it.a("name") == ".LoginActivity" }
-        assertEquals("true", activity.a("exported"))
-        assertEquals("singleTask", activity.a("launchMode"))
-        val appLink = activity.children("intent-filter").single { it.a("autoVerify") == "true" }
+    fun theLibraryManifestDeclaresTheRedirectActivityWithAVerifiedAppLinkFromPlaceholders() {
+        val manifest = xml("android/sidkit/src/main/AndroidManifest.xml")
+        val activities = manifest.children("activity")
+        val manager = activities.single { it.a("name") == "dev.sidkit.android.SmartIdManagementActivity" }
+        assertEquals("false", manager.a("exported"))
+        assertTrue("the management activity takes no link", manager.children("intent-filter").isEmpty())
+        val redirect = activities.single { it.a("name") == "dev.sidkit.android.SmartIdRedirectActivity" }
+        assertEquals("true", redirect.a("exported"))
+        val appLink = redirect.children("intent-filter").single()
+        assertEquals("true", appLink.a("autoVerify"))
         assertEquals(listOf("android.intent.action.VIEW"), appLink.children("action").map { it.a("name") })
         assertEquals(
             setOf("android.intent.category.DEFAULT", "android.intent.category.BROWSABLE"),
@@ -45,12 +48,68 @@ class ProjectFilesTest {
         )
         val data = appLink.children("data")
         assertEquals(listOf("https"), data.mapNotNull { it.a("scheme").ifEmpty { null } })
-        assertEquals(listOf("\${callbackHost}"), data.mapNotNull { it.a("host").ifEmpty { null } })
-        assertEquals(listOf("/smart-id/return"), data.mapNotNull { it.a("path").ifEmpty { null } })
-        // The callback base the app configures is the same host and path.
+        assertEquals(listOf("\${sidkitReturnHost}"), data.mapNotNull { it.a("host").ifEmpty { null } })
+        assertEquals(listOf("\${sidkitReturnPath}"), data.mapNotNull { it.a("path").ifEmpty { null } })
+    }
+
+    @Test
+    fun theSampleHasNoAppLinkFilterNoSingleTaskAndSetsThePlaceholders() {
+        val manifest = xml("android/sample/src/main/AndroidManifest.xml")
+        assertTrue(manifest.children("uses-permission").any { it.a("name") == "android.permission.INTERNET" })
+        val activity = manifest.children("activity").single { it.a("name") == ".LoginActivity" }
+        assertEquals("true", activity.a("exported"))
+        assertEquals("", activity.a("launchMode"))
+        assertTrue("the library takes the App Link", activity.children("intent-filter").none { it.a("autoVerify") == "true" })
+        assertTrue(activity.children("data").isEmpty())
+        // The callback base the app configures is the placeholders' host and path.
         val gradle = text("android/sample/build.gradle.kts")
-        assertTrue(gradle.contains("\"\\\"https://\$callbackHost/smart-id/return\\\"\""))
-        assertTrue(gradle.contains("manifestPlaceholders[\"callbackHost\"] = callbackHost"))
+        assertTrue(gradle.contains("manifestPlaceholders[\"sidkitReturnHost\"] = callbackHost"))
+        assertTrue(gradle.contains("manifestPlaceholders[\"sidkitReturnPath\"] = returnPath"))
+        assertTrue(gradle.contains("val returnPath = \"/smart-id/return\""))
+        assertTrue(gradle.contains("\"\\\"https://\$callbackHost\$returnPath\\\"\""))
+        // No lifecycle forwarding in the sample's activity.
+        val login = text("android/sample/src/main/kotlin/dev/sidkit/sample/LoginActivity.kt")
+        for (forwarded in listOf("onNewIntent", "onResume", "onSaveInstanceState", "handle(", "restorePendingFlow")) {
+            assertTrue(forwarded, !login.contains(forwarded))
+        }
+        assertTrue(login.contains("registerForActivityResult(SmartIdLogin())"))
+    }
+
+    @Test
+    fun theOkHttpModuleIsASmallPublishedLibrary() {
+        val g = text("android/sidkit-okhttp/build.gradle.kts")
+        val pom = xml("tests/android/pom.xml")
+        val okhttp = pom.children("properties").single().children("okhttp.version").single().textContent.trim()
+        for (needle in listOf(
+            "id(\"com.android.library\")",
+            "`maven-publish`",
+            "namespace = \"dev.sidkit.okhttp\"",
+            "api(project(\":sidkit\"))",
+            "api(\"com.squareup.okhttp3:okhttp:$okhttp\")",
+            "testImplementation(\"com.squareup.okhttp3:mockwebserver:$okhttp\")",
+            "groupId = \"dev.sidkit\"",
+            "artifactId = \"sidkit-okhttp\"",
+            "sign(publishing.publications[\"release\"])",
+        )) {
+            assertTrue(needle, g.contains(needle))
+        }
+        assertTrue(text("android/settings.gradle.kts").contains("include(\":sidkit-okhttp\")"))
+        assertTrue(File(root, "android/sidkit-okhttp/src/main/AndroidManifest.xml").isFile)
+    }
+
+    @Test
+    fun theAndroidXVersionsOfGradleAreTheOnesTheMavenRunInstalls() {
+        val run = text("tests/android/run.sh")
+        val lib = text("android/sidkit/build.gradle.kts")
+        val sample = text("android/sample/build.gradle.kts")
+        fun installed(artifact: String): String =
+            Regex("""androidx\.[a-z.]+:$artifact:([0-9.]+):""").find(run)?.groupValues?.get(1) ?: error("$artifact is not installed")
+        assertTrue(lib.contains("api(\"androidx.activity:activity:${installed("activity")}\")"))
+        assertTrue(sample.contains("implementation(\"androidx.activity:activity:${installed("activity")}\")"))
+        val lifecycle = installed("lifecycle-runtime-android")
+        for (a in listOf("lifecycle-runtime", "lifecycle-viewmodel", "lifecycle-viewmodel-savedstate")) {
+            assertTrue(a, lib.contains("implementation(\"androidx.lifecycle:$a:$lifecycle\")"))
+        }
     }
 
     @Test

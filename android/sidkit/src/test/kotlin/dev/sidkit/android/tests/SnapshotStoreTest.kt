@@ -48,7 +48,7 @@ fun ByteArray.holds(s: String): Boolean {
  * manifest's backup and extraction rules exclude the store (and those old preferences) from
  * backup and device transfer, and the guide gives apps with their own rules the same lines.
  * (That the controller's default store is this one and that nothing else, the Bundle included,
- * gets the snapshot is SidkitControllerTest's `theDefaultStoreKeepsTheSnapshotInNoBackupFilesDirOnly`:
+ * gets the snapshot is SmartIdFlowCoordinatorTest's `theDefaultStoreKeepsTheSnapshotInNoBackupFilesDirOnly`:
  * the FFI's callbacks work in one Robolectric sandbox, so the tests that run flows stay in one
  * class.)
  */
@@ -107,20 +107,18 @@ class SnapshotStoreTest {
     }
 
     @Test
-    fun theSharedPreferencesOfEarlierVersionsAreDeletedUnread() {
-        val old = ctx.getSharedPreferences(NoBackupSnapshotStore.LEGACY_PREFERENCES, Context.MODE_PRIVATE)
-        assertTrue(old.edit().putString("pending", "{\"v\":1,\"id\":\"old\"}").commit())
-        val file = File(File(ctx.dataDir, "shared_prefs"), "dev.sidkit.flows.xml")
-        assertTrue(file.isFile)
-        val store = NoBackupSnapshotStore(activity)
-        assertNull("nothing is migrated", store.load())
-        assertFalse("the old file is gone", file.exists())
-        assertFalse(File(file.path + ".bak").exists())
-        // Without an old file, nothing is created (deleteSharedPreferences would make the folder).
+    fun noStoreTouchesSharedPreferences() {
+        // The SharedPreferences path of versions before 0.1 is gone: a store neither reads,
+        // writes nor deletes preferences (the backup rules still exclude the old file).
         val prefsDir = File(ctx.dataDir, "shared_prefs")
         prefsDir.listFiles()?.forEach { it.delete() }
         prefsDir.delete()
-        NoBackupSnapshotStore(activity).flush()
+        val store = NoBackupSnapshotStore(activity)
+        store.save("{\"v\":2}")
+        store.flush()
+        assertEquals("{\"v\":2}", store.load())
+        store.save(null)
+        store.flush()
         assertFalse(prefsDir.exists())
     }
 
@@ -155,7 +153,7 @@ class SnapshotStoreTest {
         val stores = listOf(NoBackupSnapshotStore(ctx), NoBackupSnapshotStore(ctx, "another_screen"))
             .map { it.file.relativeTo(ctx.dataDir).path }
         assertEquals("no_backup/dev.sidkit/pending.json", stores[0])
-        val legacy = "${NoBackupSnapshotStore.LEGACY_PREFERENCES}.xml"
+        val legacy = "dev.sidkit.flows.xml" // versions before 0.1; excluded, harmlessly
 
         // Android 6 to 11: android:fullBackupContent.
         val backup = rulesFile(app.getAttributeNS(androidNs, "fullBackupContent"))

@@ -5,14 +5,15 @@ import android.content.ActivityNotFoundException
 import android.content.Context
 import android.content.Intent
 import android.net.Uri
-import android.os.Bundle
-import android.os.Parcel
 import dev.sidkit.android.DeviceLinkLauncher
 import dev.sidkit.android.LaunchResult
 import dev.sidkit.android.NoBackupSnapshotStore
 import dev.sidkit.android.ReturnResult
-import dev.sidkit.android.SidkitController
-import dev.sidkit.android.SidkitState
+import dev.sidkit.android.SmartIdException
+import dev.sidkit.android.SmartIdFlowCoordinator
+import dev.sidkit.android.SmartIdFlowState
+import dev.sidkit.android.SmartIdLanguage
+import dev.sidkit.android.SmartIdRequest
 import dev.sidkit.android.SnapshotStore
 import dev.sidkit.ffi.FailureReason
 import dev.sidkit.ffi.FlowErrorKind
@@ -31,6 +32,7 @@ import dev.sidkit.tests.Ending
 import dev.sidkit.tests.FakeBackend
 import dev.sidkit.tests.FakeTransport
 import dev.sidkit.tests.LIVE_LINK_BASE
+import dev.sidkit.tests.Session
 import dev.sidkit.tests.b64url
 import dev.sidkit.tests.randomBytes
 import kotlinx.coroutines.CoroutineScope
@@ -45,6 +47,7 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
+import kotlin.time.Duration.Companion.milliseconds
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -66,15 +69,25 @@ private const val WAIT_MS = 10_000L
 fun returnIntent(url: String): Intent =
     Intent(Intent.ACTION_VIEW, Uri.parse(url)).addCategory(Intent.CATEGORY_BROWSABLE)
 
-suspend fun SidkitController.awaitLaunched(): SidkitState.AwaitingUser =
-    withTimeout(WAIT_MS) { state.first { it is SidkitState.AwaitingUser && it.launched } } as SidkitState.AwaitingUser
+suspend fun SmartIdFlowCoordinator.awaitLaunched(): SmartIdFlowState.AwaitingReturn =
+    withTimeout(WAIT_MS) { state.first { it is SmartIdFlowState.AwaitingReturn && it.launched } } as SmartIdFlowState.AwaitingReturn
 
-suspend fun SidkitController.awaitState(p: (SidkitState) -> Boolean): SidkitState =
+suspend fun SmartIdFlowCoordinator.awaitState(p: (SmartIdFlowState) -> Boolean): SmartIdFlowState =
     withTimeout(WAIT_MS) { state.first(p) }
+
+/** The backend session of the coordinator's pending flow (found by its device link). */
+fun FakeBackend.sessionOf(c: SmartIdFlowCoordinator): Session {
+    val link = when (val s = c.state.value) {
+        is SmartIdFlowState.AwaitingReturn -> s.deviceLink
+        is SmartIdFlowState.ShowingQr -> s.deviceLink
+        else -> error("no link in ${c.state.value}")
+    }
+    return sessions.values.first { link.contains(it.sessionToken) }
+}
 
 @RunWith(RobolectricTestRunner::class)
 @Config(sdk = [34])
-class SidkitControllerTest {
+class SmartIdFlowCoordinatorTest {
     private lateinit var activity: Activity
     private lateinit var backend: FakeBackend
     private lateinit var client: SidkitClient
@@ -102,15 +115,15 @@ class SidkitControllerTest {
         store: SnapshotStore? = null,
         owner: CoroutineScope = scope,
         launcher: DeviceLinkLauncher = DeviceLinkLauncher(sdkInt = 34),
-    ) = SidkitController(c, owner, launcher, store)
+    ) = SmartIdFlowCoordinator(c, owner, launcher, store)
 
-    private val authRequest = FlowRequest(FlowKind.AUTHENTICATION, Presentation.APP2APP)
+    private val authRequest = SmartIdRequest()
 
     @Test
     fun authenticateOpensTheLinkAndCompletesThroughTheAppLink() {
         runBlocking {
             val c = controller()
-            assertEquals(SidkitState.Idle, c.state.value)
+            assertEquals(SmartIdFlowState.Idle, c.state.value)
             val result = async { c.authenticate(activity) }
             val waiting = c.awaitLaunched()
             val opened = shadowOf(activity).nextStartedActivity
@@ -118,15 +131,14 @@ class SidkitControllerTest {
             assertEquals(waiting.deviceLink, opened.dataString)
             assertTrue(opened.dataString!!.startsWith("$LIVE_LINK_BASE?deviceLinkType=App2App&"))
             assertTrue(opened.flags and Intent.FLAG_ACTIVITY_REQUIRE_NON_BROWSER != 0)
-            assertEquals(LaunchResult.SMART_ID_APP, c.lastLaunch)
             assertNotNull("a pending flow has a snapshot", c.snapshot())
 
             val session = backend.sessions.values.single()
-            assertTrue(c.handleIntent(returnIntent(session.returnUrl())))
+            assertTrue(c.handle(returnIntent(session.returnUrl())))
             val outcome = withTimeout(WAIT_MS) { result.await() } as FlowOutcome.Authenticated
             assertEquals("PNOEE-30303039914", outcome.identity.identifier)
-            val end = c.state.value as SidkitState.Finished
-            assertEquals(waiting.flowId, end.flowId)
+            val end = c.state.value as SmartIdFlowState.Finished
+            assertNotNull(c.currentFlowId)
             assertEquals(outcome, end.outcome)
             assertEquals(1, backend.completeCalls.get())
             assertNull("an ended flow has nothing to resume", c.snapshot())
@@ -137,23 +149,23 @@ class SidkitControllerTest {
     fun signAndCertificateChoicePassTheContextAndReturnSignatures() {
         runBlocking {
             val c = controller()
-            val signing = async { c.sign(activity, signingContext = "doc-17", lang = "est") }
+            val signing = async { c.sign(activity, signingContext = "doc-17", lang = SmartIdLanguage.EST) }
             c.awaitLaunched()
-            val id1 = c.currentFlow!!.id()
-            val s1 = backend.sessionOf(c.currentFlow!!)
+            val id1 = c.currentFlowId
+            val s1 = backend.sessionOf(c)
             assertEquals("sign", s1.sessionType)
             assertEquals("doc-17", s1.request.context)
             assertEquals("est", s1.request.lang)
-            assertTrue(c.handleIntent(returnIntent(s1.returnUrl())))
+            assertTrue(c.handle(returnIntent(s1.returnUrl())))
             val signed = withTimeout(WAIT_MS) { signing.await() } as FlowOutcome.Signed
             assertEquals("doc-17", signed.appData)
 
             val choosing = async { c.chooseCertificateAndSign(activity, "doc-18") }
-            val waiting = c.awaitState { it is SidkitState.AwaitingUser && it.launched && it.flowId != id1 }
-            val s2 = backend.sessionOf(c.currentFlow!!)
+            val waiting = c.awaitState { it is SmartIdFlowState.AwaitingReturn && it.launched && c.currentFlowId != id1 }
+            val s2 = backend.sessionOf(c)
             assertEquals("cert", s2.sessionType)
-            assertTrue((waiting as SidkitState.AwaitingUser).deviceLink.contains("sessionType=cert"))
-            assertTrue(c.handleIntent(returnIntent(s2.returnUrl())))
+            assertTrue((waiting as SmartIdFlowState.AwaitingReturn).deviceLink.contains("sessionType=cert"))
+            assertTrue(c.handle(returnIntent(s2.returnUrl())))
             assertTrue(withTimeout(WAIT_MS) { choosing.await() } is FlowOutcome.Signed)
         }
     }
@@ -163,7 +175,7 @@ class SidkitControllerTest {
         runBlocking {
             val c = controller()
             val unknown = "$CALLBACK_BASE?value=${b64url(randomBytes(32))}&sessionSecretDigest=${b64url(randomBytes(32))}"
-            assertFalse("no flow yet", c.handleIntent(returnIntent(unknown)))
+            assertFalse("no flow yet", c.handle(returnIntent(unknown)))
             val job = async { c.authenticate(activity) }
             val waiting = c.awaitLaunched()
             val good = backend.sessions.values.single().returnUrl()
@@ -178,12 +190,12 @@ class SidkitControllerTest {
                 returnIntent("https://rp.example.com/"),
                 returnIntent(unknown),
             )
-            for (i in foreign) assertFalse("$i", c.handleIntent(i))
-            val r1 = c.handleReturn(returnIntent(good.replace("rp.example.com", "evil.example.com"))) as ReturnResult.Ignored
-            assertEquals(ReturnUrlRejectionKind.FOREIGN_BASE, (r1.error as SidkitException.ReturnUrlRejected).kind)
-            val r2 = c.handleReturn(returnIntent(unknown)) as ReturnResult.Ignored
-            assertEquals(ReturnUrlRejectionKind.UNKNOWN_FLOW, (r2.error as SidkitException.ReturnUrlRejected).kind)
-            assertEquals(ReturnResult.Ignored(null), c.handleReturn(Intent(Intent.ACTION_MAIN)))
+            for (i in foreign) assertFalse("$i", c.handle(i))
+            assertEquals(ReturnResult.Ignored, c.handleReturn(returnIntent(good.replace("rp.example.com", "evil.example.com"))))
+            assertEquals(ReturnResult.Ignored, c.handleReturn(returnIntent(unknown)))
+            assertEquals(ReturnResult.Ignored, c.handleReturn(Intent(Intent.ACTION_MAIN)))
+            assertEquals(ReturnResult.Ignored, c.handleReturn(good.replaceFirst("https://", "http://")))
+            assertFalse(c.handle(unknown))
             assertEquals(waiting, c.state.value)
             assertEquals(0, backend.completeCalls.get())
             job.cancelAndJoin()
@@ -199,15 +211,15 @@ class SidkitControllerTest {
             a.awaitLaunched()
             val jb = async { b.sign(activity, "doc-1") }
             b.awaitLaunched()
-            val sa = backend.sessionOf(a.currentFlow!!)
-            val sb = backend.sessionOf(b.currentFlow!!)
-            assertFalse("b's return is not a's", a.handleIntent(returnIntent(sb.returnUrl())))
-            assertTrue(b.handleIntent(returnIntent(sb.returnUrl())))
+            val sa = backend.sessionOf(a)
+            val sb = backend.sessionOf(b)
+            assertFalse("b's return is not a's", a.handle(returnIntent(sb.returnUrl())))
+            assertTrue(b.handle(returnIntent(sb.returnUrl())))
             assertTrue(withTimeout(WAIT_MS) { jb.await() } is FlowOutcome.Signed)
-            assertTrue("a still waits", a.state.value is SidkitState.AwaitingUser)
+            assertTrue("a still waits", a.state.value is SmartIdFlowState.AwaitingReturn)
             assertEquals(sb.returnUrl(), sb.completedWith)
             assertNull(sa.completedWith)
-            assertTrue(a.handleIntent(returnIntent(sa.returnUrl())))
+            assertTrue(a.handle(returnIntent(sa.returnUrl())))
             assertTrue(withTimeout(WAIT_MS) { ja.await() } is FlowOutcome.Authenticated)
         }
     }
@@ -229,14 +241,16 @@ class SidkitControllerTest {
             // A different URL with the same token: a replay.
             val forged = url.replace(Regex("sessionSecretDigest=[^&]+"), "sessionSecretDigest=" + b64url(randomBytes(32)))
             val r = c.handleReturn(returnIntent(forged)) as ReturnResult.Rejected
-            assertEquals(ReturnUrlRejectionKind.REPLAYED, (r.error as SidkitException.ReturnUrlRejected).kind)
-            assertTrue("a replay does not undo the login", c.state.value is SidkitState.Finished)
-            // handleIntent takes it (this flow's token) and reports the rejection.
+            assertTrue(r.error is SmartIdException.ReturnRejected)
+            assertEquals("return_url_replayed", r.error.code)
+            assertEquals(ReturnUrlRejectionKind.REPLAYED, (r.error.cause as SidkitException.ReturnUrlRejected).kind)
+            assertTrue("a replay does not undo the login", c.state.value is SmartIdFlowState.Finished)
+            // handle takes it (this flow's token) and reports the rejection.
             val error = async(start = CoroutineStart.UNDISPATCHED) { c.returnErrors.first() }
-            assertTrue(c.handleIntent(returnIntent(forged)))
-            assertEquals("return_url_replayed", withTimeout(WAIT_MS) { error.await() }.code())
+            assertTrue(c.handle(returnIntent(forged)))
+            assertEquals("return_url_replayed", withTimeout(WAIT_MS) { error.await() }.code)
             assertEquals(1, backend.completeCalls.get())
-            assertTrue(c.state.value is SidkitState.Finished)
+            assertTrue(c.state.value is SmartIdFlowState.Finished)
         }
     }
 
@@ -250,9 +264,11 @@ class SidkitControllerTest {
             backend.failCompletes = 1
             val r = c.handleReturn(returnIntent(url)) as ReturnResult.Rejected
             val err = r.error
-            assertTrue(err is SidkitException.Transport && err.isRetryable())
-            val st = c.state.value as SidkitState.AwaitingUser
-            assertEquals(err, st.error)
+            assertTrue(err is SmartIdException.Network && err.isRetryable)
+            assertEquals("transport", err.code)
+            assertTrue(err.cause is SidkitException.Transport)
+            val st = c.state.value as SmartIdFlowState.AwaitingReturn
+            assertTrue("a retryable failure keeps the flow waiting", st.launched)
             assertTrue(c.handleReturn(returnIntent(url)) is ReturnResult.Completed)
             assertTrue(withTimeout(WAIT_MS) { job.await() } is FlowOutcome.Authenticated)
         }
@@ -262,41 +278,36 @@ class SidkitControllerTest {
     fun processDeathRestoreFromTheDefaultStoreCompletesInANewClient() {
         runBlocking {
             val launcher = DeviceLinkLauncher(sdkInt = 34)
-            val c1 = SidkitController(activity, client, scope, launcher)
-            val flow = c1.start(activity, authRequest)
+            val c1 = SmartIdFlowCoordinator(activity, client, scope, launcher)
+            val id = c1.start(activity, authRequest)
+            assertEquals(id, c1.currentFlowId)
+            val link = (c1.state.value as SmartIdFlowState.AwaitingReturn).deviceLink
             val session = backend.sessions.values.single()
             val snapshot = c1.snapshot()!!
             assertFalse("the snapshot holds no callback token", snapshot.contains(session.callbackToken!!))
             assertFalse("nor the return URL", snapshot.contains(session.callbackUrl!!))
-            // The saved state holds the flow id only (SnapshotStoreTest looks at the bytes).
-            val saved = Bundle().also(c1::saveState)
-            assertEquals(setOf(SidkitController.FLOW_ID_KEY), saved.keySet())
-            assertEquals(flow.id(), saved.getString(SidkitController.FLOW_ID_KEY))
-            // The system parcels the saved state; the process dies; a new process starts.
-            val parcel = Parcel.obtain()
-            parcel.writeBundle(saved)
-            parcel.setDataPosition(0)
-            val restoredBundle = parcel.readBundle(javaClass.classLoader)!!
-            parcel.recycle()
+            assertFalse("the flow id (what a SavedStateHandle may keep) is not the snapshot", snapshot == id)
 
+            // The process dies; a new process starts with a new client and coordinator.
             val owner2 = CoroutineScope(SupervisorJob() + Dispatchers.Default)
-            val c2 = SidkitController(activity, newClient(), owner2, launcher)
-            assertTrue(c2.restoreState(restoredBundle))
-            val st = c2.state.value as SidkitState.AwaitingUser
-            assertEquals(flow.id(), st.flowId)
+            val c2 = SmartIdFlowCoordinator(activity, newClient(), owner2, launcher)
+            assertTrue(c2.restorePendingFlow())
+            assertEquals(id, c2.currentFlowId)
+            val st = c2.state.value as SmartIdFlowState.AwaitingReturn
             assertTrue(st.launched)
-            assertEquals(flow.deviceLink(), st.deviceLink)
+            assertEquals(link, st.deviceLink)
             val r = c2.handleReturn(returnIntent(session.returnUrl())) as ReturnResult.Completed
             assertTrue(r.outcome is FlowOutcome.Authenticated)
-            assertTrue(c2.state.value is SidkitState.Finished)
+            assertTrue(c2.state.value is SmartIdFlowState.Finished)
             assertNull(c2.snapshot())
-            assertFalse("an ended flow leaves nothing to restore", SidkitController(activity, newClient(), owner2).restoreState(Bundle()))
-            assertFalse("nor does a controller without a store", controller(c = newClient()).restoreState(restoredBundle))
+            assertFalse("an ended flow leaves nothing to restore", SmartIdFlowCoordinator(activity, newClient(), owner2).restorePendingFlow())
+            assertFalse("nor does a coordinator without a store", controller(c = newClient()).restorePendingFlow())
+            owner2.cancel()
         }
     }
 
     @Test
-    fun processDeathRestoreFromTheSnapshotStoreWhenTheBundleIsGone() {
+    fun processDeathRestoreFromANamedSnapshotStore() {
         runBlocking {
             val store = NoBackupSnapshotStore(activity, "t1")
             val c1 = controller(store = store)
@@ -307,14 +318,14 @@ class SidkitControllerTest {
             // The App Link starts a fresh activity in a new process: no saved instance state.
             val store2 = NoBackupSnapshotStore(activity as Context, "t1")
             val c2 = controller(c = newClient(), store = store2)
-            assertTrue(c2.restoreState(null))
-            assertTrue(c2.handleIntent(returnIntent(session.returnUrl())))
-            val end = c2.awaitState { it.isTerminal } as SidkitState.Finished
+            assertTrue(c2.restorePendingFlow())
+            assertTrue(c2.handle(returnIntent(session.returnUrl())))
+            val end = c2.awaitState { it.isTerminal } as SmartIdFlowState.Finished
             assertTrue(end.outcome is FlowOutcome.Authenticated)
             assertNull("an ended flow leaves nothing in the store", store2.load())
             // A tampered snapshot is refused and dropped.
             store2.save("{\"v\":1,\"id\":\"x\"}")
-            assertFalse(controller(c = newClient(), store = store2).restoreState(null))
+            assertFalse(controller(c = newClient(), store = store2).restorePendingFlow())
             assertNull(store2.load())
         }
     }
@@ -323,7 +334,7 @@ class SidkitControllerTest {
     fun theDefaultStoreKeepsTheSnapshotInNoBackupFilesDirOnly() {
         runBlocking {
             val ctx = activity.applicationContext
-            val c = SidkitController(activity, client, scope, DeviceLinkLauncher(sdkInt = 34))
+            val c = SmartIdFlowCoordinator(activity, client, scope, DeviceLinkLauncher(sdkInt = 34))
             c.start(activity, authRequest)
             val snapshot = c.snapshot()!!
             NoBackupSnapshotStore(ctx).flush()
@@ -334,22 +345,9 @@ class SidkitControllerTest {
             assertTrue(expected.canonicalPath.startsWith(ctx.dataDir.canonicalPath))
             assertEquals(setOf(expected.canonicalFile), filesHolding(ctx, secretsOf(snapshot)))
 
-            // The saved instance state (which the system keeps outside the app) has no secret.
-            val saved = Bundle().also(c::saveState)
-            assertEquals(setOf(SidkitController.FLOW_ID_KEY), saved.keySet())
-            val parcel = Parcel.obtain()
-            val bytes = try {
-                parcel.writeBundle(saved)
-                parcel.marshall()
-            } finally {
-                parcel.recycle()
-            }
-            assertTrue("the flow id is in the parcel", bytes.holds(c.currentFlow!!.id()))
-            for (s in secretsOf(snapshot)) assertFalse("the parcelled Bundle holds the snapshot", bytes.holds(s))
-
             // An ended flow leaves no file (and no temporary file) behind.
             c.cancel()
-            c.awaitState { it is SidkitState.Cancelled }
+            c.awaitState { it is SmartIdFlowState.Cancelled }
             NoBackupSnapshotStore(ctx).flush()
             assertFalse(expected.exists())
             assertEquals(emptyList<String>(), expected.parentFile!!.list()!!.toList())
@@ -365,11 +363,11 @@ class SidkitControllerTest {
             c.start(activity, authRequest)
             val session = backend.sessions.values.single()
             owner.cancel()
-            c.awaitState { it is SidkitState.Cancelled }
+            c.awaitState { it is SmartIdFlowState.Cancelled }
             withTimeout(WAIT_MS) { while (!session.cancelled) delay(10) }
             assertEquals(1, backend.cancelCalls.get())
             val r = c.handleReturn(returnIntent(session.returnUrl())) as ReturnResult.Rejected
-            assertEquals(ReturnUrlRejectionKind.STALE, (r.error as SidkitException.ReturnUrlRejected).kind)
+            assertEquals("return_url_stale", r.error.code)
             assertEquals(0, backend.completeCalls.get())
         }
     }
@@ -381,13 +379,13 @@ class SidkitControllerTest {
             val job = launch { c.authenticate(activity) }
             c.awaitLaunched()
             job.cancelAndJoin()
-            c.awaitState { it is SidkitState.Cancelled }
+            c.awaitState { it is SmartIdFlowState.Cancelled }
             withTimeout(WAIT_MS) { while (backend.cancelCalls.get() < 1) delay(10) }
             // An explicit cancel() of an ended flow changes nothing.
             c.cancel()
-            assertTrue(c.state.value is SidkitState.Cancelled)
+            assertTrue(c.state.value is SmartIdFlowState.Cancelled)
             c.reset()
-            assertEquals(SidkitState.Idle, c.state.value)
+            assertEquals(SmartIdFlowState.Idle, c.state.value)
         }
     }
 
@@ -398,8 +396,10 @@ class SidkitControllerTest {
             val job = async { runCatching { c.authenticate(activity) } }
             c.awaitLaunched()
             c.cancel()
-            val e = withTimeout(WAIT_MS) { job.await() }.exceptionOrNull() as SidkitException.Flow
-            assertEquals(FlowErrorKind.CANCELLED, e.kind)
+            val e = withTimeout(WAIT_MS) { job.await() }.exceptionOrNull()
+            assertTrue("$e", e is SmartIdException.Cancelled)
+            assertEquals("flow_cancelled", (e as SmartIdException).code)
+            assertFalse(e.isRetryable)
         }
     }
 
@@ -414,21 +414,22 @@ class SidkitControllerTest {
             val c = controller()
             try {
                 c.authenticate(activity)
-                fail("expected SidkitException.Backend")
-            } catch (e: SidkitException.Backend) {
-                assertTrue(e.isRetryable())
-                assertEquals(503.toUShort(), e.httpStatus)
+                fail("expected SmartIdException.Backend")
+            } catch (e: SmartIdException.Backend) {
+                assertTrue(e.isRetryable)
+                assertEquals(503.toUShort(), (e.cause as SidkitException.Backend).httpStatus)
+                assertFalse("no backend text in the user message", e.userMessage.contains("Smart-ID is down"))
             }
-            val st = c.state.value as SidkitState.Failed
-            assertEquals("backend", st.code)
-            assertTrue(st.error is SidkitException.Backend)
+            val st = c.state.value as SmartIdFlowState.Failed
+            assertEquals("backend", st.error.code)
+            assertTrue(st.error is SmartIdException.Backend)
             assertNull(shadowOf(activity).nextStartedActivity)
             assertTrue("the failed flow is not kept as pending", client.flows().isEmpty())
             // The next attempt works.
             backend.rejectStartWith = null
             val job = async { c.authenticate(activity) }
             c.awaitLaunched()
-            assertTrue(c.handleIntent(returnIntent(backend.sessions.values.single().returnUrl())))
+            assertTrue(c.handle(returnIntent(backend.sessions.values.single().returnUrl())))
             assertTrue(withTimeout(WAIT_MS) { job.await() } is FlowOutcome.Authenticated)
         }
     }
@@ -443,10 +444,11 @@ class SidkitControllerTest {
             val c = controller(launcher = nothing)
             try {
                 c.authenticate(activity)
-                fail("expected ActivityNotFoundException")
-            } catch (_: ActivityNotFoundException) {
+                fail("expected CannotOpenLink")
+            } catch (e: SmartIdException.CannotOpenLink) {
+                assertTrue(e.cause is ActivityNotFoundException)
             }
-            c.awaitState { it is SidkitState.Cancelled }
+            c.awaitState { it is SmartIdFlowState.Cancelled }
         }
     }
 
@@ -457,9 +459,9 @@ class SidkitControllerTest {
             val c = controller()
             val job = async { c.authenticate(activity) }
             c.awaitLaunched()
-            assertTrue("still pending", c.refresh() is SidkitState.AwaitingUser)
+            assertTrue("still pending", c.refresh() is SmartIdFlowState.AwaitingReturn)
             backend.sessions.values.single().endedWithoutCallback = true
-            val st = c.refresh() as SidkitState.Finished
+            val st = c.refresh() as SmartIdFlowState.Finished
             assertEquals(FailureReason.USER_REFUSED, (st.outcome as FlowOutcome.Failed).reason)
             assertEquals(st.outcome, withTimeout(WAIT_MS) { job.await() })
         }
@@ -470,15 +472,74 @@ class SidkitControllerTest {
         runBlocking {
             val c = controller()
             val first = async { runCatching { c.authenticate(activity) } }
-            val w1 = c.awaitLaunched()
+            c.awaitLaunched()
+            val id1 = c.currentFlowId
             val second = async { c.authenticate(activity) }
-            c.awaitState { it is SidkitState.AwaitingUser && it.launched && it.flowId != w1.flowId }
-            val e = withTimeout(WAIT_MS) { first.await() }.exceptionOrNull() as SidkitException.Flow
-            assertEquals(FlowErrorKind.CANCELLED, e.kind)
-            val s2 = backend.sessionOf(c.currentFlow!!)
-            assertTrue(c.handleIntent(returnIntent(s2.returnUrl())))
+            c.awaitState { it is SmartIdFlowState.AwaitingReturn && it.launched && c.currentFlowId != id1 }
+            val e = withTimeout(WAIT_MS) { first.await() }.exceptionOrNull()
+            assertTrue("the replaced flow's waiter gets Cancelled: $e", e is SmartIdException.Cancelled)
+            val s2 = backend.sessionOf(c)
+            assertTrue(c.handle(returnIntent(s2.returnUrl())))
             assertTrue(withTimeout(WAIT_MS) { second.await() } is FlowOutcome.Authenticated)
             withTimeout(WAIT_MS) { while (backend.cancelCalls.get() < 1) delay(10) }
+        }
+    }
+
+    @Test
+    fun aQrFlowShowsTheLinkAndPollsEveryIntervalUntilItFinishes() {
+        runBlocking {
+            backend.qrPollsUntilDone = 3
+            val c = SmartIdFlowCoordinator(client, scope, DeviceLinkLauncher(sdkInt = 34), null, qrPollInterval = 50.milliseconds)
+            assertEquals(50.milliseconds, c.qrPollInterval)
+            val result = async { c.run(activity, SmartIdRequest(presentation = Presentation.QR)) }
+            val first = c.awaitState { it is SmartIdFlowState.ShowingQr } as SmartIdFlowState.ShowingQr
+            assertTrue(first.deviceLink.contains("deviceLinkType=QR"))
+            assertTrue(first.isInProgress)
+            assertNull("a QR flow opens nothing", shadowOf(activity).nextStartedActivity)
+            val next = c.awaitState { it is SmartIdFlowState.ShowingQr && it.deviceLink != first.deviceLink }
+            assertTrue(next.isInProgress)
+            assertTrue(withTimeout(WAIT_MS) { result.await() } is FlowOutcome.Authenticated)
+            assertTrue(c.state.value.isTerminal)
+            val polls = backend.pollCalls.get()
+            delay(200)
+            assertEquals("polling stops when the flow ends", polls, backend.pollCalls.get())
+        }
+    }
+
+    @Test
+    fun aFlowExpiresAtItsDeadlineWithoutAnyOtherEvent() {
+        runBlocking {
+            val short = SidkitClient(SidkitConfig(CALLBACK_BASE, SmartIdEnvironment.LIVE, maxFlowDurationMs = 1_500uL), FakeTransport(backend))
+            val c = controller(c = short)
+            val result = async { runCatching { c.authenticate(activity) } }
+            c.awaitLaunched()
+            val end = withTimeout(WAIT_MS) { c.state.first { it.isTerminal } }
+            assertEquals(SmartIdFlowState.Expired, end)
+            assertFalse(end.isInProgress)
+            val e = withTimeout(WAIT_MS) { result.await() }.exceptionOrNull()
+            assertTrue("$e", e is SmartIdException.Expired)
+            assertEquals("flow_expired", (e as SmartIdException).code)
+        }
+    }
+
+    @Test
+    fun closeCancelsThePendingFlowAndClosesAnOwnedClient() {
+        runBlocking {
+            val owned = newClient()
+            val c = SmartIdFlowCoordinator(owned, scope, DeviceLinkLauncher(sdkInt = 34), null, ownsClient = true)
+            c.start(activity, authRequest)
+            c.close()
+            assertEquals(SmartIdFlowState.Cancelled, c.state.value)
+            try {
+                owned.flows()
+                fail("a closed client cannot be used")
+            } catch (_: IllegalStateException) {
+            }
+            c.close()
+            // A coordinator that does not own its client leaves it open.
+            val shared = controller()
+            shared.close()
+            assertEquals(CALLBACK_BASE, client.callbackBase())
         }
     }
 }
