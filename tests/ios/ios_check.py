@@ -959,7 +959,7 @@ API_MUTATIONS = [
     ("SmartIdFlowCoordinator.swift", "client.findFlow(returnUrl: text)", "client.findFlow(url: text)"),
     ("SmartIdFlowCoordinator.swift", "try? flow.markLaunched()", "try? flow.markLaunch()"),
     ("SmartIdError.swift", "self = .linkRejected(code: error.code(), reason: reason)",
-     "self = .linkRejected(code: error.errorCode(), reason: reason)"),
+     "self = .linkRejected(code: error.stableCode(), reason: reason)"),
     ("URLSessionBackendTransport.swift", "try startFlowResponseFromJson(json: body)", "try startFlowResponseFromJSON(json: body)"),
     ("SmartIdFlowCoordinator.swift", "private var currentFlow: SidkitFlow?", "private var currentFlow: SidKitFlow?"),
     ("SmartIdFlowCoordinator.swift", "presentation: Presentation = .app2app) async throws -> FlowOutcome {\n        try await run(FlowRequest(kind: .authentication",
