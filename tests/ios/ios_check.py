@@ -745,6 +745,48 @@ def portability_files():
     return [(rel(p), open(p, encoding="utf-8").read()) for p in paths]
 
 
+GLOBAL_VAR = re.compile(r"^(?:(?:public|private|fileprivate|internal)\s+)?var\s+\w+")
+STATIC_STORED_VAR = re.compile(r"^\s*(?:(?:public|private|fileprivate|internal|open)(?:\(set\))?\s+)*(?:static|class)\s+var\s+\w+\s*(?::[^={]*)?(?:=|$)")
+UNCHECKED = re.compile(r"@unchecked\s+Sendable")
+SETUP_OVERRIDE = re.compile(r"\boverride\s+(?:class\s+)?func\s+(setUp|tearDown)\w*\s*\(")
+
+
+def concurrency_problems(files):
+    """files: [(name, text)] of the hand-written Swift (SidKitCore, SidKitUI, ios/Tests). By reading,
+    what strict concurrency checking would flag: global or static stored `var`s (shared mutable
+    state), `nonisolated(unsafe)`, `@unchecked Sendable` without the `// @unchecked:` comment that
+    names what makes it safe (a lock, immutability), and setUp/tearDown overrides in @MainActor
+    test classes (their isolation differs from XCTestCase's)."""
+    out = []
+    for name, text in files:
+        lines = strip_comments_keep_lines(text)
+        raw = text.splitlines()
+        main_actor_class = re.search(r"@MainActor\s*\n?\s*(?:final\s+)?class\s+\w+\s*:\s*XCTestCase", text) is not None
+        for i, line in enumerate(lines, 1):
+            if GLOBAL_VAR.match(line):
+                out.append(f"{name}:{i}: a global `var` is shared mutable state: {line.strip()[:70]}")
+            if STATIC_STORED_VAR.match(line):
+                out.append(f"{name}:{i}: a static stored `var` is shared mutable state: {line.strip()[:70]}")
+            if "nonisolated(unsafe)" in line:
+                out.append(f"{name}:{i}: nonisolated(unsafe) in hand-written code")
+            if UNCHECKED.search(line):
+                near = "\n".join(raw[max(0, i - 5):i + 3])
+                if "// @unchecked:" not in near:
+                    out.append(f"{name}:{i}: @unchecked Sendable without a `// @unchecked:` comment saying what makes it safe")
+            if main_actor_class and SETUP_OVERRIDE.search(line):
+                out.append(f"{name}:{i}: a @MainActor XCTestCase overrides {SETUP_OVERRIDE.search(line).group(1)}: make the fixture in each test")
+    return out
+
+
+def strip_comments_keep_lines(text):
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return [re.sub(r'"(?:[^"\\]|\\.)*"', '""', l).split("//")[0] for l in text.splitlines()]
+
+
+def concurrency_files():
+    return [f for f in portability_files() if not f[0].startswith(os.path.join("ios", "Sources", "SidKit") + os.sep)]
+
+
 CORE_ERROR_RS = os.path.join(ROOT, "bindings", "src", "error.rs")
 
 
@@ -1080,6 +1122,21 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
             out.append(f"portability check: {new!r} in {target} was not detected")
     if not error_code_problems('case x: return "flow_canceled"'):
         out.append("error-code check: a code the core does not have was not detected")
+    # concurrency hygiene: each mutation is found
+    cfiles = concurrency_files()
+    support_file = rel(os.path.join(SUPPORT_DIR, "FakeBackend.swift"))
+    core_tests = rel(os.path.join(ROOT, "ios", "Tests", "SidKitCoreTests", "CoordinatorTests.swift"))
+    for target, old, new, why in [
+            (support_file, "public let callbackBase =", "public var callbackBase =", "global `var`"),
+            (core_tests, "struct Timeout: Error {}", "struct Timeout: Error {}\nenum Shared {\n    static var count = 0\n}", "static stored"),
+            (support_file, "    // @unchecked: every mutable property", "    // every mutable property", "@unchecked Sendable without"),
+            (core_tests, "final class CoordinatorTests: XCTestCase {\n", "final class CoordinatorTests: XCTestCase {\n    override func setUp() async throws {}\n", "overrides setUp"),
+    ]:
+        mutated = [(n, t.replace(old, new, 1) if n == target else t) for n, t in cfiles]
+        if mutated == cfiles:
+            out.append(f"concurrency self-test: {old!r} not found in {target}; update the mutation")
+        elif not any(why in p for p in concurrency_problems(mutated)):
+            out.append(f"concurrency check: {new!r} in {target} was not detected")
     # symbolic links
     with tempfile.TemporaryDirectory() as tmp:
         os.symlink(os.path.join(SUPPORT_DIR, "FakeBackend.swift"), os.path.join(tmp, "FakeBackend.swift"))
@@ -1119,6 +1176,8 @@ def main():
           "Foundation/FoundationNetworking/SidKit/SidKitFFI and calls no data(for:)",
           lambda: portability_problems(portability_files()))
     check("SmartIdError names only codes of the core's SidkitError::code()", error_code_problems)
+    check("concurrency by reading: no global/static stored var, no nonisolated(unsafe), every @unchecked Sendable "
+          "explained, no setUp/tearDown in @MainActor test classes", lambda: concurrency_problems(concurrency_files()))
     check("SidKitTestSupport: public to the test targets, which import it and depend on it",
           lambda: support_problems(support_files(), test_target_files(),
                                    open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()))

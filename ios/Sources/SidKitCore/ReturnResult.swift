@@ -20,7 +20,7 @@ public enum ReturnResult: Equatable {
 #if compiler(>=6)
 extension ReturnResult: Sendable {}
 #else
-// Before Swift 6 compilers the generated FlowOutcome is not declared Sendable (UniFFI declares it
+// @unchecked: before Swift 6 compilers the generated FlowOutcome is not declared Sendable (UniFFI declares it
 // under `#if compiler(>=6)` only), although it is a value type of strings, numbers and other
 // such values with no reference inside; this says the same for the older compilers.
 extension ReturnResult: @unchecked Sendable {}

@@ -126,7 +126,7 @@ public enum SmartIdError: Error, Equatable, Hashable, Sendable {
         if let error = error as? SmartIdError {
             self = error
         } else if let error = error as? SidkitError {
-            self.init(sidkit: error)
+            self = SmartIdError(sidkit: error)
         } else if error is CancellationError {
             self = .cancelled
         } else {

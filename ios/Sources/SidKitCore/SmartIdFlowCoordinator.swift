@@ -366,8 +366,9 @@ public final class SmartIdFlowCoordinator {
         stateObservers[id] = continuation
         continuation.yield(state)
         continuation.onTermination = { [weak self] _ in
-            Task { @MainActor [weak self] in
-                self?.stateObservers[id] = nil
+            guard let self = self else { return }
+            Task { @MainActor in
+                self.stateObservers[id] = nil
             }
         }
         return stream
@@ -382,8 +383,9 @@ public final class SmartIdFlowCoordinator {
         let id = UUID()
         returnErrorObservers[id] = continuation
         continuation.onTermination = { [weak self] _ in
-            Task { @MainActor [weak self] in
-                self?.returnErrorObservers[id] = nil
+            guard let self = self else { return }
+            Task { @MainActor in
+                self.returnErrorObservers[id] = nil
             }
         }
         return stream

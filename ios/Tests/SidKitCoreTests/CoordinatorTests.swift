@@ -510,10 +510,10 @@ final class CoordinatorTests: XCTestCase {
             _ = try await coordinator.authenticate()
             XCTFail("the start fails")
         } catch {
-            let error = try XCTUnwrap(error as? SmartIdError)
-            guard case .network(_, true) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(error.isRetryable)
-            XCTAssertEqual(error.code, "transport")
+            let failure = try XCTUnwrap(error as? SmartIdError)
+            guard case .network(_, true) = failure else { return XCTFail("\(failure)") }
+            XCTAssertTrue(failure.isRetryable)
+            XCTAssertEqual(failure.code, "transport")
         }
         guard case let .failed(error) = coordinator.state else { return XCTFail("\(coordinator.state)") }
         XCTAssertEqual(error.code, "transport")

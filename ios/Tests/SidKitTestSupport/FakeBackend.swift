@@ -388,7 +388,8 @@ public final class FakeBackend: @unchecked Sendable {
 }
 
 /// The transport an app implements with URLSession; here it calls the fake directly.
-public final class FakeTransport: BackendTransport, @unchecked Sendable {
+public final class FakeTransport: BackendTransport, Sendable {
+    // Sendable as checked by the compiler: its one property is immutable and Sendable.
     public let backend: FakeBackend
 
     public init(_ backend: FakeBackend) {
