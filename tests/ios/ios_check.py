@@ -227,6 +227,31 @@ def package_problems(text=None):
     for platform in [".iOS(.v15)"]:
         if platform not in text:
             out.append(f"platform {platform} missing")
+    # Linux builds SidKit, SidKitCore and their tests; SidKitUI (and its tests) only on Apple platforms.
+    apple_only = text.find("#if !os(Linux)\n// SidKitUI")
+    if apple_only < 0:
+        out.append("no `#if !os(Linux)` block for SidKitUI")
+    else:
+        for target in ["SidKitUI", "SidKitUITests"]:
+            if text.find(f'name: "{target}"') < apple_only:
+                out.append(f"{target} must be declared inside the `#if !os(Linux)` block (it needs Apple frameworks)")
+        for target in ["SidKitCore", "SidKitCoreTests", "SidKit", "SidKitTests", "SidKitTestSupport"]:
+            at = text.find(f'name: "{target}"')
+            if at < 0 or at > apple_only:
+                out.append(f"{target} must be declared for every platform (before the `#if !os(Linux)` block)")
+    if re.search(r"\.package\(\s*(url|path|name):", text):
+        out.append("Package.swift has a package dependency (the test support needs none: CryptoKit or its own SHA-256)")
+    for target in ["SidKitCore", "SidKitUI", "SidKitTestSupport", "SidKitCoreTests", "SidKitUITests", "SidKitTests"]:
+        m = re.search(r'name:\s*"' + target + r'",[^)]*?swiftSettings:\s*strictConcurrency', text)
+        if m is None:
+            out.append(f"target {target} lacks `swiftSettings: strictConcurrency`")
+    if re.search(r"^[^/\n]*unsafeFlags", text, re.M):
+        out.append("unsafeFlags in Package.swift (forbidden for remote package dependencies)")
+    if '.enableExperimentalFeature("StrictConcurrency")' not in text:
+        out.append('no .enableExperimentalFeature("StrictConcurrency") for the hand-written targets')
+    gen_target = re.search(r'name:\s*"SidKit",[^)]*\)', text)
+    if gen_target is None or "swiftSettings" in gen_target.group(0):
+        out.append("the generated SidKit target must build with the package's defaults (Swift 5 mode, no strict checking)")
     gen = open(os.path.join(ROOT, "scripts", "generate-bindings.sh"), encoding="utf-8").read()
     if not re.search(r"^OUT=target/bindings$", gen, re.M) or '"$OUT/swift/module.modulemap"' not in gen:
         out.append(f"scripts/generate-bindings.sh no longer writes {LINUX_FFI_DIR}/module.modulemap by default")
@@ -1066,7 +1091,11 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
     # Package.swift
     package = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
     for old, new in [('path: "ios/Sources/SidKitUI"', 'path: "ios/Sources/SidKitUIs"'),
-                     ('ios/build/SidKitFFI.xcframework', 'build/SidKitFFI.xcframework')]:
+                     ('ios/build/SidKitFFI.xcframework', 'build/SidKitFFI.xcframework'),
+                     ('        path: "ios/Sources/SidKitCore",\n        swiftSettings: strictConcurrency\n',
+                      '        path: "ios/Sources/SidKitCore",\n        swiftSettings: [.unsafeFlags(["-strict-concurrency=complete"])]\n'),
+                     ('#if !os(Linux)\n// SidKitUI', '#if os(macOS)\n// SidKitUI'),
+                     ('let package = Package(\n    name: "SidKit",', 'let package = Package(\n    name: "SidKit",\n    dependencies: [.package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0")],')]:
         if old not in package or not package_problems(package.replace(old, new)):
             out.append(f"Package.swift check: {new!r} was not detected")
     # DocC
