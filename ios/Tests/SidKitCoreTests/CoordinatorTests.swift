@@ -6,7 +6,9 @@
 // only parses and API-checks them (tests/ios/run.sh).
 //
 // Swift 6 style: the test class is @MainActor (as the coordinator is) and keeps no stored
-// properties and no setUp: each test makes its own Fixture.
+// properties and no setUp: each test makes its own Fixture. Every test method is async, so that
+// XCTest (also swift-corelibs-xctest's test discovery on Linux) runs it through its async entry
+// point, which hops to the main actor.
 import Foundation
 import SidKit
 @testable import SidKitCore
@@ -146,7 +148,7 @@ struct Fixture {
 
 @MainActor
 final class CoordinatorTests: XCTestCase {
-    func testInvalidConfigurationThrows() {
+    func testInvalidConfigurationThrows() async {
         let f = Fixture()
         let config = SidkitConfig(callbackBase: "http://rp.example.com/return", environment: .live)
         XCTAssertThrowsError(try SmartIdFlowCoordinator(configuration: config, transport: FakeTransport(f.backend), opener: f.opener, snapshotStore: nil)) { error in
@@ -564,7 +566,7 @@ final class CoordinatorTests: XCTestCase {
         XCTAssertFalse(coordinator.isWatchingDeadline)
     }
 
-    func testStateMapping() {
+    func testStateMapping() async {
         XCTAssertEqual(SmartIdFlowState(status: .created), .idle)
         XCTAssertEqual(SmartIdFlowState(status: .readyToLaunch(deviceLink: "l")), .awaitingReturn(deviceLink: "l", launched: false))
         XCTAssertEqual(SmartIdFlowState(status: .awaitingReturn(deviceLink: "l")), .awaitingReturn(deviceLink: "l", launched: true))
