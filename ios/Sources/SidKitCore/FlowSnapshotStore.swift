@@ -11,7 +11,7 @@ import Foundation
 /// as sensitive as a session cookie for the few minutes the flow lives (whoever has it can poll,
 /// complete or cancel the flow). A store must keep it on this device only, out of backups and
 /// iCloud, out of logs, and remove it when ``save(_:)`` gets `nil`. SidKitUI's
-/// `KeychainSnapshotStore` (the default of its `SmartIdFlowCoordinator(configuration:transport:)`)
+/// `KeychainSnapshotStore` (the default of its `SmartIdFlowCoordinator(configuration:transport:opener:)`)
 /// does. Do not keep it in `UserDefaults`, `@AppStorage` or `@SceneStorage`: they
 /// are plain files in the app's container that go into device backups, and Apple's
 /// documentation of `SceneStorage` says not to use it with sensitive data.

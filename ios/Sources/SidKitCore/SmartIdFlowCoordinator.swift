@@ -8,7 +8,7 @@ import SidKit
 ///
 /// Foundation only, so it runs on Linux too. SidKitUI adds the `ObservableObject` adapter
 /// (`ObservableSmartIdFlow`), `handle(userActivity:)`, the `UIApplication` opener, the Keychain
-/// snapshot store and `SmartIdFlowCoordinator(configuration:transport:)` with those defaults.
+/// snapshot store and `SmartIdFlowCoordinator(configuration:transport:opener:)` with those defaults.
 ///
 /// One coordinator per app (or per scene) and callback base; it runs one flow at a time:
 /// starting a flow while another is pending cancels the pending one (the backend is told), and a

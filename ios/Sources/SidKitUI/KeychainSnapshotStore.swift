@@ -6,7 +6,7 @@ import Security
 
 #if canImport(Security)
 /// Keeps the snapshot in the Keychain: the default store of
-/// `SmartIdFlowCoordinator(configuration:transport:)` and `ObservableSmartIdFlow`.
+/// `SmartIdFlowCoordinator(configuration:transport:opener:)` and `ObservableSmartIdFlow`.
 ///
 /// One generic-password item (`kSecClassGenericPassword`) per store, named by `service` and
 /// `account`, readable only while the device is unlocked and never leaving it

@@ -52,7 +52,7 @@ public final class ObservableSmartIdFlow: ObservableObject {
     }
 
     #if canImport(Security)
-    /// An adapter around a new `SmartIdFlowCoordinator(configuration:transport:)` (the
+    /// An adapter around a new `SmartIdFlowCoordinator(configuration:transport:opener:)` (the
     /// system opener and the Keychain snapshot store).
     ///
     /// - Throws: `SmartIdError.invalidInput(field:reason:)` when the configuration is invalid.
