@@ -68,7 +68,7 @@ final class ObservableSmartIdFlowTests: XCTestCase {
         XCTAssertEqual(flow.state, .idle)
     }
 
-    func testOnlyBrowsingActivitiesOnTheCallbackBaseAreTaken() throws {
+    func testOnlyBrowsingActivitiesOnTheCallbackBaseAreTaken() async throws {
         let coordinator = try makeCoordinator(FakeBackend())
         XCTAssertFalse(coordinator.handle(userActivity: browsing("https://rp.example.com/orders/17")))
         let handoff = NSUserActivity(activityType: "com.example.handoff")

@@ -106,7 +106,7 @@ final class SnapshotStoreTests: XCTestCase {
         XCTAssertNil(keychain.load(), "an ended flow leaves no Keychain item")
     }
 
-    func testStoreRoundTripOverwriteAndDelete() throws {
+    func testStoreRoundTripOverwriteAndDelete() async throws {
         let store = try makeStore()
         defer { try? store.write(nil) }
         XCTAssertNil(store.load())
@@ -125,7 +125,7 @@ final class SnapshotStoreTests: XCTestCase {
         XCTAssertNoThrow(try store.write(nil))
     }
 
-    func testTheItemStaysOnThisDeviceAndIsNotSynchronized() throws {
+    func testTheItemStaysOnThisDeviceAndIsNotSynchronized() async throws {
         let store = try makeStore()
         defer { try? store.write(nil) }
         store.save("{\"v\":2}")
@@ -137,7 +137,7 @@ final class SnapshotStoreTests: XCTestCase {
         XCTAssertFalse(synchronizable)
     }
 
-    func testTheQueryNamesALocalGenericPasswordItem() {
+    func testTheQueryNamesALocalGenericPasswordItem() async {
         let store = KeychainSnapshotStore(account: "test-\(UUID().uuidString)")
         let query = store.itemQuery()
         XCTAssertEqual(query[kSecClass as String] as? String, kSecClassGenericPassword as String)
@@ -147,7 +147,7 @@ final class SnapshotStoreTests: XCTestCase {
         XCTAssertNil(query[kSecAttrAccessGroup as String])
     }
 
-    func testTheUserDefaultsValueOfEarlierVersionsIsRemovedUnread() throws {
+    func testTheUserDefaultsValueOfEarlierVersionsIsRemovedUnread() async throws {
         let store = try makeStore()
         UserDefaults.standard.set("{\"v\":1,\"id\":\"old\"}", forKey: KeychainSnapshotStore.legacyDefaultsKey)
         let fresh = KeychainSnapshotStore(account: store.account)
