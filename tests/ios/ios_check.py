@@ -20,7 +20,7 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
 6. API: the wrapper, its tests and the sample use only types, functions, members, enum cases
    and argument labels that the generated Swift (public API), the wrapper itself or a short
    list of Apple/Swift APIs (KNOWN_* below) declare.
-7. DocC: every public declaration of SidKitUI has a /// comment.
+7. DocC: every public declaration of SidKitCore and SidKitUI has a /// comment.
 7a. Test support: the target SidKitTestSupport (the fake backend of both test targets) declares
    everything it does not keep private as public, imports SidKit without @testable and not
    XCTest; each test file using it imports it, and each such test target depends on it.
@@ -34,6 +34,15 @@ or "FAIL <name>: <why>"; the last line is "N passed, N failed"; the exit status 
    the Security framework only inside #if canImport(Security), no UserDefaults / @AppStorage /
    @SceneStorage for the snapshot, docs that say it holds the flow key, and its XCTests exist;
    with self-tests of their own.
+8b. One API on both platforms (tests/ios/platform_parity.py): every name of docs/platform-api.md's
+   side-by-side table is declared in the Swift (SidKitCore, SidKitUI) and the Kotlin wrapper,
+   and every public member of the coordinator, state and error types is in the table; one check
+   per platform, so a failure says which side is behind.
+8c. Portability: no Apple-only import (UIKit, AppKit, SwiftUI, Combine, Security, CryptoKit, ...)
+   outside `#if canImport(<it>)` in any Swift file of ios/Sources and ios/Tests; SidKitCore
+   imports only Foundation, FoundationNetworking, SidKit and SidKitFFI and never calls
+   URLSession's data(for:) family (missing from FoundationNetworking); the codes SmartIdError
+   names are the core's SidkitError::code() codes.
 9. Rust behaviour the coordinator relies on (tests/ios/rust_contract.py, through the library's
    Python bindings): which router rejection each kind of URL gets, a retryable start error
    leaving the flow restartable and cancel() ending it without a backend call, snapshots before
@@ -59,13 +68,19 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 _spec = importlib.util.spec_from_file_location("swift_check", os.path.join(ROOT, "tests", "swift", "check.py"))
 swiftcheck = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(swiftcheck)
+# tests/ios/platform_parity.py: docs/platform-api.md's table against the Swift and Kotlin wrappers.
+_spec = importlib.util.spec_from_file_location("platform_parity", os.path.join(HERE, "platform_parity.py"))
+platformparity = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(platformparity)
 # tests/ios/snapshot_check.py: where SidKitUI keeps the flow snapshot (the Keychain).
 _spec = importlib.util.spec_from_file_location("snapshot_check", os.path.join(HERE, "snapshot_check.py"))
 snapshotcheck = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(snapshotcheck)
 
 GENERATED = os.path.join(ROOT, "ios", "Sources", "SidKit", "Generated", "SidKit.swift")
-WRAPPER_DIR = os.path.join(ROOT, "ios", "Sources", "SidKitUI")
+CORE_DIR = os.path.join(ROOT, "ios", "Sources", "SidKitCore")
+UI_DIR = os.path.join(ROOT, "ios", "Sources", "SidKitUI")
+WRAPPER_DIRS = [CORE_DIR, UI_DIR]
 SUPPORT_DIR = os.path.join(ROOT, "ios", "Tests", "SidKitTestSupport")
 # Where scripts/generate-bindings.sh writes SidKitFFI.h and the Linux module.modulemap: the
 # system library SidKitFFI of Package.swift on Linux (generated, so not checked for existence).
@@ -83,6 +98,7 @@ URLSessionConfiguration UUID UserDefaults VStack View Void WindowGroup XCTestCas
 EnvironmentObject Environment State StateObject ViewBuilder Button Self Equatable Hashable
 SHA256 HMAC SymmetricKey URLComponents
 CFDictionary CFTypeRef NSNumber OSStatus
+LocalizedError CaseIterable URLSessionDataTask UInt32 NSRecursiveLock
 """.split())
 KNOWN_FUNCS = set("""
 XCTAssertEqual XCTAssertFalse XCTAssertGreaterThanOrEqual XCTAssertNil XCTAssertNotNil
@@ -92,6 +108,7 @@ AsyncStream NSUserActivity HTTPURLResponse URLError URLRequest URLSession JSONDe
 NSLock CancellationError Int UInt16 Task StateObject Button VStack ProgressView WindowGroup
 SymmetricKey URLComponents withThrowingTaskGroup
 SecItemAdd SecItemCopyMatching SecItemUpdate SecItemDelete XCTSkip XCTAssertNoThrow
+UInt8 UInt32 UInt64 stride NSRecursiveLock
 """.split())
 KNOWN_MEMBERS = set("""
 absoluteString addingPercentEncoding aspectRatio allSatisfy append accessibilityLabel
@@ -111,6 +128,7 @@ activityType self base64EncodedString values height width utf8 random hash max
 scheme host port path lowercased timeIntervalSince components prefix shuffled addTask waitForAll
 allHeaderFields caseInsensitiveCompare orderedSame removeValue
 merge object boolValue uuidString
+finish makeStream isFinite isCancelled dataTask badServerResponse allCases reserveCapacity $state sink
 """.split())
 
 results = []
@@ -193,7 +211,8 @@ def package_problems(text=None):
     out = []
     if not text.startswith("// swift-tools-version:5.10"):
         out.append("Package.swift must start with // swift-tools-version:5.10 (the generated bindings use nonisolated(unsafe), Swift 5.10)")
-    for target in ["SidKitFFI", "SidKit", "SidKitUI", "SidKitUITests", "SidKitTests", "SidKitTestSupport"]:
+    for target in ["SidKitFFI", "SidKit", "SidKitCore", "SidKitUI", "SidKitCoreTests", "SidKitUITests", "SidKitTests",
+                   "SidKitTestSupport"]:
         if f'name: "{target}"' not in text:
             out.append(f"no target {target}")
     if 'path: "ios/build/SidKitFFI.xcframework"' not in text:
@@ -208,6 +227,31 @@ def package_problems(text=None):
     for platform in [".iOS(.v15)"]:
         if platform not in text:
             out.append(f"platform {platform} missing")
+    # Linux builds SidKit, SidKitCore and their tests; SidKitUI (and its tests) only on Apple platforms.
+    apple_only = text.find("#if !os(Linux)\n// SidKitUI")
+    if apple_only < 0:
+        out.append("no `#if !os(Linux)` block for SidKitUI")
+    else:
+        for target in ["SidKitUI", "SidKitUITests"]:
+            if text.find(f'name: "{target}"') < apple_only:
+                out.append(f"{target} must be declared inside the `#if !os(Linux)` block (it needs Apple frameworks)")
+        for target in ["SidKitCore", "SidKitCoreTests", "SidKit", "SidKitTests", "SidKitTestSupport"]:
+            at = text.find(f'name: "{target}"')
+            if at < 0 or at > apple_only:
+                out.append(f"{target} must be declared for every platform (before the `#if !os(Linux)` block)")
+    if re.search(r"\.package\(\s*(url|path|name):", text):
+        out.append("Package.swift has a package dependency (the test support needs none: CryptoKit or its own SHA-256)")
+    for target in ["SidKitCore", "SidKitUI", "SidKitTestSupport", "SidKitCoreTests", "SidKitUITests", "SidKitTests"]:
+        m = re.search(r'name:\s*"' + target + r'",[^)]*?swiftSettings:\s*strictConcurrency', text)
+        if m is None:
+            out.append(f"target {target} lacks `swiftSettings: strictConcurrency`")
+    if re.search(r"^[^/\n]*unsafeFlags", text, re.M):
+        out.append("unsafeFlags in Package.swift (forbidden for remote package dependencies)")
+    if '.enableExperimentalFeature("StrictConcurrency")' not in text:
+        out.append('no .enableExperimentalFeature("StrictConcurrency") for the hand-written targets')
+    gen_target = re.search(r'name:\s*"SidKit",[^)]*\)', text)
+    if gen_target is None or "swiftSettings" in gen_target.group(0):
+        out.append("the generated SidKit target must build with the package's defaults (Swift 5 mode, no strict checking)")
     gen = open(os.path.join(ROOT, "scripts", "generate-bindings.sh"), encoding="utf-8").read()
     if not re.search(r"^OUT=target/bindings$", gen, re.M) or '"$OUT/swift/module.modulemap"' not in gen:
         out.append(f"scripts/generate-bindings.sh no longer writes {LINUX_FFI_DIR}/module.modulemap by default")
@@ -509,7 +553,9 @@ def api_problems(gen_src, files):
 
 
 def api_files():
-    paths = sorted(glob.glob(os.path.join(ROOT, "ios", "Sources", "SidKitUI", "**", "*.swift"), recursive=True))
+    paths = []
+    for d in WRAPPER_DIRS:
+        paths += sorted(glob.glob(os.path.join(d, "**", "*.swift"), recursive=True))
     paths += sorted(glob.glob(os.path.join(ROOT, "ios", "Tests", "**", "*.swift"), recursive=True))
     paths += sorted(glob.glob(os.path.join(ROOT, "ios", "Sample", "**", "*.swift"), recursive=True))
     return [(rel(p), open(p, "rb").read()) for p in paths]
@@ -648,6 +694,147 @@ def symlink_problems(dirs):
                 p = os.path.join(dirpath, f)
                 if os.path.islink(p):
                     out.append(f"{rel(p)} is a symbolic link (to {os.readlink(p)}); share code through a target")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# 7c. portability: SidKitCore is Foundation only; Apple-only imports are guarded everywhere
+
+APPLE_ONLY_MODULES = {"UIKit", "AppKit", "SwiftUI", "Combine", "Security", "CryptoKit", "ObjectiveC", "Darwin",
+                      "WatchKit", "Network", "os", "LocalAuthentication", "AuthenticationServices"}
+CORE_IMPORTS = {"Foundation", "FoundationNetworking", "SidKit", "SidKitFFI"}
+IMPORT_LINE = re.compile(r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*import\s+(?:(?:class|struct|enum|protocol|func|var|let|typealias)\s+)?([A-Za-z_][A-Za-z0-9_]*)")
+APPLE_ONLY_CALLS = re.compile(r"\.(data|upload|download|bytes)\(\s*(for|from)\s*:")
+
+
+def imports_with_guards(text):
+    """[(line number, module, [conditions of the #if branches around it])]."""
+    out, stack = [], []
+    for i, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("#if "):
+            stack.append(stripped[4:])
+        elif stripped.startswith("#elseif "):
+            if stack:
+                stack[-1] = stripped[8:]
+        elif stripped.startswith("#else"):
+            if stack:
+                stack[-1] = "!(" + stack[-1] + ")"
+        elif stripped.startswith("#endif"):
+            if stack:
+                stack.pop()
+        else:
+            m = IMPORT_LINE.match(line)
+            if m:
+                out.append((i, m.group(1), list(stack)))
+    return out
+
+
+def strip_comments(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return "\n".join(l.split("//")[0] for l in text.splitlines())
+
+
+def guarded(module, conditions):
+    """Whether a branch around the import asks canImport(module) (not negated)."""
+    return any(re.search(r"(?<!!)canImport\(\s*" + re.escape(module) + r"\s*\)", c) and not c.startswith("!(")
+               for c in conditions)
+
+
+def portability_problems(files):
+    """files: [(name, text)] of every Swift file of the package's hand-written targets and tests."""
+    out, core_files = [], 0
+    for name, text in files:
+        in_core = name.startswith(rel(CORE_DIR) + os.sep)
+        core_files += in_core
+        for line, module, conditions in imports_with_guards(text):
+            if module in APPLE_ONLY_MODULES and not guarded(module, conditions):
+                out.append(f"{name}:{line}: `import {module}` is Apple-only: put it inside #if canImport({module})")
+            if in_core and module not in CORE_IMPORTS:
+                out.append(f"{name}:{line}: SidKitCore imports only {', '.join(sorted(CORE_IMPORTS))}, not {module}")
+        if in_core:
+            for i, line in enumerate(strip_comments(text).splitlines(), 1):
+                m = APPLE_ONLY_CALLS.search(line)
+                if m:
+                    out.append(f"{name}:{i}: URLSession.{m.group(1)}({m.group(2)}:) does not exist in FoundationNetworking "
+                               "(Linux): use dataTask(with:completionHandler:) in a continuation")
+    if core_files < 5:
+        out.append(f"only {core_files} SidKitCore files found; the check is not looking")
+    return out
+
+
+def portability_files():
+    paths = []
+    for d in WRAPPER_DIRS + [os.path.join(ROOT, "ios", "Tests"), os.path.join(ROOT, "ios", "Sources", "SidKit")]:
+        paths += sorted(glob.glob(os.path.join(d, "**", "*.swift"), recursive=True))
+    return [(rel(p), open(p, encoding="utf-8").read()) for p in paths]
+
+
+GLOBAL_VAR = re.compile(r"^(?:(?:public|private|fileprivate|internal)\s+)?var\s+\w+")
+STATIC_STORED_VAR = re.compile(r"^\s*(?:(?:public|private|fileprivate|internal|open)(?:\(set\))?\s+)*(?:static|class)\s+var\s+\w+\s*(?::[^={]*)?(?:=|$)")
+UNCHECKED = re.compile(r"@unchecked\s+Sendable")
+SETUP_OVERRIDE = re.compile(r"\boverride\s+(?:class\s+)?func\s+(setUp|tearDown)\w*\s*\(")
+
+
+def concurrency_problems(files):
+    """files: [(name, text)] of the hand-written Swift (SidKitCore, SidKitUI, ios/Tests). By reading,
+    what strict concurrency checking would flag: global or static stored `var`s (shared mutable
+    state), `nonisolated(unsafe)`, `@unchecked Sendable` without the `// @unchecked:` comment that
+    names what makes it safe (a lock, immutability), and setUp/tearDown overrides in @MainActor
+    test classes (their isolation differs from XCTestCase's)."""
+    out = []
+    for name, text in files:
+        lines = strip_comments_keep_lines(text)
+        raw = text.splitlines()
+        main_actor_class = re.search(r"@MainActor\s*\n?\s*(?:final\s+)?class\s+\w+\s*:\s*XCTestCase", text) is not None
+        for i, line in enumerate(lines, 1):
+            if GLOBAL_VAR.match(line):
+                out.append(f"{name}:{i}: a global `var` is shared mutable state: {line.strip()[:70]}")
+            if STATIC_STORED_VAR.match(line):
+                out.append(f"{name}:{i}: a static stored `var` is shared mutable state: {line.strip()[:70]}")
+            if "nonisolated(unsafe)" in line:
+                out.append(f"{name}:{i}: nonisolated(unsafe) in hand-written code")
+            if UNCHECKED.search(line):
+                near = "\n".join(raw[max(0, i - 5):i + 3])
+                if "// @unchecked:" not in near:
+                    out.append(f"{name}:{i}: @unchecked Sendable without a `// @unchecked:` comment saying what makes it safe")
+            if main_actor_class and SETUP_OVERRIDE.search(line):
+                out.append(f"{name}:{i}: a @MainActor XCTestCase overrides {SETUP_OVERRIDE.search(line).group(1)}: make the fixture in each test")
+    return out
+
+
+def strip_comments_keep_lines(text):
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    return [re.sub(r'"(?:[^"\\]|\\.)*"', '""', l).split("//")[0] for l in text.splitlines()]
+
+
+def concurrency_files():
+    return [f for f in portability_files() if not f[0].startswith(os.path.join("ios", "Sources", "SidKit") + os.sep)]
+
+
+CORE_ERROR_RS = os.path.join(ROOT, "bindings", "src", "error.rs")
+
+
+def error_code_problems(swift_text=None):
+    """The codes SmartIdError.swift names are codes of the core's SidkitError::code() (or the one
+    platform code, cannot_open_link)."""
+    if swift_text is None:
+        swift_text = open(os.path.join(CORE_DIR, "SmartIdError.swift"), encoding="utf-8").read()
+    rust = open(CORE_ERROR_RS, encoding="utf-8").read()
+    body = rust[rust.index("pub fn code(&self) -> String"):]
+    body = body[:body.index(".to_owned()")]
+    core_codes = set(re.findall(r'"([a-z_]+)"', body))
+    if len(core_codes) < 20:
+        return [f"only {len(core_codes)} codes found in {rel(CORE_ERROR_RS)}; the check is not looking"]
+    named = set(re.findall(r'"([a-z][a-z_]*)"', strip_comments(swift_text)))
+    named -= {"link_", "return_url_"}
+    out = [f"SmartIdError.swift names code {c!r}, which the core's SidkitError::code() does not have"
+           for c in sorted(named - core_codes - {"cannot_open_link"})]
+    for prefix in ["link_", "return_url_"]:
+        if not any(c.startswith(prefix) for c in core_codes):
+            out.append(f"the core has no {prefix}* codes any more; SmartIdError(code:reason:) maps by that prefix")
+    if not out:
+        print(f"     {len(named)} codes named by SmartIdError.swift, all among the core's {len(core_codes)} (and cannot_open_link)")
     return out
 
 
@@ -838,20 +1025,21 @@ def release_script_problems():
 API_MUTATIONS = [
     ("SmartIdFlowCoordinator.swift", "client.findFlow(returnUrl: text)", "client.findFlow(url: text)"),
     ("SmartIdFlowCoordinator.swift", "try? flow.markLaunched()", "try? flow.markLaunch()"),
-    ("SmartIdFlowCoordinator.swift", "SidkitError.Flow(kind: .busy", "SidkitError.FlowError(kind: .busy"),
+    ("SmartIdError.swift", "self = .linkRejected(code: error.code(), reason: reason)",
+     "self = .linkRejected(code: error.stableCode(), reason: reason)"),
     ("URLSessionBackendTransport.swift", "try startFlowResponseFromJson(json: body)", "try startFlowResponseFromJSON(json: body)"),
     ("SmartIdFlowCoordinator.swift", "private var currentFlow: SidkitFlow?", "private var currentFlow: SidKitFlow?"),
     ("SmartIdFlowCoordinator.swift", "presentation: Presentation = .app2app) async throws -> FlowOutcome {\n        try await run(FlowRequest(kind: .authentication",
      "presentation: Presentation = .app2App) async throws -> FlowOutcome {\n        try await run(FlowRequest(kind: .authentication"),
-    ("SmartIdFlowCoordinator.swift", "FlowRequest(kind: .authentication, presentation: presentation, lang: lang, context: nil)",
-     "FlowRequest(kind: .authentication, presentation: presentation, language: lang, context: nil)"),
+    ("SmartIdFlowCoordinator.swift", "FlowRequest(kind: .authentication, presentation: presentation, lang: lang.rawValue, context: nil)",
+     "FlowRequest(kind: .authentication, presentation: presentation, language: lang.rawValue, context: nil)"),
 ]
 
 
 def self_test_problems(gen_src, fresh_dir, lib_dir):
     out = []
     # syntax
-    src = open(os.path.join(WRAPPER_DIR, "SmartIdFlowCoordinator.swift"), "rb").read()
+    src = open(os.path.join(CORE_DIR, "SmartIdFlowCoordinator.swift"), "rb").read()
     broken = src.replace(b"step = try await flow.start()", b"step = try await flow.start(", 1)
     if broken == src or not syntax_problems_text("mutated", broken):
         out.append("syntax check: a dropped ')' was not detected")
@@ -878,7 +1066,7 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
     files = api_files()
     baseline = set(api_problems(gen_src, files)[0])
     for fname, old, new in API_MUTATIONS:
-        key = rel(os.path.join(WRAPPER_DIR, fname))
+        key = rel(os.path.join(CORE_DIR, fname))
         mutated_files = []
         found = False
         for name, data in files:
@@ -903,7 +1091,11 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
     # Package.swift
     package = open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()
     for old, new in [('path: "ios/Sources/SidKitUI"', 'path: "ios/Sources/SidKitUIs"'),
-                     ('ios/build/SidKitFFI.xcframework', 'build/SidKitFFI.xcframework')]:
+                     ('ios/build/SidKitFFI.xcframework', 'build/SidKitFFI.xcframework'),
+                     ('        path: "ios/Sources/SidKitCore",\n        swiftSettings: strictConcurrency\n',
+                      '        path: "ios/Sources/SidKitCore",\n        swiftSettings: [.unsafeFlags(["-strict-concurrency=complete"])]\n'),
+                     ('#if !os(Linux)\n// SidKitUI', '#if os(macOS)\n// SidKitUI'),
+                     ('let package = Package(\n    name: "SidKit",', 'let package = Package(\n    name: "SidKit",\n    dependencies: [.package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0")],')]:
         if old not in package or not package_problems(package.replace(old, new)):
             out.append(f"Package.swift check: {new!r} was not detected")
     # DocC
@@ -920,7 +1112,7 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
             ("support", "public let callbackBase", "let callbackBase"),
             ("support", "import SidKit\n", "@testable import SidKit\n"),
             ("tests", "import SidKitTestSupport\n", ""),
-            ("package", '"SidKitUI", "SidKit", "SidKitTestSupport"', '"SidKitUI", "SidKit"'),
+            ("package", '"SidKitUI", "SidKitCore", "SidKit", "SidKitTestSupport"', '"SidKitUI", "SidKitCore", "SidKit"'),
     ]:
         s_files, t_files, pkg = support, tests, package
         if where == "support":
@@ -936,6 +1128,44 @@ def self_test_problems(gen_src, fresh_dir, lib_dir):
             out.append(f"test-support self-test: {old!r} not found ({where}); update the mutation")
         elif not support_problems(s_files, t_files, pkg):
             out.append(f"test-support check: {old!r} -> {new!r} ({where}) was not detected")
+    # portability: each mutation is found
+    files = portability_files()
+    core_file = rel(os.path.join(CORE_DIR, "SmartIdFlowCoordinator.swift"))
+    transport_file = rel(os.path.join(CORE_DIR, "URLSessionBackendTransport.swift"))
+    ui_test = rel(os.path.join(ROOT, "ios", "Tests", "SidKitUITests", "ObservableSmartIdFlowTests.swift"))
+    ui_file = rel(os.path.join(UI_DIR, "KeychainSnapshotStore.swift"))
+    for target, old, new, why in [
+            (core_file, "import Foundation\n", "import Foundation\nimport UIKit\n", "Apple-only"),
+            (core_file, "import Foundation\n", "import Foundation\n#if canImport(Combine)\nimport Combine\n#endif\n", "SidKitCore imports only"),
+            (transport_file, "answer = try await Self.load(request, on: session)", "answer = try await session.data(for: request)", "FoundationNetworking"),
+            (ui_test, "#if canImport(Combine) && canImport(Darwin)\n", "#if canImport(Darwin)\n", "Apple-only"),
+            (ui_file, "#if canImport(Security)\nimport Security\n#endif\n", "import Security\n", "Apple-only"),
+            (ui_file, "#if canImport(Security)\nimport Security\n#endif\n", "#if !canImport(Security)\nimport Security\n#endif\n", "Apple-only"),
+    ]:
+        mutated = [(n, t.replace(old, new, 1) if n == target else t) for n, t in files]
+        if mutated == files:
+            out.append(f"portability self-test: {old!r} not found in {target}; update the mutation")
+            continue
+        problems = portability_problems(mutated)
+        if not any(why in p for p in problems):
+            out.append(f"portability check: {new!r} in {target} was not detected")
+    if not error_code_problems('case x: return "flow_canceled"'):
+        out.append("error-code check: a code the core does not have was not detected")
+    # concurrency hygiene: each mutation is found
+    cfiles = concurrency_files()
+    support_file = rel(os.path.join(SUPPORT_DIR, "FakeBackend.swift"))
+    core_tests = rel(os.path.join(ROOT, "ios", "Tests", "SidKitCoreTests", "CoordinatorTests.swift"))
+    for target, old, new, why in [
+            (support_file, "public let callbackBase =", "public var callbackBase =", "global `var`"),
+            (core_tests, "struct Timeout: Error {}", "struct Timeout: Error {}\nenum Shared {\n    static var count = 0\n}", "static stored"),
+            (support_file, "    // @unchecked: every mutable property", "    // every mutable property", "@unchecked Sendable without"),
+            (core_tests, "final class CoordinatorTests: XCTestCase {\n", "final class CoordinatorTests: XCTestCase {\n    override func setUp() async throws {}\n", "overrides setUp"),
+    ]:
+        mutated = [(n, t.replace(old, new, 1) if n == target else t) for n, t in cfiles]
+        if mutated == cfiles:
+            out.append(f"concurrency self-test: {old!r} not found in {target}; update the mutation")
+        elif not any(why in p for p in concurrency_problems(mutated)):
+            out.append(f"concurrency check: {new!r} in {target} was not detected")
     # symbolic links
     with tempfile.TemporaryDirectory() as tmp:
         os.symlink(os.path.join(SUPPORT_DIR, "FakeBackend.swift"), os.path.join(tmp, "FakeBackend.swift"))
@@ -968,8 +1198,15 @@ def main():
             print(f"     {checked} type, function, member and label references checked")
         return problems
     check("wrapper, tests and sample use only the generated API (names and labels)", api)
-    check("DocC: every public declaration of SidKitUI is documented",
-          lambda: docc_problems(sorted(glob.glob(os.path.join(WRAPPER_DIR, "*.swift"))), minimum=40))
+    check("DocC: every public declaration of SidKitCore and SidKitUI is documented",
+          lambda: docc_problems(sorted(glob.glob(os.path.join(CORE_DIR, "*.swift")) + glob.glob(os.path.join(UI_DIR, "*.swift"))),
+                                minimum=60))
+    check("portability: no unguarded Apple-only import in ios/Sources and ios/Tests; SidKitCore imports only "
+          "Foundation/FoundationNetworking/SidKit/SidKitFFI and calls no data(for:)",
+          lambda: portability_problems(portability_files()))
+    check("SmartIdError names only codes of the core's SidkitError::code()", error_code_problems)
+    check("concurrency by reading: no global/static stored var, no nonisolated(unsafe), every @unchecked Sendable "
+          "explained, no setUp/tearDown in @MainActor test classes", lambda: concurrency_problems(concurrency_files()))
     check("SidKitTestSupport: public to the test targets, which import it and depend on it",
           lambda: support_problems(support_files(), test_target_files(),
                                    open(os.path.join(ROOT, "Package.swift"), encoding="utf-8").read()))
@@ -988,6 +1225,10 @@ def main():
           release_script_problems)
     for name, fn in snapshotcheck.checks():
         check(name, fn)
+    for name, fn in platformparity.checks():
+        check(name, fn)
+    check("self-tests: each platform-parity check fails on a deliberately broken input",
+          platformparity.self_test_problems)
     check("self-tests: each check fails on a deliberately broken input",
           lambda: self_test_problems(gen_src, fresh_dir, lib_dir))
     check("self-tests: each snapshot-storage check fails on a deliberately broken input",

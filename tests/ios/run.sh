@@ -4,8 +4,10 @@
 # support, sample) and Package.swift, Package.swift's targets, the checked-in generated Swift
 # against a fresh generation, FFI symbol parity (generated Swift -> header -> libsidkit.a /
 # libsidkit.so), the wrapper's and tests' use of the generated API, DocC comments, the
-# test-support target's public API, and self-tests that each check can fail. See
-# tests/ios/ios_check.py.
+# test-support target's public API, portability (no unguarded Apple-only import, a
+# Foundation-only SidKitCore), concurrency by reading, the platform-API table against the Swift
+# and Kotlin wrappers (tests/ios/platform_parity.py), and self-tests that each check can fail.
+# See tests/ios/ios_check.py.
 # Prints "N passed, N failed" last; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -5,15 +5,16 @@ Keychain (this device only, not synchronized), never in UserDefaults / @AppStora
 @SceneStorage. Used by tests/ios/ios_check.py, which runs `checks()` and `self_test_problems()`;
 each check takes the texts it looks at, so that the self-tests can hand it broken ones.
 
-1. default store: every `snapshotStore:` default of SmartIdFlowCoordinator is
-   `KeychainSnapshotStore()`.
+1. default store: SidKitUI's `SmartIdFlowCoordinator(configuration:transport:opener:)`
+   (AppleCoordinator.swift) passes `snapshotStore: KeychainSnapshotStore()`, and SidKitCore's
+   coordinator has no default store at all (the app says where the flow key goes).
 2. Keychain query: KeychainSnapshotStore calls SecItemAdd / SecItemCopyMatching / SecItemUpdate
    / SecItemDelete on a kSecClassGenericPassword item named by kSecAttrService + kSecAttrAccount,
    with kSecAttrAccessibleWhenUnlockedThisDeviceOnly (and no other accessibility) and
    kSecAttrSynchronizable false.
-3. Linux: in FlowSnapshotStore.swift (the part of SidKitUI that needs only Foundation) every
+3. Linux: in KeychainSnapshotStore.swift and in SidKitCore's FlowSnapshotStore.swift every
    Security-framework name, `import Security` included, is inside `#if canImport(Security)`.
-4. No UserDefaults for snapshots: in SidKitUI and the sample, UserDefaults appears only to remove
+4. No UserDefaults for snapshots: in SidKitCore, SidKitUI and the sample, UserDefaults appears only to remove
    the value earlier versions wrote; no @AppStorage, @SceneStorage or NSUbiquitousKeyValueStore.
 5. Docs: SidKitUI's DocC and docs/integration-ios.md no longer call the snapshot secret-free,
    use or link no UserDefaultsSnapshotStore (the guide says it was removed), suggest no @SceneStorage, and the guide names the Keychain
@@ -27,8 +28,11 @@ import re
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 UI = os.path.join(ROOT, "ios", "Sources", "SidKitUI")
-COORDINATOR = os.path.join(UI, "SmartIdFlowCoordinator.swift")
-STORE = os.path.join(UI, "FlowSnapshotStore.swift")
+CORE = os.path.join(ROOT, "ios", "Sources", "SidKitCore")
+COORDINATOR = os.path.join(CORE, "SmartIdFlowCoordinator.swift")
+APPLE_COORDINATOR = os.path.join(UI, "AppleCoordinator.swift")
+STORE = os.path.join(UI, "KeychainSnapshotStore.swift")
+CORE_STORE = os.path.join(CORE, "FlowSnapshotStore.swift")
 TESTS = os.path.join(ROOT, "ios", "Tests", "SidKitUITests", "SnapshotStoreTests.swift")
 GUIDE = os.path.join(ROOT, "docs", "integration-ios.md")
 
@@ -49,14 +53,19 @@ def code_only(text):
 # 1 ------------------------------------------------------------------------------------------
 
 DEFAULT = re.compile(r"snapshotStore:\s*FlowSnapshotStore\?\s*=\s*(\w+(?:\([^)\n]*\))?)")
+PASSED = re.compile(r"snapshotStore:\s*(\w+\([^)\n]*\)|nil)")
 
 
-def default_store_problems(coordinator):
-    defaults = [d.strip() for d in DEFAULT.findall(code_only(coordinator))]
-    if len(defaults) < 2:
-        return [f"found {len(defaults)} `snapshotStore: FlowSnapshotStore? = ...` defaults, expected the 2 initializers'"]
-    return [f"SmartIdFlowCoordinator's default snapshot store is {d}, not KeychainSnapshotStore()"
-            for d in defaults if d != "KeychainSnapshotStore()"]
+def default_store_problems(coordinator, apple):
+    """coordinator: SidKitCore's SmartIdFlowCoordinator.swift; apple: SidKitUI's AppleCoordinator.swift."""
+    out = [f"SidKitCore's SmartIdFlowCoordinator has a default snapshot store ({d}); the app must choose"
+           for d in DEFAULT.findall(code_only(coordinator))]
+    passed = [d.strip() for d in PASSED.findall(code_only(apple))]
+    if not passed:
+        out.append("SidKitUI's SmartIdFlowCoordinator(configuration:transport:opener:) passes no snapshotStore")
+    out += [f"SidKitUI's coordinator initializer stores the snapshot in {d}, not KeychainSnapshotStore()"
+            for d in passed if d != "KeychainSnapshotStore()"]
+    return out
 
 
 # 2 ------------------------------------------------------------------------------------------
@@ -169,6 +178,7 @@ def xctest_problems(tests):
 
 def ui_files():
     paths = sorted(glob.glob(os.path.join(UI, "**", "*.swift"), recursive=True))
+    paths += sorted(glob.glob(os.path.join(CORE, "**", "*.swift"), recursive=True))
     paths += sorted(glob.glob(os.path.join(UI, "**", "*.md"), recursive=True))
     return [(os.path.relpath(p, ROOT), read(p)) for p in paths]
 
@@ -182,13 +192,14 @@ def checks():
     """[(name, fn)] for ios_check.py's check()."""
     swift_ui = [f for f in ui_files() if f[0].endswith(".swift")]
     return [
-        ("snapshot: SmartIdFlowCoordinator's default store is KeychainSnapshotStore()",
-         lambda: default_store_problems(read(COORDINATOR))),
+        ("snapshot: SidKitUI's coordinator initializer keeps it in KeychainSnapshotStore(); SidKitCore has no default",
+         lambda: default_store_problems(read(COORDINATOR), read(APPLE_COORDINATOR))),
         ("snapshot: the Keychain item is a generic password, WhenUnlockedThisDeviceOnly, not synchronized",
          lambda: keychain_problems(read(STORE))),
         ("snapshot: the Security framework is used only inside #if canImport(Security)",
-         lambda: guard_problems(os.path.relpath(STORE, ROOT), read(STORE))),
-        ("snapshot: no UserDefaults, @AppStorage or @SceneStorage for it in SidKitUI and the sample",
+         lambda: guard_problems(os.path.relpath(STORE, ROOT), read(STORE))
+         + guard_problems(os.path.relpath(CORE_STORE, ROOT), read(CORE_STORE))),
+        ("snapshot: no UserDefaults, @AppStorage or @SceneStorage for it in SidKitCore, SidKitUI and the sample",
          lambda: user_defaults_problems(swift_ui + sample_files())),
         ("snapshot: DocC and docs/integration-ios.md say it holds the flow key and where it goes",
          lambda: docs_problems(ui_files(), read(GUIDE))),
@@ -201,6 +212,7 @@ def self_test_problems():
     """Each check must fail on a deliberately broken input."""
     out = []
     coordinator, store, guide = read(COORDINATOR), read(STORE), read(GUIDE)
+    apple = read(APPLE_COORDINATOR)
     swift_ui = [f for f in ui_files() if f[0].endswith(".swift")]
 
     def mutated(text, old, new, what):
@@ -210,18 +222,20 @@ def self_test_problems():
         return text.replace(old, new, 1)
 
     cases = [
-        (lambda t: default_store_problems(t), coordinator, "snapshotStore: FlowSnapshotStore? = KeychainSnapshotStore()",
-         "snapshotStore: FlowSnapshotStore? = UserDefaultsSnapshotStore()", "SmartIdFlowCoordinator.swift"),
+        (lambda t: default_store_problems(coordinator, t), apple, "snapshotStore: KeychainSnapshotStore()",
+         "snapshotStore: UserDefaultsSnapshotStore()", "AppleCoordinator.swift"),
+        (lambda t: default_store_problems(t, apple), coordinator, "snapshotStore: FlowSnapshotStore?) {",
+         "snapshotStore: FlowSnapshotStore? = InMemorySnapshotStore()) {", "SmartIdFlowCoordinator.swift"),
         (lambda t: keychain_problems(t), store, "kSecAttrAccessible as String: kSecAttrAccessibleWhenUnlockedThisDeviceOnly",
-         "kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlock", "FlowSnapshotStore.swift"),
+         "kSecAttrAccessible as String: kSecAttrAccessibleAfterFirstUnlock", "KeychainSnapshotStore.swift"),
         (lambda t: keychain_problems(t), store, "kSecAttrSynchronizable as String: false",
-         "kSecAttrSynchronizable as String: true", "FlowSnapshotStore.swift"),
-        (lambda t: keychain_problems(t), store, "SecItemDelete(", "SecItemRemove(", "FlowSnapshotStore.swift"),
-        (lambda t: guard_problems("FlowSnapshotStore.swift", t), store, "#if canImport(Security)\nimport Security\n#endif\n",
-         "import Security\n", "FlowSnapshotStore.swift"),
-        (lambda t: user_defaults_problems([("FlowSnapshotStore.swift", t)]), store, "    public func save(_ snapshot: String?) {\n        try? write(snapshot)",
-         "    public func save(_ snapshot: String?) {\n        UserDefaults.standard.set(snapshot, forKey: \"k\")", "FlowSnapshotStore.swift"),
-        (lambda t: user_defaults_problems([("SmartIdFlowCoordinator.swift", t)]), coordinator, "@Published public private(set) var snapshot: String?",
+         "kSecAttrSynchronizable as String: true", "KeychainSnapshotStore.swift"),
+        (lambda t: keychain_problems(t), store, "SecItemDelete(", "SecItemRemove(", "KeychainSnapshotStore.swift"),
+        (lambda t: guard_problems("KeychainSnapshotStore.swift", t), store, "#if canImport(Security)\nimport Security\n#endif\n",
+         "import Security\n", "KeychainSnapshotStore.swift"),
+        (lambda t: user_defaults_problems([("KeychainSnapshotStore.swift", t)]), store, "    public func save(_ snapshot: String?) {\n        try? write(snapshot)",
+         "    public func save(_ snapshot: String?) {\n        UserDefaults.standard.set(snapshot, forKey: \"k\")", "KeychainSnapshotStore.swift"),
+        (lambda t: user_defaults_problems([("SmartIdFlowCoordinator.swift", t)]), coordinator, "public private(set) var snapshot: String?",
          "@SceneStorage(\"sidkit\") public var snapshot: String?", "SmartIdFlowCoordinator.swift"),
         (lambda t: docs_problems([], t.replace("flow key", "key")), guide, "flow key", "key", "docs/integration-ios.md"),
         (lambda t: docs_problems([], t), guide, "### Storing the snapshot\n",

@@ -4,7 +4,7 @@ import SwiftUI
 /// Log in, see the steps, see who logged in.
 @MainActor
 struct ContentView: View {
-    @EnvironmentObject private var smartId: SmartIdFlowCoordinator
+    @EnvironmentObject private var smartId: ObservableSmartIdFlow
     @Environment(\.scenePhase) private var scenePhase
     @State private var login: Task<Void, Never>?
     @State private var message = ""
@@ -18,7 +18,7 @@ struct ContentView: View {
                     // Cancelling the task cancels its flow; cancel() also covers a flow that was
                     // restored after a restart and has no task.
                     login?.cancel()
-                    Task { await smartId.cancel() }
+                    Task { await smartId.coordinator.cancel() }
                 }
             } else {
                 Button("Log in with Smart-ID") { startLogin() }
@@ -30,7 +30,7 @@ struct ContentView: View {
         .onChange(of: scenePhase) { phase in
             // Back from Smart-ID without a return link (e.g. after a refusal): ask the backend.
             if phase == .active {
-                Task { await smartId.refresh() }
+                Task { await smartId.coordinator.refresh() }
             }
         }
     }
@@ -42,7 +42,9 @@ struct ContentView: View {
             Text("Not logged in")
         case .starting:
             ProgressView("Starting…")
-        case .launching, .awaitingReturn:
+        case .awaitingReturn(_, false):
+            ProgressView("Opening Smart-ID…")
+        case .awaitingReturn(_, true):
             ProgressView("Confirm in the Smart-ID app")
         case let .showingQr(deviceLink):
             SmartIdQrCodeView(deviceLink: deviceLink).frame(width: 240, height: 240)
@@ -52,8 +54,9 @@ struct ContentView: View {
             Text("Hello, \(identity.givenName) \(identity.surname)")
         case let .finished(outcome):
             Text("Not logged in: \(String(describing: outcome))")
-        case let .failed(code, _):
-            Text("Something went wrong (\(code))")
+        case let .failed(error):
+            // userMessage is fit to show; code is for logs and support.
+            Text("\(error.userMessage) (\(error.code))")
         case .cancelled:
             Text("Cancelled")
         case .expired:
@@ -64,13 +67,13 @@ struct ContentView: View {
     private func startLogin() {
         login = Task {
             do {
-                let outcome = try await smartId.authenticate()
+                let outcome = try await smartId.coordinator.authenticate(lang: .eng)
                 if case let .authenticated(identity, appData) = outcome {
                     // appData is the backend's own session token for this app.
                     message = "\(identity.identifier), session \(appData ?? "-")"
                 }
-            } catch let error as SidkitError {
-                message = "\(error.code()): \(error)"
+            } catch let error as SmartIdError {
+                message = error.isRetryable ? "\(error.userMessage) You can try again." : error.userMessage
             } catch {
                 message = "\(error)"
             }

@@ -17,17 +17,18 @@ enum SampleSettings {
 @main
 @MainActor
 struct SidKitSampleApp: App {
-    @StateObject private var smartId: SmartIdFlowCoordinator
+    @StateObject private var smartId: ObservableSmartIdFlow
 
     init() {
         let transport = URLSessionBackendTransport(baseURL: SampleSettings.backendURL, timeout: 20)
         let config = SidkitConfig(callbackBase: SampleSettings.callbackBase, environment: SampleSettings.environment)
         do {
-            let coordinator = try SmartIdFlowCoordinator(configuration: config, transport: transport)
+            // The system opener (Universal Links first) and the Keychain snapshot store.
+            let flow = try ObservableSmartIdFlow(configuration: config, transport: transport)
             // A flow that was waiting when iOS ended the process comes back before the return
             // link is delivered.
-            coordinator.restorePendingFlow()
-            _smartId = StateObject(wrappedValue: coordinator)
+            flow.coordinator.restorePendingFlow()
+            _smartId = StateObject(wrappedValue: flow)
         } catch {
             fatalError("invalid Smart-ID configuration: \(error)")
         }
@@ -37,7 +38,7 @@ struct SidKitSampleApp: App {
         WindowGroup {
             ContentView()
                 .environmentObject(smartId)
-                .smartIdReturnHandling(smartId) { url in
+                .smartIdReturnHandling(smartId.coordinator) { url in
                     print("not a Smart-ID return: \(url)")
                 }
         }

@@ -1,6 +1,6 @@
 #if canImport(SwiftUI)
 import Foundation
-import SidKit
+import SidKitCore
 import SwiftUI
 
 extension View {

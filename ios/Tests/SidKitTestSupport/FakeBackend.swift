@@ -2,15 +2,11 @@
 // android/sidkit/src/test/kotlin/dev/sidkit/tests/FakeBackend.kt: real device links
 // (authCode = HMAC-SHA256 over the payload of spec §5), callback checks of spec §7.3, idempotent
 // completion, QR link stream.
-// The target SidKitTestSupport of Package.swift, shared by the test targets SidKitTests and
-// SidKitUITests; everything they use is public. It only needs SidKit's public API, so it imports
+// The target SidKitTestSupport of Package.swift, shared by the test targets SidKitTests,
+// SidKitCoreTests and SidKitUITests; everything they use is public. It only needs SidKit's public API, so it imports
 // SidKit without @testable (a regular target cannot rely on testability in release builds).
+// SHA-256 and HMAC-SHA256 come from Digest.swift (CryptoKit, or its own where there is none).
 import Foundation
-#if canImport(CryptoKit)
-import CryptoKit
-#else
-import Crypto
-#endif
 import SidKit
 
 public let callbackBase = "https://rp.example.com/smart-id/return"
@@ -30,8 +26,6 @@ public func randomData(_ n: Int) -> Data {
     return Data(bytes)
 }
 
-public func sha256(_ data: Data) -> Data { Data(SHA256.hash(data: data)) }
-
 public func randomAlnum(_ n: Int) -> String {
     let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     return String((0..<n).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
@@ -39,9 +33,14 @@ public func randomAlnum(_ n: Int) -> String {
 
 public let interactionsB64 = Data(#"[{"type":"displayTextAndPIN","displayText60":"Log in to Example Bank"}]"#.utf8).base64EncodedString()
 
-public enum Ending { case success, refused, userTimeout }
+/// How the fake Smart-ID session ends.
+public enum Ending: Sendable { case success, refused, userTimeout }
 
+/// One Smart-ID session of the fake backend.
 public final class Session: @unchecked Sendable {
+    // @unchecked: the mutable properties are stored privately and only read and written while
+    // holding `lock`, the recursive lock of the FakeBackend that made the session; the others
+    // are immutable.
     public let handle: String
     public let request: StartFlowRequest
     public let sessionToken = randomAlnum(24)
@@ -52,17 +51,51 @@ public final class Session: @unchecked Sendable {
     public let callbackToken: String?
     public let callbackUrl: String?
     public let sessionType: String
-    public var ending: Ending
-    public var completedWith: String?
-    public var outcome: FlowOutcome?
-    public var cancelled = false
-    public var endedWithoutCallback = false
-    public var qrPolls = 0
+    private let lock: NSRecursiveLock
+    private var storedEnding: Ending = .success
+    private var storedCompletedWith: String? = nil
+    private var storedOutcome: FlowOutcome? = nil
+    private var storedCancelled: Bool = false
+    private var storedEndedWithoutCallback: Bool = false
+    private var storedQrPolls: Int = 0
 
-    public init(handle: String, request: StartFlowRequest, callbackBase: String, ending: Ending) {
+    public var ending: Ending {
+        get { locked { storedEnding } }
+        set { locked { storedEnding = newValue } }
+    }
+    public var completedWith: String? {
+        get { locked { storedCompletedWith } }
+        set { locked { storedCompletedWith = newValue } }
+    }
+    public var outcome: FlowOutcome? {
+        get { locked { storedOutcome } }
+        set { locked { storedOutcome = newValue } }
+    }
+    public var cancelled: Bool {
+        get { locked { storedCancelled } }
+        set { locked { storedCancelled = newValue } }
+    }
+    public var endedWithoutCallback: Bool {
+        get { locked { storedEndedWithoutCallback } }
+        set { locked { storedEndedWithoutCallback = newValue } }
+    }
+    public var qrPolls: Int {
+        get { locked { storedQrPolls } }
+        set { locked { storedQrPolls = newValue } }
+    }
+
+    /// Runs `body` holding the lock of the backend that owns this session.
+    public func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    public init(handle: String, request: StartFlowRequest, callbackBase: String, ending: Ending, lock: NSRecursiveLock) {
         self.handle = handle
         self.request = request
-        self.ending = ending
+        self.lock = lock
+        self.storedEnding = ending
         if request.presentation == .app2app {
             let token = b64url(randomData(32))
             callbackToken = token
@@ -97,8 +130,8 @@ public final class Session: @unchecked Sendable {
         let callback = type == "QR" ? "" : (callbackUrl ?? "")
         let rpName = Data("DEMO".utf8).base64EncodedString()
         let payload = ["smart-id", proto, challenge, rpName, "", interactions, callback, unprotected].joined(separator: "|")
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: SymmetricKey(data: sessionSecret))
-        return unprotected + "&authCode=" + b64url(Data(mac))
+        let mac = hmacSHA256(key: sessionSecret, message: Data(payload.utf8))
+        return unprotected + "&authCode=" + b64url(mac)
     }
 
     /// What the Smart-ID app opens when the user is done (spec §7.2).
@@ -138,26 +171,75 @@ public final class Session: @unchecked Sendable {
     }
 }
 
+/// The fake RP backend: sessions, idempotency, completion checks, QR polling, and knobs the
+/// tests turn (`ending`, `hangStart`, `failStarts`, ...).
 public final class FakeBackend: @unchecked Sendable {
-    private let lock = NSLock()
+    // @unchecked: every mutable property is stored privately and only read and written while
+    // holding `lock` (recursive, so that the public accessors work inside `locked { }` too);
+    // the sessions share the same lock.
+    private let lock = NSRecursiveLock()
     public let callbackBaseUrl: String
-    public private(set) var sessions: [String: Session] = [:]
     private var byIdempotencyKey: [String: Session] = [:]
-    public private(set) var idempotencyKeys: [String] = []
-    public private(set) var startCalls = 0
-    public private(set) var completeCalls = 0
-    public private(set) var cancelCalls = 0
-    public private(set) var cancelledCalls = 0
+    private var storedSessions: [String: Session] = [:]
+    private var storedIdempotencyKeys: [String] = []
+    private var storedStartCalls: Int = 0
+    private var storedCompleteCalls: Int = 0
+    private var storedCancelCalls: Int = 0
+    private var storedCancelledCalls: Int = 0
 
-    public var ending: Ending = .success
-    public var expiresInMs: UInt64 = 120_000
-    public var completeDelayNs: UInt64 = 0
-    public var hangStart = false
-    public var hangComplete = false
-    public var failStarts = 0
-    public var failCompletes = 0
-    public var linkMutator: ((String) -> String)?
-    public var qrPollsUntilDone = Int.max
+    public var sessions: [String: Session] { locked { storedSessions } }
+    public var idempotencyKeys: [String] { locked { storedIdempotencyKeys } }
+    public var startCalls: Int { locked { storedStartCalls } }
+    public var completeCalls: Int { locked { storedCompleteCalls } }
+    public var cancelCalls: Int { locked { storedCancelCalls } }
+    public var cancelledCalls: Int { locked { storedCancelledCalls } }
+
+    private var storedEnding: Ending = .success
+    private var storedExpiresInMs: UInt64 = 120_000
+    private var storedCompleteDelayNs: UInt64 = 0
+    private var storedHangStart: Bool = false
+    private var storedHangComplete: Bool = false
+    private var storedFailStarts: Int = 0
+    private var storedFailCompletes: Int = 0
+    private var storedLinkMutator: (@Sendable (String) -> String)? = nil
+    private var storedQrPollsUntilDone: Int = Int.max
+
+    public var ending: Ending {
+        get { locked { storedEnding } }
+        set { locked { storedEnding = newValue } }
+    }
+    public var expiresInMs: UInt64 {
+        get { locked { storedExpiresInMs } }
+        set { locked { storedExpiresInMs = newValue } }
+    }
+    public var completeDelayNs: UInt64 {
+        get { locked { storedCompleteDelayNs } }
+        set { locked { storedCompleteDelayNs = newValue } }
+    }
+    public var hangStart: Bool {
+        get { locked { storedHangStart } }
+        set { locked { storedHangStart = newValue } }
+    }
+    public var hangComplete: Bool {
+        get { locked { storedHangComplete } }
+        set { locked { storedHangComplete = newValue } }
+    }
+    public var failStarts: Int {
+        get { locked { storedFailStarts } }
+        set { locked { storedFailStarts = newValue } }
+    }
+    public var failCompletes: Int {
+        get { locked { storedFailCompletes } }
+        set { locked { storedFailCompletes = newValue } }
+    }
+    public var linkMutator: (@Sendable (String) -> String)? {
+        get { locked { storedLinkMutator } }
+        set { locked { storedLinkMutator = newValue } }
+    }
+    public var qrPollsUntilDone: Int {
+        get { locked { storedQrPollsUntilDone } }
+        set { locked { storedQrPollsUntilDone = newValue } }
+    }
 
     public init(callbackBase: String = callbackBase) {
         self.callbackBaseUrl = callbackBase
@@ -171,7 +253,7 @@ public final class FakeBackend: @unchecked Sendable {
 
     public func session(of flow: SidkitFlow) -> Session {
         let link = flow.deviceLink() ?? ""
-        return locked { sessions.values.first { link.contains($0.sessionToken) }! }
+        return locked { storedSessions.values.first { link.contains($0.sessionToken) }! }
     }
 
     private func backendError(_ status: UInt16, _ code: String, _ message: String) -> SidkitError {
@@ -184,7 +266,7 @@ public final class FakeBackend: @unchecked Sendable {
             do {
                 try await Task.sleep(nanoseconds: 10_000_000)
             } catch {
-                locked { cancelledCalls += 1 }
+                locked { storedCancelledCalls += 1 }
                 throw error
             }
         }
@@ -192,8 +274,8 @@ public final class FakeBackend: @unchecked Sendable {
 
     public func start(_ req: StartFlowRequest) async throws -> StartFlowResponse {
         locked {
-            startCalls += 1
-            idempotencyKeys.append(req.idempotencyKey)
+            storedStartCalls += 1
+            storedIdempotencyKeys.append(req.idempotencyKey)
         }
         if hangStart { try await hang() }
         let session: Session = try locked {
@@ -202,8 +284,8 @@ public final class FakeBackend: @unchecked Sendable {
                 throw SidkitError.Transport(reason: "connection reset", retryable: true)
             }
             if let existing = byIdempotencyKey[req.idempotencyKey] { return existing }
-            let s = Session(handle: "fh_" + b64url(randomData(18)), request: req, callbackBase: callbackBaseUrl, ending: ending)
-            sessions[s.handle] = s
+            let s = Session(handle: "fh_" + b64url(randomData(18)), request: req, callbackBase: callbackBaseUrl, ending: ending, lock: lock)
+            storedSessions[s.handle] = s
             byIdempotencyKey[req.idempotencyKey] = s
             return s
         }
@@ -222,7 +304,7 @@ public final class FakeBackend: @unchecked Sendable {
     /// The session of `handle` if `flowKey` is its key (contract 2: otherwise "not found",
     /// exactly as an unknown handle).
     private func owned(_ handle: String, _ flowKey: String) throws -> Session {
-        guard let s = sessions[handle] else { throw backendError(404, "flow_not_found", "no such flow") }
+        guard let s = storedSessions[handle] else { throw backendError(404, "flow_not_found", "no such flow") }
         var text = flowKey.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
         guard let key = Data(base64Encoded: text), key.count == 32,
@@ -246,7 +328,7 @@ public final class FakeBackend: @unchecked Sendable {
     }
 
     public func complete(_ req: CompleteFlowRequest, flowKey: String) async throws -> FlowOutcome {
-        locked { completeCalls += 1 }
+        locked { storedCompleteCalls += 1 }
         if completeDelayNs > 0 { try await Task.sleep(nanoseconds: completeDelayNs) }
         if hangComplete { try await hang() }
         return try locked {
@@ -299,14 +381,15 @@ public final class FakeBackend: @unchecked Sendable {
 
     public func cancel(_ req: CancelFlowRequest, flowKey: String) async throws {
         try locked {
-            cancelCalls += 1
+            storedCancelCalls += 1
             try owned(req.flowHandle, flowKey).cancelled = true
         }
     }
 }
 
 /// The transport an app implements with URLSession; here it calls the fake directly.
-public final class FakeTransport: BackendTransport, @unchecked Sendable {
+public final class FakeTransport: BackendTransport, Sendable {
+    // Sendable as checked by the compiler: its one property is immutable and Sendable.
     public let backend: FakeBackend
 
     public init(_ backend: FakeBackend) {

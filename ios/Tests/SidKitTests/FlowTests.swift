@@ -353,7 +353,7 @@ final class FlowTests: XCTestCase {
     }
 
     func testDeviceLinkChecks() async throws {
-        let cases: [(String, LinkRejectionKind, (String) -> String)] = [
+        let cases: [(String, LinkRejectionKind, @Sendable (String) -> String)] = [
             ("foreign base", .baseNotAllowed, { $0.replacingOccurrences(of: liveLinkBase, with: "https://smart-id.com.evil.example/device-link") }),
             ("demo base in LIVE", .baseNotAllowed, { $0.replacingOccurrences(of: liveLinkBase, with: demoLinkBase) }),
             ("plain http", .malformed, { $0.replacingOccurrences(of: "https://", with: "http://") }),

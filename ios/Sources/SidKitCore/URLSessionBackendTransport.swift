@@ -4,7 +4,7 @@ import SidKit
 import FoundationNetworking
 #endif
 
-/// The default ``BackendTransport``: the sidkit app ↔ backend contract over HTTP + JSON with
+/// The default `BackendTransport`: the sidkit app ↔ backend contract over HTTP + JSON with
 /// `URLSession`.
 ///
 /// | call | HTTP |
@@ -17,15 +17,17 @@ import FoundationNetworking
 /// The flow key (sidkit contract 2) travels only in the `Sidkit-Flow-Key` request header,
 /// never in the URL, and no configured or provided header can replace it; do not log request
 /// headers. Every answer's `Sidkit-Contract` header is checked first
-/// (``checkContractVersion(header:)``): a backend of another major version is
+/// (`checkContractVersion(header:)`): a backend of another major version is
 /// `SidkitError.Flow(kind: .contractVersion)`.
 ///
-/// Errors: an error response becomes ``SidkitError/Backend(httpStatus:backendCode:reason:retryable:)``
-/// (RFC 9457 `application/problem+json` bodies `{"type","title","status","detail","code","retryable"}`
-/// and the older `{"code","message","retryable"}`, through ``backendErrorFromJson(httpStatus:json:)``);
-/// a `URLError` becomes ``SidkitError/Transport(reason:retryable:)``, retryable for timeouts and
-/// connectivity problems. Certificate pinning: pass a `URLSession` whose delegate checks the
-/// server trust.
+/// Errors: an error response becomes `SidkitError.Backend(httpStatus:backendCode:reason:retryable:)`
+/// (contract 2: RFC 9457 `application/problem+json` bodies `{"type","title","status","detail","code","retryable"}`,
+/// through `backendErrorFromJson(httpStatus:json:)`); a `URLError` becomes
+/// `SidkitError.Transport(reason:retryable:)`, retryable for timeouts and connectivity problems.
+/// The coordinator turns both into ``SmartIdError``. Certificate pinning: pass a `URLSession`
+/// whose delegate checks the server trust.
+///
+/// Foundation only: on Linux it runs on FoundationNetworking's `URLSession`.
 public final class URLSessionBackendTransport: BackendTransport, Sendable {
     /// The backend's address and request settings.
     public struct Configuration: Sendable {
@@ -149,7 +151,7 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
         return URL(string: base + "/" + path) ?? configuration.baseURL
     }
 
-    /// Sends one request; returns the body of a 2xx answer, throws ``SidkitError`` otherwise.
+    /// Sends one request; returns the body of a 2xx answer, throws `SidkitError` otherwise.
     private func send(
         _ method: String, _ segments: [String], json: String? = nil, idempotencyKey: String? = nil, flowKey: String? = nil
     ) async throws -> String {
@@ -183,8 +185,11 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
 
         let answer: (Data, URLResponse)
         do {
-            answer = try await session.data(for: request)
+            answer = try await Self.load(request, on: session)
         } catch let error as URLError {
+            if Task.isCancelled || error.code == .cancelled {
+                throw SidkitError.Transport(reason: "the request was cancelled", retryable: false)
+            }
             throw Self.transportError(error)
         } catch is CancellationError {
             throw SidkitError.Transport(reason: "the request was cancelled", retryable: false)
@@ -204,24 +209,35 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
     }
 
     /// The error of a non-2xx answer: ``backendErrorFromJson(httpStatus:json:)``, which reads the
-    /// contract's error body. If that helper does not know a problem+json body (libraries built
-    /// before the contract moved to RFC 9457 report `http_<status>` then), its `code`, `detail`
-    /// and `retryable` are read here.
+    /// contract's RFC 9457 `application/problem+json` body (`code`, `detail`, `retryable`); a body
+    /// that is not one (an HTML page of a proxy) becomes `Backend(httpStatus, "http_<status>", ...)`,
+    /// retryable for 429, 502, 503 and 504. The same mapping as Kotlin's `HttpBackendTransport`.
     static func backendError(status: Int, body: String) -> SidkitError {
-        let httpStatus = UInt16(clamping: status)
-        let error = backendErrorFromJson(httpStatus: httpStatus, json: body)
-        if case let .Backend(_, backendCode, _, _) = error,
-           backendCode == "http_\(httpStatus)",
-           let problem = Problem.decode(body)
-        {
-            return SidkitError.Backend(
-                httpStatus: httpStatus,
-                backendCode: problem.code,
-                reason: problem.detail ?? problem.title ?? "",
-                retryable: problem.retryable ?? false
-            )
+        backendErrorFromJson(httpStatus: UInt16(clamping: status), json: body)
+    }
+
+    /// One request through `dataTask(with:completionHandler:)` (the API FoundationNetworking has
+    /// on Linux too; `data(for:)` is Apple-only), wrapped in a checked continuation. Cancelling
+    /// the calling task cancels the data task, whose completion handler then resumes the
+    /// continuation (exactly once) with `URLError(.cancelled)`.
+    static func load(_ request: URLRequest, on session: URLSession) async throws -> (Data, URLResponse) {
+        let pending = PendingRequest()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Data, URLResponse), Error>) in
+                let task = session.dataTask(with: request) { data, response, error in
+                    if let error = error {
+                        continuation.resume(throwing: error)
+                    } else if let response = response {
+                        continuation.resume(returning: (data ?? Data(), response))
+                    } else {
+                        continuation.resume(throwing: URLError(.badServerResponse))
+                    }
+                }
+                pending.start(task)
+            }
+        } onCancel: {
+            pending.cancel()
         }
-        return error
     }
 
     /// The `SidkitError.Transport` of a `URLError`: retryable when repeating the request later
@@ -239,23 +255,35 @@ public final class URLSessionBackendTransport: BackendTransport, Sendable {
         }
         return SidkitError.Transport(reason: "URLError \(error.code.rawValue): \(error.localizedDescription)", retryable: retryable)
     }
+}
 
-    /// An RFC 9457 problem body with the contract's extension members.
-    struct Problem: Decodable {
-        let type: String?
-        let title: String?
-        let status: Int?
-        let detail: String?
-        let code: String
-        let retryable: Bool?
+/// The data task of one request, shared by the request and its cancellation handler, which may
+/// run first or on another thread.
+private final class PendingRequest: @unchecked Sendable {
+    // @unchecked: `task` and `cancelled` are only read and written while holding `lock`; the
+    // data task itself is thread-safe.
+    private let lock = NSLock()
+    private var task: URLSessionDataTask?
+    private var cancelled = false
 
-        static func decode(_ body: String) -> Problem? {
-            guard let problem = try? JSONDecoder().decode(Problem.self, from: Data(body.utf8)),
-                  !problem.code.isEmpty, problem.code.count <= 64
-            else {
-                return nil
-            }
-            return problem
+    /// Resumes `task`, and cancels it at once if the request was cancelled before it existed.
+    func start(_ task: URLSessionDataTask) {
+        lock.lock()
+        self.task = task
+        let cancelNow = cancelled
+        lock.unlock()
+        task.resume()
+        if cancelNow {
+            task.cancel()
         }
+    }
+
+    /// Cancels the data task (or the one about to start).
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let running = task
+        lock.unlock()
+        running?.cancel()
     }
 }

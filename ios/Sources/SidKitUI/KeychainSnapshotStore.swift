@@ -1,31 +1,12 @@
 import Foundation
+import SidKitCore
 #if canImport(Security)
 import Security
 #endif
 
-/// Keeps the snapshot of the pending flow across process death.
-///
-/// While the user is in the Smart-ID app, iOS may end the app's process. The snapshot
-/// (``SidkitFlow/snapshot()``, one line of JSON, format version 2) lets
-/// ``SmartIdFlowCoordinator/restorePendingFlow()`` bring the flow back before the return URL is
-/// handled.
-///
-/// **The snapshot is a secret.** It holds the flow key: a bearer credential for that one flow,
-/// as sensitive as a session cookie for the few minutes the flow lives (whoever has it can poll,
-/// complete or cancel the flow). A store must keep it on this device only, out of backups and
-/// iCloud, out of logs, and remove it when ``save(_:)`` gets `nil`. ``KeychainSnapshotStore``
-/// (the default) does. Do not keep it in `UserDefaults`, `@AppStorage` or `@SceneStorage`: they
-/// are plain files in the app's container that go into device backups, and Apple's
-/// documentation of `SceneStorage` says not to use it with sensitive data.
-public protocol FlowSnapshotStore: Sendable {
-    /// The stored snapshot, if any.
-    func load() -> String?
-    /// Stores `snapshot`, or removes the stored one when `nil`.
-    func save(_ snapshot: String?)
-}
-
 #if canImport(Security)
-/// Keeps the snapshot in the Keychain (the default store of ``SmartIdFlowCoordinator``).
+/// Keeps the snapshot in the Keychain: the default store of
+/// `SmartIdFlowCoordinator(configuration:transport:opener:)` and `ObservableSmartIdFlow`.
 ///
 /// One generic-password item (`kSecClassGenericPassword`) per store, named by `service` and
 /// `account`, readable only while the device is unlocked and never leaving it
@@ -37,8 +18,9 @@ public protocol FlowSnapshotStore: Sendable {
 /// A new store also removes the `UserDefaults` value that earlier versions of SidKitUI wrote
 /// (key `dev.sidkit.pendingFlowSnapshot`) without reading it: a snapshot of format version 1
 /// cannot be restored any more.
-public final class KeychainSnapshotStore: FlowSnapshotStore, @unchecked Sendable {
-    // @unchecked: every property is immutable; the Keychain functions are thread-safe.
+public final class KeychainSnapshotStore: FlowSnapshotStore, Sendable {
+    // Sendable as checked by the compiler: every stored property is an immutable String; the
+    // Keychain functions are thread-safe.
 
     /// The Keychain service of the default store.
     public static let defaultService = "dev.sidkit.flow-snapshot"
@@ -62,7 +44,7 @@ public final class KeychainSnapshotStore: FlowSnapshotStore, @unchecked Sendable
     }
 
     /// A Keychain call that failed, with its `OSStatus`.
-    public struct KeychainError: Error, Equatable {
+    public struct KeychainError: Error, Equatable, Sendable {
         /// The status the Security framework returned (e.g. `errSecInteractionNotAllowed`
         /// while the device is locked).
         public let status: OSStatus
@@ -149,29 +131,3 @@ public final class KeychainSnapshotStore: FlowSnapshotStore, @unchecked Sendable
     }
 }
 #endif
-
-/// Keeps the snapshot in memory only (tests, previews, or apps that do not restore flows).
-public final class InMemorySnapshotStore: FlowSnapshotStore, @unchecked Sendable {
-    // @unchecked: every access to `value` holds `lock`.
-    private let lock = NSLock()
-    private var value: String?
-
-    /// An empty store, or one holding `snapshot`.
-    public init(_ snapshot: String? = nil) {
-        value = snapshot
-    }
-
-    /// The stored snapshot, if any.
-    public func load() -> String? {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-
-    /// Stores `snapshot`, or removes it when `nil`.
-    public func save(_ snapshot: String?) {
-        lock.lock()
-        defer { lock.unlock() }
-        value = snapshot
-    }
-}

@@ -1,47 +1,56 @@
 // Tests of URLSessionBackendTransport with a URLProtocol stub: paths, methods, headers, JSON
-// bodies, RFC 9457 problem+json and legacy error bodies, URLError mapping.
+// bodies, RFC 9457 problem+json error bodies (contract 2; no fallback of its own for older
+// bodies), URLError mapping, cancellation. Foundation(Networking) only: they run on Linux too.
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SidKit
+@testable import SidKitCore
 import XCTest
-@testable import SidKit
-@testable import SidKitUI
 
-/// What the stub answers: an HTTP response or a URLError.
-enum StubAnswer {
+/// What the stub answers: an HTTP response, a URLError, or nothing until the request is cancelled.
+enum StubAnswer: Sendable {
     case http(status: Int, headers: [String: String], body: String)
     case failure(URLError)
+    case hang
 }
 
-/// Answers every request of its session from `StubURLProtocol.answer` and records the requests.
-final class StubURLProtocol: URLProtocol {
-    private static let lock = NSLock()
-    private static var storedAnswer: StubAnswer = .http(status: 500, headers: [:], body: "")
-    private static var storedRequests: [(request: URLRequest, body: Data)] = []
+/// The answers and recorded requests of every test's stub, keyed by the `X-Stub-Id` header of
+/// the test's transport. URLSession makes the URLProtocol instances itself, so they find their
+/// test through this one immutable static reference to a lock-guarded object (no global mutable
+/// variable; tests running at once do not see each other's requests).
+final class StubRegistry: @unchecked Sendable {
+    // @unchecked: `answers` and `recorded` are only read and written while holding `lock`.
+    private let lock = NSLock()
+    private var answers: [String: StubAnswer] = [:]
+    private var recorded: [String: [(request: URLRequest, body: Data)]] = [:]
 
-    static var answer: StubAnswer {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return storedAnswer
-        }
-        set {
-            lock.lock()
-            storedAnswer = newValue
-            lock.unlock()
-        }
-    }
-
-    static var requests: [(request: URLRequest, body: Data)] {
+    func set(_ answer: StubAnswer, for id: String) {
         lock.lock()
         defer { lock.unlock() }
-        return storedRequests
+        answers[id] = answer
     }
 
-    static func reset(_ answer: StubAnswer) {
+    /// Records `request` and returns the answer for it.
+    func take(_ request: URLRequest, body: Data, for id: String) -> StubAnswer {
         lock.lock()
-        storedAnswer = answer
-        storedRequests = []
-        lock.unlock()
+        defer { lock.unlock() }
+        recorded[id, default: []].append((request, body))
+        return answers[id] ?? .http(status: 500, headers: [:], body: "")
     }
+
+    func requests(for id: String) -> [(request: URLRequest, body: Data)] {
+        lock.lock()
+        defer { lock.unlock() }
+        return recorded[id] ?? []
+    }
+}
+
+/// Answers every request of its session from the registry entry of the request's `X-Stub-Id`.
+final class StubURLProtocol: URLProtocol {
+    static let registry = StubRegistry()
+    static let idHeader = "X-Stub-Id"
 
     override class func canInit(with request: URLRequest) -> Bool {
         true
@@ -53,11 +62,8 @@ final class StubURLProtocol: URLProtocol {
 
     override func startLoading() {
         let body = request.httpBody ?? Self.read(request.httpBodyStream)
-        Self.lock.lock()
-        Self.storedRequests.append((request, body))
-        let answer = Self.storedAnswer
-        Self.lock.unlock()
-        switch answer {
+        let id = request.value(forHTTPHeaderField: Self.idHeader) ?? ""
+        switch Self.registry.take(request, body: body, for: id) {
         case let .http(status, headers, text):
             // Contract 2 by default; a test sets "Sidkit-Contract" to "" to leave it out.
             var fields = headers
@@ -69,6 +75,8 @@ final class StubURLProtocol: URLProtocol {
             client?.urlProtocolDidFinishLoading(self)
         case let .failure(error):
             client?.urlProtocol(self, didFailWithError: error)
+        case .hang:
+            break // until the task is cancelled (stopLoading)
         }
     }
 
@@ -92,6 +100,34 @@ final class StubURLProtocol: URLProtocol {
     }
 }
 
+/// One test's stubbed transport.
+struct Stub {
+    let id = UUID().uuidString
+    let transport: URLSessionBackendTransport
+
+    init() {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.protocolClasses = [StubURLProtocol.self]
+        transport = URLSessionBackendTransport(
+            configuration: .init(
+                baseURL: URL(string: "https://rp.example.com/api/smart-id/")!,
+                headers: ["X-Api-Key": "k1", StubURLProtocol.idHeader: id],
+                timeout: 7
+            ),
+            session: URLSession(configuration: configuration),
+            headerProvider: { ["Authorization": "Bearer t0k3n"] }
+        )
+    }
+
+    func answer(_ answer: StubAnswer) {
+        StubURLProtocol.registry.set(answer, for: id)
+    }
+
+    func lastRequest() throws -> (request: URLRequest, body: Data) {
+        try XCTUnwrap(StubURLProtocol.registry.requests(for: id).last)
+    }
+}
+
 let commitment = "U4CKK13H1XFiyBofev9asqrzIrY5_Gszi_nL_zDKkBc"
 /// A flow key and its challenge (BASE64URL(SHA-256(key bytes))), computed independently.
 let flowKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
@@ -102,38 +138,21 @@ let startResponseJson = """
 """
 
 final class URLSessionTransportTests: XCTestCase {
-    var transport: URLSessionBackendTransport!
-
-    override func setUp() {
-        super.setUp()
-        StubURLProtocol.reset(.http(status: 500, headers: [:], body: ""))
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.protocolClasses = [StubURLProtocol.self]
-        transport = URLSessionBackendTransport(
-            configuration: .init(baseURL: URL(string: "https://rp.example.com/api/smart-id/")!, headers: ["X-Api-Key": "k1"], timeout: 7),
-            session: URLSession(configuration: configuration),
-            headerProvider: { ["Authorization": "Bearer t0k3n"] }
-        )
-    }
-
-    func lastRequest() throws -> (request: URLRequest, body: Data) {
-        try XCTUnwrap(StubURLProtocol.requests.last)
-    }
-
     func json(_ data: Data) throws -> NSDictionary {
         try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? NSDictionary)
     }
 
     func testStartPostsTheRequestWithItsIdempotencyKey() async throws {
-        StubURLProtocol.reset(.http(status: 201, headers: ["Content-Type": "application/json"], body: startResponseJson))
+        let stub = Stub()
+        stub.answer(.http(status: 201, headers: ["Content-Type": "application/json"], body: startResponseJson))
         let request = StartFlowRequest(kind: .authentication, presentation: .app2app, lang: "est", context: nil, idempotencyKey: "k0123456789abcdef", flowKeyChallenge: flowKeyChallenge)
-        let response = try await transport.startFlow(request: request)
+        let response = try await stub.transport.startFlow(request: request)
         XCTAssertEqual(response.flowHandle, "fh_abc")
         XCTAssertEqual(response.sessionType, .auth)
         XCTAssertEqual(response.callbackCommitment, commitment)
         XCTAssertEqual(response.expiresInMs, 120_000)
 
-        let (sent, body) = try lastRequest()
+        let (sent, body) = try stub.lastRequest()
         XCTAssertEqual(sent.httpMethod, "POST")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows")
         XCTAssertEqual(sent.value(forHTTPHeaderField: "Idempotency-Key"), "k0123456789abcdef")
@@ -149,11 +168,12 @@ final class URLSessionTransportTests: XCTestCase {
     }
 
     func testCompletePostsTheReturnUrl() async throws {
-        StubURLProtocol.reset(.http(status: 200, headers: [:], body: #"{"result":"failed","endResult":"USER_REFUSED"}"#))
+        let stub = Stub()
+        stub.answer(.http(status: 200, headers: [:], body: #"{"result":"failed","endResult":"USER_REFUSED"}"#))
         let request = CompleteFlowRequest(flowHandle: "fh_abc", returnUrl: "https://rp.example.com/smart-id/return?value=abc")
-        let outcome = try await transport.completeFlow(request: request, flowKey: flowKey)
+        let outcome = try await stub.transport.completeFlow(request: request, flowKey: flowKey)
         XCTAssertEqual(outcome, .failed(reason: .userRefused, interaction: nil))
-        let (sent, body) = try lastRequest()
+        let (sent, body) = try stub.lastRequest()
         XCTAssertEqual(sent.httpMethod, "POST")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows/fh_abc/complete")
         XCTAssertNil(sent.value(forHTTPHeaderField: "Idempotency-Key"))
@@ -165,36 +185,39 @@ final class URLSessionTransportTests: XCTestCase {
     }
 
     func testPollAndCancel() async throws {
-        StubURLProtocol.reset(.http(status: 200, headers: [:], body: #"{"status":"pending"}"#))
-        let progress = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+        let stub = Stub()
+        stub.answer(.http(status: 200, headers: [:], body: #"{"status":"pending"}"#))
+        let progress = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
         XCTAssertEqual(progress, .pending(deviceLink: nil))
-        var (sent, body) = try lastRequest()
+        var (sent, body) = try stub.lastRequest()
         XCTAssertEqual(sent.value(forHTTPHeaderField: "Sidkit-Flow-Key"), flowKey)
         XCTAssertEqual(sent.httpMethod, "GET")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows/fh_abc")
         XCTAssertTrue(body.isEmpty)
 
-        StubURLProtocol.reset(.http(status: 204, headers: [:], body: ""))
-        try await transport.cancelFlow(request: CancelFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
-        (sent, body) = try lastRequest()
+        stub.answer(.http(status: 204, headers: [:], body: ""))
+        try await stub.transport.cancelFlow(request: CancelFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+        (sent, body) = try stub.lastRequest()
         XCTAssertEqual(sent.value(forHTTPHeaderField: "Sidkit-Flow-Key"), flowKey)
         XCTAssertEqual(sent.httpMethod, "DELETE")
         XCTAssertEqual(sent.url?.absoluteString, "https://rp.example.com/api/smart-id/flows/fh_abc")
     }
 
     func testFlowHandlesCannotEscapeTheirPathSegment() {
+        let stub = Stub()
         XCTAssertEqual(
-            transport.endpoint(["flows", "a/b?c#d", "complete"]).absoluteString,
+            stub.transport.endpoint(["flows", "a/b?c#d", "complete"]).absoluteString,
             "https://rp.example.com/api/smart-id/flows/a%2Fb%3Fc%23d/complete"
         )
-        XCTAssertEqual(transport.endpoint(["flows", "../x"]).absoluteString, "https://rp.example.com/api/smart-id/flows/..%2Fx")
+        XCTAssertEqual(stub.transport.endpoint(["flows", "../x"]).absoluteString, "https://rp.example.com/api/smart-id/flows/..%2Fx")
     }
 
     func testProblemJsonBecomesABackendError() async throws {
+        let stub = Stub()
         let problem = #"{"type":"urn:sidkit:problem:callback_rejected","title":"Callback rejected","status":403,"detail":"forged token","code":"callback_rejected","retryable":false}"#
-        StubURLProtocol.reset(.http(status: 403, headers: ["Content-Type": "application/problem+json"], body: problem))
+        stub.answer(.http(status: 403, headers: ["Content-Type": "application/problem+json"], body: problem))
         do {
-            _ = try await transport.completeFlow(request: CompleteFlowRequest(flowHandle: "fh_abc", returnUrl: "https://rp.example.com/smart-id/return?value=abc"), flowKey: flowKey)
+            _ = try await stub.transport.completeFlow(request: CompleteFlowRequest(flowHandle: "fh_abc", returnUrl: "https://rp.example.com/smart-id/return?value=abc"), flowKey: flowKey)
             XCTFail("403 must throw")
         } catch let error as SidkitError {
             XCTAssertEqual(error, .Backend(httpStatus: 403, backendCode: "callback_rejected", reason: "forged token", retryable: false))
@@ -203,18 +226,11 @@ final class URLSessionTransportTests: XCTestCase {
         }
     }
 
-    func testLegacyAndForeignErrorBodies() async throws {
-        StubURLProtocol.reset(.http(status: 503, headers: [:], body: #"{"code":"unavailable","message":"try later","retryable":true}"#))
+    func testBodiesThatAreNotProblemsAreHttpStatusErrors() async throws {
+        let stub = Stub()
+        stub.answer(.http(status: 502, headers: ["Content-Type": "text/html"], body: "<html>bad gateway</html>"))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
-            XCTFail("503 must throw")
-        } catch let error as SidkitError {
-            XCTAssertEqual(error, .Backend(httpStatus: 503, backendCode: "unavailable", reason: "try later", retryable: true))
-        }
-
-        StubURLProtocol.reset(.http(status: 502, headers: ["Content-Type": "text/html"], body: "<html>bad gateway</html>"))
-        do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+            _ = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("502 must throw")
         } catch let error as SidkitError {
             guard case let .Backend(status, code, _, retryable) = error else { return XCTFail("\(error)") }
@@ -222,14 +238,46 @@ final class URLSessionTransportTests: XCTestCase {
             XCTAssertEqual(code, "http_502")
             XCTAssertTrue(retryable)
         }
+        // The transport reads error bodies only through backendErrorFromJson: what that reader
+        // answers for a body is what the transport throws (no parsing of its own).
+        for body in [#"{"code":"unavailable","detail":"try later","retryable":true}"#, "{}", "not json"] {
+            stub.answer(.http(status: 503, headers: [:], body: body))
+            do {
+                _ = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+                XCTFail("503 must throw")
+            } catch let error as SidkitError {
+                XCTAssertEqual(error, backendErrorFromJson(httpStatus: 503, json: body))
+            }
+        }
+    }
+
+    func testCancellingTheCallingTaskCancelsTheRequest() async throws {
+        let stub = Stub()
+        stub.answer(.hang)
+        let transport = stub.transport
+        let call = Task {
+            try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+        }
+        let deadline = Date().addingTimeInterval(5)
+        while StubURLProtocol.registry.requests(for: stub.id).isEmpty, Date() < deadline {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        call.cancel()
+        let result = await call.result
+        guard case let .failure(error) = result, case let .Transport(reason, retryable)? = error as? SidkitError else {
+            return XCTFail("a cancelled request must end with a transport error: \(result)")
+        }
+        XCTAssertEqual(reason, "the request was cancelled")
+        XCTAssertFalse(retryable)
     }
 
     func testABackendOfAnotherContractVersionIsATypedError() async throws {
+        let stub = Stub()
         for header in ["", "1", "3", "two"] {
             for status in [200, 404] {
-                StubURLProtocol.reset(.http(status: status, headers: ["Sidkit-Contract": header], body: #"{"status":"pending"}"#))
+                stub.answer(.http(status: status, headers: ["Sidkit-Contract": header], body: #"{"status":"pending"}"#))
                 do {
-                    _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+                    _ = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
                     XCTFail("Sidkit-Contract '\(header)' must be refused")
                 } catch let error as SidkitError {
                     guard case let .Flow(kind, reason) = error else { return XCTFail("\(error)") }
@@ -239,16 +287,17 @@ final class URLSessionTransportTests: XCTestCase {
                 }
             }
         }
-        StubURLProtocol.reset(.http(status: 200, headers: [:], body: #"{"status":"pending"}"#))
-        let progress = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+        stub.answer(.http(status: 200, headers: [:], body: #"{"status":"pending"}"#))
+        let progress = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
         XCTAssertEqual(progress, .pending(deviceLink: nil))
     }
 
     func testInvalidSuccessBodyIsABadResponse() async throws {
-        StubURLProtocol.reset(.http(status: 201, headers: [:], body: "{}"))
+        let stub = Stub()
+        stub.answer(.http(status: 201, headers: [:], body: "{}"))
         let request = StartFlowRequest(kind: .signature, presentation: .qr, lang: "eng", context: "doc-1", idempotencyKey: "k0123456789abcdef", flowKeyChallenge: flowKeyChallenge)
         do {
-            _ = try await transport.startFlow(request: request)
+            _ = try await stub.transport.startFlow(request: request)
             XCTFail("an empty object is not a start response")
         } catch let error as SidkitError {
             XCTAssertEqual(error.code(), "flow_bad_response")
@@ -256,9 +305,10 @@ final class URLSessionTransportTests: XCTestCase {
     }
 
     func testURLErrorsBecomeTransportErrors() async throws {
-        StubURLProtocol.reset(.failure(URLError(.notConnectedToInternet)))
+        let stub = Stub()
+        stub.answer(.failure(URLError(.notConnectedToInternet)))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+            _ = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("offline must throw")
         } catch let error as SidkitError {
             guard case let .Transport(_, retryable) = error else { return XCTFail("\(error)") }
@@ -266,9 +316,9 @@ final class URLSessionTransportTests: XCTestCase {
             XCTAssertEqual(error.code(), "transport")
         }
 
-        StubURLProtocol.reset(.failure(URLError(.serverCertificateUntrusted)))
+        stub.answer(.failure(URLError(.serverCertificateUntrusted)))
         do {
-            _ = try await transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
+            _ = try await stub.transport.pollFlow(request: PollFlowRequest(flowHandle: "fh_abc"), flowKey: flowKey)
             XCTFail("an untrusted certificate must throw")
         } catch let error as SidkitError {
             XCTAssertFalse(error.isRetryable())
