@@ -45,8 +45,7 @@ sealed class SmartIdException(
     }
 
     /**
-     * The backend answered with an error (`SidkitException.Backend`), or with an answer that
-     * violates the contract (`Flow(BAD_RESPONSE)`).
+     * The backend answered with an error (`SidkitException.Backend`).
      */
     class Backend(reason: String, isRetryable: Boolean = false, cause: Throwable? = null, code: String = "backend") :
         SmartIdException(code, reason, isRetryable, cause) {
@@ -66,11 +65,15 @@ sealed class SmartIdException(
     }
 
     /**
-     * The flow ended as failed for a reason of its own (e.g. its outcome was already handed to an
-     * earlier request, `flow_outcome_delivered`): start a new flow.
+     * The flow ended as failed for a reason of its own: the backend ended it (the code it
+     * reported), its answer violated the contract (`flow_bad_response`), its outcome was
+     * already handed to an earlier request (`flow_outcome_delivered`), its snapshot was unusable
+     * (`flow_snapshot`), the step did not fit its state (`flow_invalid_state`) or another
+     * operation was running (`flow_busy`, the only retryable one). Start a new flow. Swift's
+     * `SmartIdError.flowFailed` has the same codes.
      */
     class FlowFailed(reason: String, cause: Throwable? = null, code: String = "flow_failed") :
-        SmartIdException(code, reason, false, cause) {
+        SmartIdException(code, reason, code == "flow_busy", cause) {
         override val userMessage: String get() = "The Smart-ID request failed. Please start again."
     }
 
@@ -122,11 +125,9 @@ fun SidkitException.toSmartIdException(): SmartIdException {
         is SidkitException.Flow -> when (e.kind) {
             FlowErrorKind.CANCELLED -> SmartIdException.Cancelled(reason, e, code)
             FlowErrorKind.EXPIRED -> SmartIdException.Expired(reason, e, code)
-            FlowErrorKind.BAD_RESPONSE -> SmartIdException.Backend(reason, retry, e, code)
-            FlowErrorKind.OUTCOME_DELIVERED -> SmartIdException.FlowFailed(reason, e, code)
             FlowErrorKind.CONTRACT_VERSION -> SmartIdException.ContractVersion(reason, e, code)
-            FlowErrorKind.INVALID_STATE, FlowErrorKind.BUSY, FlowErrorKind.SNAPSHOT ->
-                SmartIdException.Internal(reason, retry, e, code)
+            FlowErrorKind.BAD_RESPONSE, FlowErrorKind.OUTCOME_DELIVERED, FlowErrorKind.INVALID_STATE,
+            FlowErrorKind.BUSY, FlowErrorKind.SNAPSHOT -> SmartIdException.FlowFailed(reason, e, code)
         }
     }
 }
@@ -140,18 +141,17 @@ internal fun smartIdExceptionOf(code: String, reason: String, retryable: Boolean
     code == "flow_cancelled" -> SmartIdException.Cancelled(reason, null, code)
     code == "flow_expired" -> SmartIdException.Expired(reason, null, code)
     code == "transport" -> SmartIdException.Network(reason, retryable, null, code)
-    code == "backend" || code == "flow_bad_response" -> SmartIdException.Backend(reason, retryable, null, code)
+    code == "backend" -> SmartIdException.Backend(reason, retryable, null, code)
     code.startsWith("link_") -> SmartIdException.LinkRejected(reason, null, code)
     code.startsWith("return_url_") -> SmartIdException.ReturnRejected(reason, null, code)
     code == "invalid_input" -> SmartIdException.InvalidInput(reason, null, code)
     code == "contract_version" -> SmartIdException.ContractVersion(reason, null, code)
-    code == "flow_outcome_delivered" -> SmartIdException.FlowFailed(reason, null, code)
     code == "cannot_open_link" -> SmartIdException.CannotOpenLink(reason, null, code)
     code in INTERNAL_CODES -> SmartIdException.Internal(reason, retryable, null, code)
     else -> SmartIdException.FlowFailed(reason, null, code)
 }
 
-private val INTERNAL_CODES = setOf("flow_invalid_state", "flow_busy", "flow_snapshot", "unexpected")
+private val INTERNAL_CODES = setOf("unexpected")
 
 /** The exception's reason without the generated `field=value` formatting noise. */
 internal fun SidkitException.describe(): String = when (this) {

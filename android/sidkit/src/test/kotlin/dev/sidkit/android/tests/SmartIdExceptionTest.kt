@@ -35,10 +35,10 @@ class SmartIdExceptionTest {
         val expected = mapOf(
             FlowErrorKind.CANCELLED to SmartIdException.Cancelled::class,
             FlowErrorKind.EXPIRED to SmartIdException.Expired::class,
-            FlowErrorKind.INVALID_STATE to SmartIdException.Internal::class,
-            FlowErrorKind.BUSY to SmartIdException.Internal::class,
-            FlowErrorKind.BAD_RESPONSE to SmartIdException.Backend::class,
-            FlowErrorKind.SNAPSHOT to SmartIdException.Internal::class,
+            FlowErrorKind.INVALID_STATE to SmartIdException.FlowFailed::class,
+            FlowErrorKind.BUSY to SmartIdException.FlowFailed::class,
+            FlowErrorKind.BAD_RESPONSE to SmartIdException.FlowFailed::class,
+            FlowErrorKind.SNAPSHOT to SmartIdException.FlowFailed::class,
             FlowErrorKind.OUTCOME_DELIVERED to SmartIdException.FlowFailed::class,
             FlowErrorKind.CONTRACT_VERSION to SmartIdException.ContractVersion::class,
         )
