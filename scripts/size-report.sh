@@ -113,7 +113,7 @@ for set in "${SETS[@]}"; do
   ROWS+=("$set|$(wc -c < "$dst" | tr -d ' ')|${args[*]:-}")
   if [ "$HAS_BLOAT" -eq 1 ]; then
     echo "size-report: top $TOP crates of $set (cargo bloat, unstripped symbols)"
-    cargo bloat --quiet -p sidkit-mobile --lib --profile "$PROFILE" ${args[@]+"${args[@]}"} --crates -n "$TOP" \
+    cargo bloat -p sidkit-mobile --lib --profile "$PROFILE" ${args[@]+"${args[@]}"} --crates -n "$TOP" \
       || echo "size-report: cargo bloat failed for $set (skipped)" >&2
   fi
 done
