@@ -291,8 +291,8 @@ impl BackendConfig {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_certificate_cache_is_on_by_default() {
+    /// A configuration with `trust`, against a Smart-ID that is never called.
+    fn config(trust: TrustStore) -> BackendConfig {
         let env = sidkit_proto::env::Environment::custom(
             "test",
             "http://127.0.0.1:9/",
@@ -301,12 +301,17 @@ mod tests {
         )
         .unwrap();
         let client = SmartIdClient::new(sidkit_client::ClientConfig::new(env)).unwrap();
-        let cfg = BackendConfig::new(
+        BackendConfig::new(
             client,
             RelyingParty::demo(),
-            TrustStore::new(),
+            trust,
             "https://rp.example.com/callback",
-        );
+        )
+    }
+
+    #[test]
+    fn a_certificate_cache_is_on_by_default() {
+        let cfg = config(TrustStore::new());
         let cache = cfg.cert_cache.as_ref().map(|c| c.capacity());
         assert_eq!(cache, Some(DEFAULT_CERT_CACHE_ENTRIES));
         assert!(cfg.with_cert_cache(None).cert_cache.is_none());
@@ -314,20 +319,7 @@ mod tests {
 
     #[test]
     fn the_qr_stream_long_poll_is_what_the_rp_api_accepts() {
-        let env = sidkit_proto::env::Environment::custom(
-            "test",
-            "http://127.0.0.1:9/",
-            sidkit_proto::env::SchemeName::SmartIdDemo,
-            vec![],
-        )
-        .unwrap();
-        let client = SmartIdClient::new(sidkit_client::ClientConfig::new(env)).unwrap();
-        let cfg = BackendConfig::new(
-            client,
-            RelyingParty::demo(),
-            TrustStore::sk_demo().unwrap(),
-            "https://rp.example.com/callback",
-        );
+        let cfg = config(TrustStore::sk_demo().unwrap());
         assert_eq!(cfg.qr_stream_long_poll, DEFAULT_QR_STREAM_LONG_POLL);
         for ms in [1_000, 10_000, 120_000] {
             let c = cfg

@@ -372,6 +372,26 @@ async fn drive(
     })
 }
 
+/// Runs `n` tasks made by `task`, 50 at a time (so that a run of thousands neither opens
+/// thousands of connections at once nor queues behind one), and collects their results.
+async fn in_batches<T, F, Fut>(n: usize, task: F) -> Result<Vec<T>, String>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>> + Send + 'static,
+    T: Send + 'static,
+{
+    let mut out = Vec::with_capacity(n);
+    for chunk in 0..n.div_ceil(50) {
+        let batch: Vec<_> = (0..50.min(n - chunk * 50))
+            .map(|_| tokio::spawn(task()))
+            .collect();
+        for b in batch {
+            out.push(b.await.map_err(|e| e.to_string())??);
+        }
+    }
+    Ok(out)
+}
+
 /// Starts `flows` App2App flows (50 at a time) and leaves them pending: the process's RSS
 /// growth per flow (where `/proc` has it) and the store payload per flow.
 async fn measure_pending(
@@ -381,23 +401,17 @@ async fn measure_pending(
 ) -> Result<(Option<u64>, usize), String> {
     let store_before = store.payload_bytes();
     let rss_before = rss_bytes();
-    let mut pending = Vec::with_capacity(flows);
-    for chunk in 0..flows.div_ceil(50) {
-        let mut batch = Vec::new();
-        for _ in 0..50.min(flows - chunk * 50) {
-            let phone = phone.clone();
-            batch.push(tokio::spawn(async move {
-                phone
-                    .start(FlowKind::Authentication, Presentation::App2App, None)
-                    .await
-                    .map(|(f, _)| f)
-                    .map_err(|e| e.to_string())
-            }));
+    let pending = in_batches(flows, || {
+        let phone = phone.clone();
+        async move {
+            phone
+                .start(FlowKind::Authentication, Presentation::App2App, None)
+                .await
+                .map(|(f, _)| f)
+                .map_err(|e| e.to_string())
         }
-        for b in batch {
-            pending.push(b.await.map_err(|e| e.to_string())??);
-        }
-    }
+    })
+    .await?;
     let rss_after = rss_bytes();
     let store_after = store.payload_bytes();
     let rss = match (rss_before, rss_after) {
@@ -499,17 +513,7 @@ pub async fn run_pending(flows: usize) -> Result<PendingReport, String> {
                 .map_err(|e| e.to_string())
         }
     };
-    let direct = |n: usize| async move {
-        for chunk in 0..n.div_ceil(50) {
-            let batch: Vec<_> = (0..50.min(n - chunk * 50))
-                .map(|_| tokio::spawn(session()))
-                .collect();
-            for b in batch {
-                b.await.map_err(|e| e.to_string())??;
-            }
-        }
-        Ok::<(), String>(())
-    };
+    let direct = |n: usize| in_batches(n, session);
     direct(200).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = rss_bytes();
@@ -643,24 +647,18 @@ pub async fn run_qr_streams(
     let phone = Phone::new(&base, DEMO_ACCOUNT)?;
 
     // The QR flows, 50 at a time.
-    let mut flows = Vec::with_capacity(streams);
-    for chunk in 0..streams.div_ceil(50) {
-        let mut batch = Vec::new();
-        for _ in 0..50.min(streams - chunk * 50) {
-            let phone = phone.clone();
-            batch.push(tokio::spawn(async move {
-                let (flow, _) = phone
-                    .start(FlowKind::Authentication, Presentation::Qr, None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let handle = flow.flow_handle().ok_or("no flow handle")?.to_owned();
-                Ok::<_, String>((handle, flow.flow_key().expose().to_owned()))
-            }));
+    let flows = in_batches(streams, || {
+        let phone = phone.clone();
+        async move {
+            let (flow, _) = phone
+                .start(FlowKind::Authentication, Presentation::Qr, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            let handle = flow.flow_handle().ok_or("no flow handle")?.to_owned();
+            Ok::<_, String>((handle, flow.flow_key().expose().to_owned()))
         }
-        for b in batch {
-            flows.push(b.await.map_err(|e| e.to_string())??);
-        }
-    }
+    })
+    .await?;
 
     // One stream per flow. Each task reports its status when it has the answer, then counts
     // the events that arrive while `measuring` is set, until `stop`.

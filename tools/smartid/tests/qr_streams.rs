@@ -24,6 +24,18 @@ async fn server(max_qr_streams: usize) -> (Server, Arc<sidkit_simulator::Simulat
     (server, sim)
 }
 
+/// A server admitting 16 streams, and a QR authentication started on it.
+async fn qr_flow() -> (Server, Arc<sidkit_simulator::Simulator>, sidkit_app::Flow) {
+    let (server, sim) = server(16).await;
+    let phone =
+        sidkit_cli::phone::Phone::new(&server.base_url(), "PNOEE-40404040009-MOCK-Q").unwrap();
+    let (q, _) = phone
+        .start(FlowKind::Authentication, Presentation::Qr, None)
+        .await
+        .unwrap();
+    (server, sim, q)
+}
+
 /// Reads the stream until it ends or `within` passes; the events seen and whether it ended.
 async fn read_events(r: &mut reqwest::Response, within: Duration) -> (usize, bool) {
     let mut events = 0;
@@ -115,13 +127,8 @@ async fn one_stream_per_qr_flow_and_a_cap_per_instance() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_polls_of_a_flow_share_one_upstream_call() {
-    let (server, sim) = server(16).await;
+    let (server, sim, q) = qr_flow().await;
     let base = server.base_url();
-    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
-    let (q, _) = phone
-        .start(FlowKind::Authentication, Presentation::Qr, None)
-        .await
-        .unwrap();
     let url = format!("{base}flows/{}", q.flow_handle().unwrap());
     let key = q.flow_key().expose().to_owned();
     let before = sim.total_status_requests();
@@ -156,13 +163,8 @@ async fn concurrent_polls_of_a_flow_share_one_upstream_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn qr_links_tick_every_second_while_status_calls_are_slow() {
     use sidkit_simulator::{Fault, FaultScope};
-    let (server, sim) = server(16).await;
+    let (server, sim, q) = qr_flow().await;
     let base = server.base_url();
-    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
-    let (q, _) = phone
-        .start(FlowKind::Authentication, Presentation::Qr, None)
-        .await
-        .unwrap();
     sim.inject_fault(
         Fault::delay(Duration::from_secs(3))
             .on(FaultScope::SessionStatus)
@@ -210,13 +212,8 @@ async fn qr_links_tick_every_second_while_status_calls_are_slow() {
 /// when the session ends: the long poll answers then.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_qr_stream_costs_one_upstream_call_per_long_poll() {
-    let (server, sim) = server(16).await;
+    let (server, sim, q) = qr_flow().await;
     let base = server.base_url();
-    let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
-    let (q, _) = phone
-        .start(FlowKind::Authentication, Presentation::Qr, None)
-        .await
-        .unwrap();
     let before = sim.total_status_requests();
     let mut r = http()
         .get(format!("{base}flows/{}/qr", q.flow_handle().unwrap()))
