@@ -8,8 +8,11 @@
 //! * `repeated/…`: the same certificate every call with a cache (a hit: the signature check
 //!   and the request checks only);
 //! * `parts/…`: where the time goes: certificate parsing, path validation (the user
-//!   certificate's P-384 signature; the intermediate's is remembered by the trust store), and
-//!   the RSA-PSS check alone with `ring` and with `rsa`.
+//!   certificate's P-384 signature; the intermediate's is remembered by the trust store), the
+//!   user certificate's ECDSA P-384/SHA-384 signature alone with AWS-LC (the `aws-lc` feature),
+//!   `p384` (RustCrypto) and `ring`, and the RSA-PSS check alone with AWS-LC (a parsed key,
+//!   reused as a cache hit reuses it), `ring` (which takes the modulus and exponent on every
+//!   call) and `rsa`.
 //!
 //! `cargo bench -p sidkit-verify --bench verify -- --warm-up-time 1 --measurement-time 3`
 //! (key generation for the fixtures takes a while before measuring starts).
@@ -186,6 +189,53 @@ fn bench(c: &mut Criterion) {
     parts.bench_function("path_validation_p384", |b| {
         b.iter(|| black_box(store.verify_chain(black_box(&cert), now).expect("chain")))
     });
+    {
+        // The user certificate's signature by the (P-384) intermediate, SHA-384.
+        use x509_cert::der::{Decode as _, Encode as _};
+        let parsed = x509_cert::Certificate::from_der(&user.cert_der).expect("cert");
+        let tbs = parsed.tbs_certificate().to_der().expect("tbs");
+        let sig_der = parsed.signature().raw_bytes().to_vec();
+        let ca = x509_cert::Certificate::from_der(pki.intermediate.der()).expect("ca");
+        let point = ca
+            .tbs_certificate()
+            .subject_public_key_info()
+            .subject_public_key
+            .raw_bytes()
+            .to_vec();
+        #[cfg(feature = "aws-lc")]
+        {
+            use aws_lc_rs::signature as aws;
+            let key = aws::ParsedPublicKey::new(&aws::ECDSA_P384_SHA384_ASN1, &point).expect("key");
+            parts.bench_function("p384_ecdsa_sha384_aws_lc", |b| {
+                b.iter(|| {
+                    key.verify_sig(black_box(&tbs), black_box(&sig_der))
+                        .expect("aws-lc verifies")
+                })
+            });
+        }
+        {
+            use p384::ecdsa::signature::hazmat::PrehashVerifier;
+            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&point).expect("key");
+            let sig = p384::ecdsa::Signature::from_der(&sig_der).expect("sig");
+            parts.bench_function("p384_ecdsa_sha384_rustcrypto", |b| {
+                b.iter(|| {
+                    let digest = sha2::Sha384::digest(black_box(&tbs));
+                    key.verify_prehash(&digest, black_box(&sig))
+                        .expect("p384 verifies")
+                })
+            });
+        }
+        let key = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P384_SHA384_ASN1,
+            &point,
+        );
+        parts.bench_function("p384_ecdsa_sha384_ring", |b| {
+            b.iter(|| {
+                key.verify(black_box(&tbs), black_box(&sig_der))
+                    .expect("ring verifies")
+            })
+        });
+    }
     let sig = b64::decode_std(
         "v",
         l.status
@@ -226,6 +276,22 @@ fn bench(c: &mut Criterion) {
                 .expect("ring verifies")
             })
         });
+        #[cfg(feature = "aws-lc")]
+        {
+            use aws_lc_rs::signature as aws;
+            let key = aws::RsaPublicKeyComponents {
+                n: &n[..],
+                e: &e[..],
+            }
+            .to_parsed_public_key(&aws::RSA_PSS_2048_8192_SHA512)
+            .expect("key");
+            parts.bench_function(format!("rsa{bits}_pss_sha512_aws_lc_prepared"), |b| {
+                b.iter(|| {
+                    key.verify_sig(black_box(&l.payload), black_box(&sig))
+                        .expect("aws-lc verifies")
+                })
+            });
+        }
         parts.bench_function(format!("rsa{bits}_pss_sha512_rsa_crate"), |b| {
             b.iter(|| {
                 let digest = sha2::Sha512::digest(black_box(&l.payload));

@@ -53,8 +53,8 @@ pub(crate) struct ProfileFacts {
 pub(crate) struct VerifiedChain {
     /// The end-entity certificate.
     pub(crate) cert: Certificate,
-    /// Its RSA key.
-    pub(crate) key: rsa::PublicKey,
+    /// Its RSA key (with the prepared forms the signature checks made, so a hit reuses them).
+    pub(crate) key: crate::crypto::RsaKey,
     /// The validated path above it: nearest issuer first, the anchor last.
     pub(crate) issuers: Vec<Certificate>,
     /// The result facts, without revocation (`revocation_checked: false`, no records).
@@ -69,7 +69,7 @@ pub(crate) struct VerifiedChain {
 impl VerifiedChain {
     pub(crate) fn new(
         cert: Certificate,
-        key: rsa::PublicKey,
+        key: crate::crypto::RsaKey,
         issuers: Vec<Certificate>,
         base: VerifiedCertificate,
     ) -> Self {
