@@ -5,6 +5,7 @@
 #   device_link     the device-link parser, the pre-launch link check, the snapshot reader
 #   backend_routes  the backend kit's router, scripted requests against the in-process simulator
 #   contract_json   the contract JSON the phone reads (round trips, validate(), the app's Flow)
+#   contract_codec  the mobile library's hand-written contract JSON codec against serde_json
 #   client_config   the RP API client's JSON / environment configuration and base-URL check
 #   trust_store     trust-store loading of hostile PEM / DER CA files
 #   api_error_body  the RP API error-body parser and the backend's problem for it
@@ -34,12 +35,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_TARGET=$2; shift 2 ;;
     --seed) SEED=$2; shift 2 ;;
-    -h|--help) sed -n 2,24p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,25p "$0"; exit 0 ;;
     *) TARGETS+=("$1"); shift ;;
   esac
 done
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(return_url device_link backend_routes contract_json
-  client_config trust_store api_error_body qr_encoder)
+  contract_codec client_config trust_store api_error_body qr_encoder)
 
 TOOLS=${SIDKIT_TOOLS:-$PWD/.tools}
 CARGO_FUZZ=$TOOLS/cargo/bin/cargo-fuzz

@@ -2,13 +2,13 @@
 //!
 //! Encoders never fail. Decoders check everything the contract requires and fail with
 //! the `Flow` error with kind `BadResponse`. The JSON itself is read and written by the small
-//! hand-written codec of `json_codec.rs` (not serde: see there why, and how it is kept equal to
-//! the backend's serde encoding).
+//! hand-written codec `sidkit_contract::codec` (feature `codec`; not serde: see there why, and
+//! how it is kept equal to the backend's serde encoding).
 
 use sidkit_contract as c;
+use sidkit_contract::codec;
 
 use crate::error::{FlowErrorKind, SidkitError};
-use crate::json_codec as codec;
 use crate::types::{
     CompleteFlowRequest, FlowOutcome, PollFlowResponse, StartFlowRequest, StartFlowResponse,
 };
@@ -195,5 +195,43 @@ mod tests {
         let e = backend_error_from_json(503, "<html>".into());
         assert!(e.is_retryable());
         assert!(!backend_error_from_json(500, "<html>".into()).is_retryable());
+    }
+
+    #[test]
+    fn the_contract_rules_still_apply_after_decoding() {
+        let ok = r#"{"flowHandle":"fh_0123456789abcdef","sessionType":"auth","deviceLink":"https://x","expiresInMs":1000}"#;
+        assert!(start_flow_response_from_json(ok.into()).is_ok());
+        for bad in [
+            ok.replace("1000", "0"),
+            ok.replace("1000", "1800001"),
+            ok.replace("fh_0123456789abcdef", "short"),
+            ok.replace("https://x", ""),
+            format!("{}{}", ok, " ".repeat(256 * 1024)),
+        ] {
+            let e = start_flow_response_from_json(bad.clone()).unwrap_err();
+            assert_eq!(
+                e.code(),
+                "flow_bad_response",
+                "{}",
+                &bad[..bad.len().min(300)]
+            );
+        }
+        for bad in [
+            r#"{"status":"finished","result":"signed","outcome":{"result":"failed","endResult":"TIMEOUT"}}"#,
+            r#"{"status":"finished","result":"failed"}"#,
+            r#"{"status":"pending","deviceLink":""}"#,
+        ] {
+            let e = poll_flow_response_from_json(bad.into()).unwrap_err();
+            assert_eq!(e.code(), "flow_bad_response", "{bad}");
+        }
+        let who = r#"{"result":"authenticated","identity":{"givenName":"Õie-Mai","surname":"O'Brien","identifier":"PNOEE-40404040009","country":"EE","documentNumber":"PNOEE-40404040009-MOCK-Q","certificateLevel":"QUALIFIED","dateOfBirth":"1904-04-04"}}"#;
+        assert!(flow_outcome_from_json(who.into()).is_ok());
+        let e = flow_outcome_from_json(who.replace("\"EE\"", "\"ee\"")).unwrap_err();
+        assert_eq!(e.code(), "flow_bad_response");
+        // An error body that breaks a rule is not a contract error.
+        let e = backend_error_from_json(400, r#"{"code":"x","status":200}"#.into());
+        assert!(
+            matches!(e, crate::SidkitError::Backend { ref backend_code, .. } if backend_code == "http_400")
+        );
     }
 }

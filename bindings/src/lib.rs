@@ -20,10 +20,6 @@ mod error;
 mod flow;
 #[cfg(feature = "json")]
 mod json;
-#[cfg(feature = "json")]
-mod json_codec;
-#[cfg(all(test, feature = "json"))]
-mod json_equiv;
 mod qr;
 mod sync;
 mod transport;

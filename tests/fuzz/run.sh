@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A brief fuzzing run for CI: each cargo-fuzz target (the 8 of fuzz/run.sh) for
+# A brief fuzzing run for CI: each cargo-fuzz target (the 9 of fuzz/run.sh) for
 # SIDKIT_FUZZ_SECONDS (default 15) s: about 2.5 minutes of fuzzing, after the ASan build of the
 # targets (about 8 minutes from scratch on 2 cores, about 1 minute after a change to one crate).
 # With a fixed seed (SIDKIT_FUZZ_SEED, default 1) from the committed seeds, so the run repeats

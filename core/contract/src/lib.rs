@@ -25,9 +25,17 @@
 //! the backend can call it on what the phone sends. A message that breaks a rule is a
 //! [`ProtoError::InvalidInput`](sidkit_proto::ProtoError::InvalidInput) naming the field: the contract's vocabulary is the protocol's, so
 //! it shares the protocol layer's error type rather than copying it.
+//!
+//! Feature `codec` (off by default, no extra dependency): [`codec`], a small hand-written JSON
+//! codec of the messages the phone sends and receives, equal to serde_json's encoding, for
+//! programs that want the contract's JSON without serde's per-type code (the mobile library).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "codec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "codec")))]
+pub mod codec;
 mod flow_key;
 mod kinds;
 mod limits;

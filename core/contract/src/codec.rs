@@ -1,9 +1,17 @@
-//! The `json` feature's codec: a small strict JSON reader and writer (RFC 8259) and the mapping
-//! of the contract messages that [`crate::json`] converts, written by hand so that the mobile
-//! library does not carry serde's per-type code (about 170 KB of stripped library; this is a few
-//! KB). The backend kit keeps serde (`sidkit-contract`'s derives); the tests of
-//! `json_equiv.rs` check that both agree byte for byte on what is encoded and on what is
-//! accepted, with the differences below.
+//! A small strict JSON reader and writer (RFC 8259) and the mapping of the contract messages,
+//! written by hand (feature `codec`, off by default; it adds no dependency).
+//!
+//! The contract types are serde types, and the backend kit reads and writes them with serde.
+//! A program that only needs the JSON of the phone's side of the contract (the mobile library's
+//! `json` feature) can use this module instead, and so not carry serde's per-type code (about
+//! 170 KB of stripped library; this is a few KB): the encoders of the two requests the phone
+//! sends ([`encode_start_flow_request`], [`encode_complete_flow_request`]) and the decoders of
+//! what it receives ([`decode_start_flow_response`], [`decode_poll_flow_response`],
+//! [`decode_flow_outcome`], [`decode_error_body`]). The decoders read the JSON only: callers
+//! still run the message's `validate()`.
+//!
+//! The tests of `tests/codec_equiv.rs` and the fuzz target `contract_codec` check that both
+//! agree byte for byte on what is encoded and on what is accepted, with the differences below.
 //!
 //! Reading is serde's reading of the same types (unknown fields ignored, `null` for an absent
 //! optional field, exact unsigned integers: no sign, fraction or exponent, in range; for the
@@ -24,30 +32,38 @@
 //! every rule is compared with serde; kept in one file, the list above sits next to all the
 //! code it describes.
 
-use sidkit_contract as c;
+use crate as c;
 use sidkit_proto::device_link::SessionType;
 use sidkit_proto::models::{CertificateLevel, EndResult};
 
 /// Deepest nesting of arrays and objects accepted (serde_json's recursion limit: 127 levels).
-pub(crate) const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 128;
 
-type R<T> = Result<T, String>;
+/// What every function of this module returns: the error is a short English reason (with the
+/// byte offset for syntax errors), for logs and error messages, not for matching on.
+pub type R<T> = Result<T, String>;
 
 /// A parsed JSON value.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Value {
+pub enum Value {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// A number exactly as written (its syntax checked); converted only where a field needs it.
     Number(String),
+    /// A string, its escapes decoded.
     Str(String),
+    /// An array, in document order.
     Array(Vec<Value>),
     /// Members in document order; keys are unique.
     Object(Vec<(String, Value)>),
 }
 
-/// Parses one JSON document (RFC 8259: one value, whitespace around it, nothing else).
-pub(crate) fn parse(text: &str) -> R<Value> {
+/// Parses one JSON document (RFC 8259: one value, whitespace around it, nothing else), with the
+/// strictness listed in the [module documentation](self): duplicate keys, nesting deeper than
+/// [`MAX_DEPTH`] and lone surrogate escapes are refused.
+pub fn parse(text: &str) -> R<Value> {
     let mut p = Parser {
         s: text,
         b: text.as_bytes(),
@@ -376,8 +392,8 @@ impl ObjectWriter {
     }
 }
 
-/// The JSON of a start request, as serde writes it.
-pub(crate) fn encode_start_flow_request(r: &c::StartFlowRequest) -> String {
+/// The JSON of a start request, byte for byte as serde_json writes it (`serde_json::to_string`).
+pub fn encode_start_flow_request(r: &c::StartFlowRequest) -> String {
     let mut w = ObjectWriter::new();
     w.field("kind", r.kind.as_str());
     w.field("presentation", r.presentation.as_str());
@@ -388,8 +404,8 @@ pub(crate) fn encode_start_flow_request(r: &c::StartFlowRequest) -> String {
     w.finish()
 }
 
-/// The JSON of a complete request, as serde writes it.
-pub(crate) fn encode_complete_flow_request(r: &c::CompleteFlowRequest) -> String {
+/// The JSON of a complete request, byte for byte as serde_json writes it (`serde_json::to_string`).
+pub fn encode_complete_flow_request(r: &c::CompleteFlowRequest) -> String {
     let mut w = ObjectWriter::new();
     w.field("flowHandle", &r.flow_handle);
     w.field("returnUrl", &r.return_url);
@@ -481,7 +497,7 @@ fn check_numbers_fit(v: &Value) -> R<()> {
 /// below 10^308 and from 10^309 on not, and in between compared with `f64::MAX`'s first 17
 /// digits (a number within one unit of the 17th digit of `f64::MAX` may be judged otherwise
 /// than by serde_json, which itself does not round exactly there).
-pub(crate) fn fits_f64(n: &str) -> bool {
+pub fn fits_f64(n: &str) -> bool {
     let n = n.strip_prefix('-').unwrap_or(n);
     let (mantissa, exp) = match n.find(['e', 'E']) {
         Some(i) => (&n[..i], &n[i + 1..]),
@@ -521,8 +537,9 @@ fn tag(f: &mut Fields, key: &str) -> R<String> {
     f.string(key)
 }
 
-/// Reads a start response.
-pub(crate) fn decode_start_flow_response(text: &str) -> R<c::StartFlowResponse> {
+/// Reads a start response (the `201` body of `POST /flows`); the caller still runs
+/// [`StartFlowResponse::validate`](crate::StartFlowResponse::validate).
+pub fn decode_start_flow_response(text: &str) -> R<c::StartFlowResponse> {
     let mut f = Fields::of(parse(text)?, "the start-flow response")?;
     let flow_handle = f.string("flowHandle")?;
     let st = f.string("sessionType")?;
@@ -545,8 +562,9 @@ pub(crate) fn decode_start_flow_response(text: &str) -> R<c::StartFlowResponse> 
     })
 }
 
-/// Reads a flow outcome.
-pub(crate) fn decode_flow_outcome(text: &str) -> R<c::FlowOutcome> {
+/// Reads a flow outcome (the `200` body of `POST /flows/{flowHandle}/complete`); the caller still
+/// runs [`FlowOutcome::validate`](crate::FlowOutcome::validate).
+pub fn decode_flow_outcome(text: &str) -> R<c::FlowOutcome> {
     let v = parse(text)?;
     check_numbers_fit(&v)?;
     flow_outcome(Fields::of(v, "the flow outcome")?)
@@ -607,8 +625,9 @@ fn signature(mut f: Fields) -> R<c::SignatureResult> {
     })
 }
 
-/// Reads a poll response.
-pub(crate) fn decode_poll_flow_response(text: &str) -> R<c::PollFlowResponse> {
+/// Reads a poll response (the `200` body of `GET /flows/{flowHandle}`); the caller still runs
+/// [`PollFlowResponse::validate`](crate::PollFlowResponse::validate).
+pub fn decode_poll_flow_response(text: &str) -> R<c::PollFlowResponse> {
     let v = parse(text)?;
     check_numbers_fit(&v)?;
     let mut f = Fields::of(v, "the poll response")?;
@@ -635,8 +654,9 @@ pub(crate) fn decode_poll_flow_response(text: &str) -> R<c::PollFlowResponse> {
     }
 }
 
-/// Reads a problem body (`message` is read as `detail`, not both).
-pub(crate) fn decode_error_body(text: &str) -> R<c::ErrorBody> {
+/// Reads a problem body (`application/problem+json`; a legacy `message` is read as `detail`, not
+/// both); the caller still runs [`ErrorBody::validate`](crate::ErrorBody::validate).
+pub fn decode_error_body(text: &str) -> R<c::ErrorBody> {
     let mut f = Fields::of(parse(text)?, "the error body")?;
     let problem_type = match f.take_raw("type") {
         None => String::new(),
