@@ -36,6 +36,16 @@ async fn qr_flow() -> (Server, Arc<sidkit_simulator::Simulator>, sidkit_app::Flo
     (server, sim, q)
 }
 
+/// `GET /flows/{handle}/qr` with the flow's key: the answer, whatever its status.
+async fn open_stream(base: &str, handle: &str, key: &str) -> reqwest::Response {
+    http()
+        .get(format!("{base}flows/{handle}/qr"))
+        .header(FLOW_KEY_HEADER, key)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Reads the stream until it ends or `within` passes; the events seen and whether it ended.
 async fn read_events(r: &mut reqwest::Response, within: Duration) -> (usize, bool) {
     let mut events = 0;
@@ -55,14 +65,7 @@ async fn one_stream_per_qr_flow_and_a_cap_per_instance() {
     let phone = sidkit_cli::phone::Phone::new(&base, "PNOEE-40404040009-MOCK-Q").unwrap();
     let stream = |handle: String, key: String| {
         let base = base.clone();
-        async move {
-            http()
-                .get(format!("{base}flows/{handle}/qr"))
-                .header(FLOW_KEY_HEADER, key)
-                .send()
-                .await
-                .unwrap()
-        }
+        async move { open_stream(&base, &handle, &key).await }
     };
     // An App2App flow has no stream.
     let (a2a, _) = phone
@@ -170,12 +173,7 @@ async fn qr_links_tick_every_second_while_status_calls_are_slow() {
             .on(FaultScope::SessionStatus)
             .times(100),
     );
-    let mut r = http()
-        .get(format!("{base}flows/{}/qr", q.flow_handle().unwrap()))
-        .header(FLOW_KEY_HEADER, q.flow_key().expose())
-        .send()
-        .await
-        .unwrap();
+    let mut r = open_stream(&base, q.flow_handle().unwrap(), q.flow_key().expose()).await;
     assert_eq!(r.status(), 200);
     let mut body = String::new();
     let read = async {
@@ -215,12 +213,7 @@ async fn a_qr_stream_costs_one_upstream_call_per_long_poll() {
     let (server, sim, q) = qr_flow().await;
     let base = server.base_url();
     let before = sim.total_status_requests();
-    let mut r = http()
-        .get(format!("{base}flows/{}/qr", q.flow_handle().unwrap()))
-        .header(FLOW_KEY_HEADER, q.flow_key().expose())
-        .send()
-        .await
-        .unwrap();
+    let mut r = open_stream(&base, q.flow_handle().unwrap(), q.flow_key().expose()).await;
     assert_eq!(r.status(), 200);
     let (events, ended) = read_events(&mut r, Duration::from_millis(4500)).await;
     let upstream = sim.total_status_requests() - before;
