@@ -1,10 +1,6 @@
 package dev.sidkit.sample.tests
 
-import android.content.ComponentName
 import android.content.Intent
-import android.content.IntentFilter
-import android.net.Uri
-import android.os.Looper
 import android.widget.Button
 import android.widget.TextView
 import dev.sidkit.android.SmartIdManagementActivity
@@ -18,6 +14,10 @@ import dev.sidkit.tests.CALLBACK_BASE
 import dev.sidkit.tests.FakeBackend
 import dev.sidkit.tests.FakeTransport
 import dev.sidkit.tests.LIVE_LINK_BASE
+import dev.sidkit.tests.SMART_ID_APP
+import dev.sidkit.tests.idleUntil
+import dev.sidkit.tests.registerLinkHandler
+import dev.sidkit.tests.returnIntent
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNotNull
@@ -30,35 +30,6 @@ import org.robolectric.RuntimeEnvironment
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
 
-// Small helpers of their own (Gradle gives this module only :sidkit's fake backend, dev/sidkit/tests).
-private val SMART_ID_APP = ComponentName("com.smartid", "com.smartid.DeviceLinkActivity")
-
-private fun registerLinkHandler(component: ComponentName, host: String) {
-    val pm = shadowOf(RuntimeEnvironment.getApplication().packageManager)
-    pm.addActivityIfNotPresent(component)
-    pm.addIntentFilterForActivity(
-        component,
-        IntentFilter(Intent.ACTION_VIEW).apply {
-            addCategory(Intent.CATEGORY_DEFAULT)
-            addCategory(Intent.CATEGORY_BROWSABLE)
-            addDataScheme("https")
-            addDataAuthority(host, null)
-        },
-    )
-}
-
-private fun returnIntent(url: String): Intent =
-    Intent(Intent.ACTION_VIEW, Uri.parse(url)).addCategory(Intent.CATEGORY_BROWSABLE)
-
-private fun idleUntil(what: String, done: () -> Boolean) {
-    val end = System.nanoTime() + 10_000_000_000L
-    while (!done()) {
-        shadowOf(Looper.getMainLooper()).idle()
-        check(System.nanoTime() < end) { "timed out waiting for $what" }
-        Thread.sleep(5)
-    }
-    shadowOf(Looper.getMainLooper()).idle()
-}
 
 /** The sample app against the fake backend instead of the reference backend. */
 class TestSampleApp : SampleApp() {

@@ -1,16 +1,15 @@
 package dev.sidkit.android.tests
 
 import android.app.Activity
-import android.app.Application
 import android.content.ActivityNotFoundException
 import android.content.ComponentName
 import android.content.ContextWrapper
 import android.content.Intent
-import android.content.IntentFilter
 import android.net.Uri
-import org.robolectric.RuntimeEnvironment
 import dev.sidkit.android.DeviceLinkLauncher
 import dev.sidkit.android.LaunchResult
+import dev.sidkit.tests.SMART_ID_APP
+import dev.sidkit.tests.registerLinkHandler
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
@@ -27,23 +26,8 @@ import org.robolectric.annotation.Config
 const val LINK = "https://smart-id.com/device-link?deviceLinkType=App2App&sessionToken=wGIrqveE6AuGDATZKmR1mtAZ" +
     "&sessionType=auth&version=1.0&lang=eng&authCode=00NRcgi4Jk7WdIwgMPlyM8wRy9KMu4C_oQvd-N6PKoo"
 
-val SMART_ID_APP = ComponentName("com.smartid", "com.smartid.DeviceLinkActivity")
 val BROWSER = ComponentName("org.example.browser", "org.example.browser.BrowserActivity")
 
-/** Registers an activity that takes VIEW + BROWSABLE https links of [host] (null: every host). */
-fun registerLinkHandler(component: ComponentName, host: String?) {
-    val pm = shadowOf(RuntimeEnvironment.getApplication().packageManager)
-    pm.addActivityIfNotPresent(component)
-    pm.addIntentFilterForActivity(
-        component,
-        IntentFilter(Intent.ACTION_VIEW).apply {
-            addCategory(Intent.CATEGORY_DEFAULT)
-            addCategory(Intent.CATEGORY_BROWSABLE)
-            addDataScheme("https")
-            if (host != null) addDataAuthority(host, null)
-        },
-    )
-}
 
 /**
  * The platform's resolve-or-throw behaviour of startActivity over the packages registered with

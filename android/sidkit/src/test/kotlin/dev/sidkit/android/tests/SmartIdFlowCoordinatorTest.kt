@@ -16,10 +16,7 @@ import dev.sidkit.android.SmartIdLanguage
 import dev.sidkit.android.SmartIdRequest
 import dev.sidkit.android.SnapshotStore
 import dev.sidkit.ffi.FailureReason
-import dev.sidkit.ffi.FlowErrorKind
-import dev.sidkit.ffi.FlowKind
 import dev.sidkit.ffi.FlowOutcome
-import dev.sidkit.ffi.FlowRequest
 import dev.sidkit.ffi.Presentation
 import dev.sidkit.ffi.ReturnUrlRejectionKind
 import dev.sidkit.ffi.SidkitClient
@@ -32,9 +29,14 @@ import dev.sidkit.tests.Ending
 import dev.sidkit.tests.FakeBackend
 import dev.sidkit.tests.FakeTransport
 import dev.sidkit.tests.LIVE_LINK_BASE
+import dev.sidkit.tests.SMART_ID_APP
 import dev.sidkit.tests.Session
 import dev.sidkit.tests.b64url
 import dev.sidkit.tests.randomBytes
+import dev.sidkit.tests.registerLinkHandler
+import dev.sidkit.tests.returnIntent
+import java.io.File
+import kotlin.time.Duration.Companion.milliseconds
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.CoroutineStart
 import kotlinx.coroutines.Dispatchers
@@ -47,7 +49,6 @@ import kotlinx.coroutines.flow.first
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import kotlin.time.Duration.Companion.milliseconds
 import org.junit.After
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
@@ -62,12 +63,9 @@ import org.robolectric.Robolectric
 import org.robolectric.RobolectricTestRunner
 import org.robolectric.Shadows.shadowOf
 import org.robolectric.annotation.Config
-import java.io.File
 
 private const val WAIT_MS = 10_000L
 
-fun returnIntent(url: String): Intent =
-    Intent(Intent.ACTION_VIEW, Uri.parse(url)).addCategory(Intent.CATEGORY_BROWSABLE)
 
 suspend fun SmartIdFlowCoordinator.awaitLaunched(): SmartIdFlowState.AwaitingReturn =
     withTimeout(WAIT_MS) { state.first { it is SmartIdFlowState.AwaitingReturn && it.launched } } as SmartIdFlowState.AwaitingReturn

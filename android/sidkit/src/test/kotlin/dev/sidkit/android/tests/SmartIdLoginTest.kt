@@ -4,7 +4,6 @@ import android.app.Activity
 import android.app.Application
 import android.content.Intent
 import android.os.Bundle
-import android.os.Looper
 import dev.sidkit.android.SmartIdClientProvider
 import dev.sidkit.android.SmartIdException
 import dev.sidkit.android.SmartIdLanguage
@@ -26,6 +25,10 @@ import dev.sidkit.tests.Ending
 import dev.sidkit.tests.FakeBackend
 import dev.sidkit.tests.FakeTransport
 import dev.sidkit.tests.LIVE_LINK_BASE
+import dev.sidkit.tests.SMART_ID_APP
+import dev.sidkit.tests.idleUntil
+import dev.sidkit.tests.registerLinkHandler
+import dev.sidkit.tests.returnIntent
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertNull
@@ -50,16 +53,6 @@ class LoginTestApp : Application(), SmartIdClientProvider {
     fun newClient(): SidkitClient = SidkitClient(SidkitConfig(CALLBACK_BASE, SmartIdEnvironment.LIVE), FakeTransport(backend))
 }
 
-/** Runs the main looper (where the library's coroutines resume) until [done] holds. */
-fun idleUntil(what: String, done: () -> Boolean) {
-    val end = System.nanoTime() + 10_000_000_000L
-    while (!done()) {
-        shadowOf(Looper.getMainLooper()).idle()
-        check(System.nanoTime() < end) { "timed out waiting for $what" }
-        Thread.sleep(5)
-    }
-    shadowOf(Looper.getMainLooper()).idle()
-}
 
 /**
  * SmartIdLogin, SmartIdManagementActivity and SmartIdRedirectActivity under Robolectric: the
